@@ -1,0 +1,54 @@
+// The vocabulary every gradient rule is written in. See autodiff/README.md for the design.
+//
+// A rule receives the forward node, the gradients flowing into its outputs, and a context that knows
+// every tensor's concrete shape and dtype (the graph is specialized to one input shape before
+// differentiation, so shapes are plain numbers) and can emit new ONNX nodes. It returns one gradient
+// per node input: a tensor name, or undefined where that input needs none. Rules never mutate the
+// forward graph. (Modelled on onnxruntime's gradient_builder and tinygrad's gradient.py.)
+import type { Attr, DType, Node, Tensor } from '../onnx/model';
+
+export interface GradContext {
+  /** the forward node being differentiated */
+  readonly node: Node;
+  /** default-domain opset of the model (rules emit ops valid at max(this, MIN_EMIT_OPSET)) */
+  readonly opset: number;
+
+  /** concrete shape of any forward tensor (inputs, outputs, initializers, folded constants) */
+  shape(tensor: string): number[];
+  dtype(tensor: string): DType;
+  /** the value of a tensor known before anything runs (initializer or folded constant), if any */
+  constant(tensor: string): Tensor | undefined;
+  /** whether input i of this node lies on a path from the differentiated input; rules skip the rest */
+  wants(inputIndex: number): boolean;
+
+  /** Emit one ONNX node into the backward graph; returns its output names (fresh, unique). */
+  emit(opType: string, inputs: string[], attrs?: Record<string, Attr>, outputCount?: number, domain?: string): string[];
+  /** emit() for single-output ops */
+  op(opType: string, inputs: string[], attrs?: Record<string, Attr>): string;
+  /** Add a constant initializer; returns its name. */
+  tensor(dtype: DType, dims: number[], values: ArrayLike<number>): string;
+  /** float32 scalar constant (rank 0) */
+  scalar(value: number): string;
+  /** 1-D int64 constant, e.g. for Reshape shapes, Slice starts, axes */
+  ints(values: number[]): string;
+  /** Sum `grad` (whose shape is `gradShape`) down to `targetShape` — the reverse of numpy broadcasting. */
+  unbroadcast(grad: string, gradShape: number[], targetShape: number[]): string;
+}
+
+/**
+ * A gradient rule: dOutputs[i] is the gradient flowing into node output i (undefined when nothing
+ * downstream of that output reaches the objective). Returns one entry per node input.
+ */
+export type GradRule = (ctx: GradContext, dOutputs: (string | undefined)[]) => (string | undefined)[];
+
+/** One registry: op type → rule. Overrides (guided backprop, deconvnet, redirected ReLU) are copies with some entries swapped. */
+export type RuleMap = Readonly<Record<string, GradRule>>;
+
+/** Helpers for attribute literals in rules. */
+export const A = {
+  int: (value: number): Attr => ({ type: 'int', value }),
+  float: (value: number): Attr => ({ type: 'float', value }),
+  ints: (value: number[]): Attr => ({ type: 'ints', value }),
+  floats: (value: number[]): Attr => ({ type: 'floats', value }),
+  string: (value: string): Attr => ({ type: 'string', value }),
+};

@@ -1,0 +1,295 @@
+// [Note: one contract] Every request the UI can make, and every event it can receive, is declared here
+// once. The Electron preload, the Electron main IPC wiring, the browser bridge (WebSocket) and the engine
+// host all derive their types and their argument validation from this file; nothing else defines
+// channels. Argument schemas are zod values so every boundary validates with the same code
+// (`parseArgs`). Results are plain TypeScript types (they come from our own engine).
+//
+// Adding a channel: add a schema to `requestSchemas` and a result type to `ResultMap`. Do not rename
+// channels: projects and tests depend on them.
+import { z } from 'zod';
+
+// ---- plain data shared by engine and UI --------------------------------------------------------
+
+export type ExecutionProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
+export type ProviderSetting = 'auto' | ExecutionProviderName;
+
+export const preprocessSchema = z.object({
+  /** input height and width the model is run at */
+  width: z.number().int().min(1).max(8192),
+  height: z.number().int().min(1).max(8192),
+  channelOrder: z.enum(['RGB', 'BGR']),
+  layout: z.enum(['NCHW', 'NHWC']),
+  /** pixel values are first scaled to [rangeMin, rangeMax] (0..255 → range), then (v - mean) / std per channel in channelOrder */
+  rangeMin: z.number(),
+  rangeMax: z.number(),
+  mean: z.tuple([z.number(), z.number(), z.number()]),
+  std: z.tuple([z.number(), z.number(), z.number()]),
+  /** how images are fit to width×height */
+  resize: z.enum(['stretch', 'center-crop', 'pad']).default('stretch'),
+  preset: z.enum(['torch', 'caffe', 'tf', 'raw01', 'raw255', 'custom']),
+});
+export type Preprocess = z.infer<typeof preprocessSchema>;
+
+export interface TensorInfo {
+  name: string;
+  dtype: string;
+  /** declared shape: numbers, symbolic names, or null for unknown */
+  shape: (number | string | null)[];
+}
+
+export interface LayerInfo {
+  /** tensor name: what objectives and activation views address */
+  name: string;
+  /** op type of the node that produces it */
+  opType: string;
+  nodeName: string;
+  /** concrete shape at the inspected input size, e.g. [1,512,14,14] */
+  shape: number[];
+  /** true when this is the input of a following Relu (a pre-activation tensor) */
+  preActivation: boolean;
+  /** index in graph (topological) order */
+  order: number;
+}
+
+export interface ModelDescription {
+  fileName: string;
+  fileSize: number;
+  sha256: string;
+  irVersion: number;
+  opset: number;
+  producer: string;
+  nodeCount: number;
+  parameterCount: number;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** the image input we drive, and the size the layer shapes were computed at */
+  imageInput: string;
+  inspectedSize: { width: number; height: number };
+  layers: LayerInfo[];
+  opTypes: Record<string, number>;
+  /** a guess the person can correct */
+  suggestedPreprocess: Preprocess;
+  isClassifier: boolean;
+  /** classifier output tensor (logits or probabilities) */
+  classifierOutput?: string;
+  classCount?: number;
+}
+
+export interface ModelRecord {
+  id: string;
+  name: string;
+  path: string;
+  sha256: string;
+  embedded: boolean;
+  addedAt: string;
+  description: ModelDescription;
+  preprocess: Preprocess;
+  labels?: string[];
+}
+
+export interface PhotoRecord {
+  id: string;
+  name: string;
+  width: number;
+  height: number;
+  mime: string;
+  sha256: string;
+  addedAt: string;
+}
+
+export interface ClassScore {
+  index: number;
+  label: string;
+  probability: number;
+}
+
+export interface ActivationChannel {
+  channel: number;
+  /** mean activation of this channel */
+  mean: number;
+  max: number;
+}
+
+export interface RunRecord {
+  id: string;
+  kind: 'classify' | 'activations' | string;
+  modelId: string;
+  photoId?: string;
+  /** exact settings, as run */
+  settings: Record<string, unknown>;
+  /** small result data (top-5 classes, channel ranking, timings, provider) */
+  result: Record<string, unknown>;
+  /** ids of binary artifacts (PNG images) stored with the run */
+  artifacts: { id: string; name: string; mime: string }[];
+  status: 'done' | 'cancelled' | 'failed';
+  error?: string;
+  createdAt: string;
+  provider: ExecutionProviderName;
+  durationMs: number;
+}
+
+export interface ProjectState {
+  path: string;
+  name: string;
+  models: ModelRecord[];
+  photos: PhotoRecord[];
+  runs: RunRecord[];
+  /** what the UI showed when the project was last used (selected model, photo, layer, tab...) */
+  view: Record<string, unknown>;
+}
+
+export interface RecentProject {
+  path: string;
+  name: string;
+  openedAt: string;
+  exists: boolean;
+}
+
+export interface JobInfo {
+  id: string;
+  kind: string;
+  title: string;
+  state: 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+  /** 0..1 */
+  progress: number;
+  etaMs?: number;
+  message?: string;
+  runId?: string;
+  error?: string;
+}
+
+export interface EngineStatus {
+  setting: ProviderSetting;
+  /** the provider actually running models */
+  active: ExecutionProviderName;
+  /** providers this build of onnxruntime-node offers on this machine */
+  available: ExecutionProviderName[];
+  /** set once when the requested provider failed and we fell back to CPU: plain words for the status bar */
+  fallbackReason?: string;
+}
+
+// ---- requests -------------------------------------------------------------------------------
+
+const id = z.string().min(1).max(200);
+const filePath = z.string().min(1).max(4096);
+/** A file the page hands over: a path (Electron, CLI) or an upload id from the bridge's POST /upload. */
+export const fileSourceSchema = z.union([
+  z.object({ kind: z.literal('path'), path: filePath }),
+  z.object({ kind: z.literal('upload'), uploadId: id, name: z.string().min(1).max(1024) }),
+]);
+export type FileSource = z.infer<typeof fileSourceSchema>;
+
+export const requestSchemas = {
+  'project:create': z.object({ path: filePath }),
+  'project:open': z.object({ path: filePath }),
+  'project:close': z.object({}),
+  'project:recent': z.object({}),
+  'project:state': z.object({}),
+  'project:saveView': z.object({ view: z.record(z.string(), z.unknown()) }),
+
+  'model:add': z.object({ source: fileSourceSchema, embed: z.boolean().default(false) }),
+  'model:remove': z.object({ modelId: id }),
+  'model:inspect': z.object({ modelId: id, width: z.number().int().min(1).max(8192).optional(), height: z.number().int().min(1).max(8192).optional() }),
+  'model:setPreprocess': z.object({ modelId: id, preprocess: preprocessSchema }),
+  'model:setLabels': z.object({ modelId: id, source: fileSourceSchema.nullable() }),
+
+  'photo:add': z.object({ source: fileSourceSchema }),
+  'photo:remove': z.object({ photoId: id }),
+  /** a display-size JPEG/PNG of the photo, as base64, at most maxSize on its long side */
+  'photo:thumbnail': z.object({ photoId: id, maxSize: z.number().int().min(16).max(4096).default(512) }),
+
+  'run:classify': z.object({ modelId: id, photoId: id, top: z.number().int().min(1).max(100).default(5) }),
+  'run:activations': z.object({ modelId: id, photoId: id, layer: z.string().min(1).max(1000), maxChannels: z.number().int().min(1).max(4096).default(64) }),
+  'run:remove': z.object({ runId: id }),
+  'artifact:get': z.object({ artifactId: id }),
+
+  'job:list': z.object({}),
+  'job:cancel': z.object({ jobId: id }),
+
+  'engine:status': z.object({}),
+  'engine:setProvider': z.object({ provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']) }),
+} as const;
+
+export type Channel = keyof typeof requestSchemas;
+export type Args<C extends Channel> = z.input<(typeof requestSchemas)[C]>;
+export type ParsedArgs<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
+
+export interface ResultMap {
+  'project:create': ProjectState;
+  'project:open': ProjectState;
+  'project:close': null;
+  'project:recent': RecentProject[];
+  'project:state': ProjectState | null;
+  'project:saveView': null;
+  'model:add': ModelRecord;
+  'model:remove': null;
+  'model:inspect': ModelDescription;
+  'model:setPreprocess': ModelRecord;
+  'model:setLabels': ModelRecord;
+  'photo:add': PhotoRecord;
+  'photo:remove': null;
+  'photo:thumbnail': { mime: string; base64: string; width: number; height: number };
+  'run:classify': RunRecord;
+  /** starts a job; the run arrives with the job's 'job:done' event */
+  'run:activations': JobInfo;
+  'run:remove': null;
+  'artifact:get': { mime: string; base64: string };
+  'job:list': JobInfo[];
+  'job:cancel': null;
+  'engine:status': EngineStatus;
+  'engine:setProvider': EngineStatus;
+}
+export type Result<C extends Channel> = ResultMap[C];
+
+/** Validate a request's arguments at a boundary. Throws ContractError naming the channel and field. */
+export function parseArgs<C extends Channel>(channel: C, args: unknown): ParsedArgs<C> {
+  const schema = requestSchemas[channel];
+  if (!schema) throw new ContractError(`unknown request "${String(channel)}"`);
+  const r = schema.safeParse(args ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new ContractError(`bad arguments for "${channel}": ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return r.data as ParsedArgs<C>;
+}
+
+export function isChannel(x: unknown): x is Channel {
+  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, x);
+}
+
+export class ContractError extends Error {
+  override name = 'ContractError';
+}
+
+// ---- events (engine → UI) -----------------------------------------------------------------------
+
+export interface EventMap {
+  'job:update': JobInfo;
+  /** a live preview frame for a running job (PNG/JPEG base64) */
+  'job:preview': { jobId: string; mime: string; base64: string };
+  'job:done': { job: JobInfo; run?: RunRecord };
+  'engine:status': EngineStatus;
+  'project:changed': ProjectState;
+}
+export type EventName = keyof EventMap;
+
+/** What the renderer sees as `window.featurescope` (Electron preload) or the bridge client (browser). */
+export interface FeaturescopeApi {
+  invoke<C extends Channel>(channel: C, args: Args<C>): Promise<Result<C>>;
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+  /** Electron only: native dialogs. In the browser these are undefined and the UI uses file inputs. */
+  pickFile?(kind: 'model' | 'photo' | 'labels'): Promise<string | null>;
+  pickProjectPath?(mode: 'create' | 'open'): Promise<string | null>;
+  /** Electron only: the path of a dropped File (webUtils.getPathForFile). */
+  pathForFile?(file: File): string;
+  /** Browser mode only: upload a file's bytes to the bridge, returns an upload id for a FileSource. */
+  upload?(file: File): Promise<string>;
+  readonly mode: 'electron' | 'browser';
+}
+
+/** Message envelopes on every transport (Electron port, WebSocket, engine child process). */
+export type WireMessage =
+  | { type: 'request'; id: number; channel: Channel; args: unknown }
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: { message: string; code?: string } }
+  | { type: 'event'; event: EventName; payload: unknown };
