@@ -1,0 +1,154 @@
+// attribute(input, settings) for every method, over one model. An Attributor holds the model's
+// compiled gradient sessions and forward sessions, so the second map of a kind costs only the runs.
+import type { Model } from '../onnx/model';
+import { makeBaseline, type PixelSpace } from './baselines';
+import { ForwardRunner, newTiming, targetTensor, type Timing } from './forward';
+import { GradientRunner, targetObjective, type GradRules } from './gradient-runner';
+import { gradCamPlan } from './methods/gradcam';
+import { integratedGradientsPlan } from './methods/integrated-gradients';
+import { noiseTunnelPlan } from './methods/noise-tunnel';
+import { occlusion } from './methods/occlusion';
+import { gradientPlan, type GradPlan } from './methods/plan';
+import { defaultCamLayer, modelFacts, type ModelFacts } from './model-info';
+import {
+  parseAttributionSettings, type AttributionResult, type AttributionSettings, type AttributionSettingsInput,
+  type InputImage, type NoiseTunnelInner, type ResolvedTarget, type TargetSpec,
+} from './types';
+
+export interface AttributorOptions {
+  /** class names, index-aligned with the classifier output (for labels in results) */
+  labels?: readonly string[];
+  /** how 0..255 pixels map to input values (for IG's black and noise baselines) */
+  pixelSpace?: PixelSpace;
+  /** name used in error messages, e.g. the model's file name */
+  label?: string;
+}
+
+export class Attributor {
+  readonly facts: ModelFacts;
+  private readonly forward: ForwardRunner;
+  private readonly gradients: GradientRunner;
+  private readonly label: string;
+
+  constructor(
+    private readonly model: Model,
+    /** [C, H, W] of the images this attributor will see */
+    readonly chw: readonly [number, number, number],
+    private readonly opts: AttributorOptions = {},
+  ) {
+    this.label = opts.label ?? 'model';
+    this.facts = modelFacts(model, this.label);
+    this.forward = new ForwardRunner(model, this.facts.inputName, chw, this.label);
+    this.gradients = new GradientRunner(model, this.facts.inputName, chw, this.label);
+  }
+
+  async attribute(input: InputImage, raw: AttributionSettingsInput | AttributionSettings): Promise<AttributionResult> {
+    const t0 = performance.now();
+    const settings = parseAttributionSettings(raw);
+    const [, c, h, w] = input.shape;
+    if (c !== this.chw[0] || h !== this.chw[1] || w !== this.chw[2] || input.data.length !== c * h * w) {
+      throw new Error(`${this.label}: the image is [1,${c},${h},${w}] but this attributor was made for [1,${this.chw.join(',')}]`);
+    }
+    const timing = newTiming();
+    const { target, score } = await this.resolveTarget(settings.target, input.data, timing);
+    const resolved = { ...settings, target } as AttributionSettings;
+    const out = await this.run(resolved, target, input, timing);
+    const result: AttributionResult = {
+      settings: out.settings ?? resolved,
+      shape: out.shape,
+      map: out.map,
+      targetScore: out.targetScore ?? score,
+      timings: { totalMs: performance.now() - t0, ...timing },
+    };
+    if (out.completeness) {
+      const { attributionSum, scoreDelta, baselineScore } = out.completeness;
+      result.completeness = { attributionSum, scoreDelta, baselineScore, relativeError: Math.abs(attributionSum - scoreDelta) / Math.abs(scoreDelta) };
+    }
+    if (out.layerMap) result.layerMap = out.layerMap;
+    return result;
+  }
+
+  /** top-1 → the class it is; checks class ranges and layer names; f(x) from one forward pass. */
+  private async resolveTarget(t: TargetSpec, x: Float32Array, timing: Timing): Promise<{ target: ResolvedTarget; score: number }> {
+    if (t.kind === 'top1') {
+      if (!this.facts.logits) throw new Error(`${this.label}: the top-1 target needs a classifier output; give a LAYER:CHANNEL target`);
+      const row = await this.forward.fetchOne(x, this.facts.logits, timing);
+      let best = 0;
+      for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+      const label = this.opts.labels?.[best];
+      return { target: { kind: 'class', index: best, ...(label !== undefined ? { label } : {}) }, score: row[best]! };
+    }
+    if (t.kind !== 'class' && !this.facts.tensors.has(t.layer)) {
+      throw new Error(`${this.label}: no layer (tensor) named "${t.layer}" in the model`);
+    }
+    const target: ResolvedTarget = t.kind === 'class' && t.label === undefined && this.opts.labels?.[t.index] !== undefined
+      ? { ...t, label: this.opts.labels[t.index]! } : t;
+    const [score] = await this.forward.scores([x], target, this.facts.logits, 1, timing);
+    return { target, score: score! };
+  }
+
+  private async run(s: AttributionSettings, target: ResolvedTarget, input: InputImage, timing: Timing): Promise<{
+    map: Float32Array; shape: number[]; targetScore?: number; settings?: AttributionSettings;
+    completeness?: { attributionSum: number; scoreDelta: number; baselineScore: number };
+    layerMap?: AttributionResult['layerMap'];
+  }> {
+    const x = input.data;
+    const [, c, h, w] = input.shape;
+    const full = [1, c, h, w];
+    const objective = targetObjective(target, this.facts.logits, this.label);
+    const runPlan = async (plan: GradPlan, rules: GradRules, layers: string[] = []) => {
+      await this.gradients.run(plan, objective, rules, layers, s.batchSize, timing);
+      const scores = plan.scoreImages.length > 0
+        ? await this.forward.scores(plan.scoreImages, target, this.facts.logits, s.batchSize, timing) : [];
+      return plan.finish(scores);
+    };
+    switch (s.method) {
+      case 'saliency': case 'gradxinput': case 'guided': case 'deconvnet': {
+        const out = await runPlan(gradientPlan(x, s.method === 'gradxinput'), rulesOf(s.method));
+        return { map: out.map, shape: full };
+      }
+      case 'ig': {
+        const out = await runPlan(this.igPlan(x, s), 'default');
+        return { map: out.map, shape: full, completeness: out.completeness };
+      }
+      case 'smoothgrad': {
+        const inner = (noisy: Float32Array) => (s.inner === 'ig' ? this.igPlan(noisy, s) : gradientPlan(noisy, s.inner === 'gradxinput'));
+        const out = await runPlan(noiseTunnelPlan(x, s, inner), rulesOf(s.inner));
+        return { map: out.map, shape: full, completeness: out.completeness };
+      }
+      case 'gradcam': case 'guided-gradcam': {
+        const layer = s.layer ?? (target.kind === 'class' ? defaultCamLayer(this.model, this.facts.logits, this.label) : target.layer);
+        if (!this.facts.tensors.has(layer)) throw new Error(`${this.label}: no layer (tensor) named "${layer}" for Grad-CAM`);
+        const cam = gradCamPlan(x, layer, h, w, this.label);
+        const camMap = (await runPlan(cam, 'default', [layer])).map;
+        const lm = cam.layerMap();
+        const settings = { ...s, layer };
+        const layerMap = { shape: [lm.h, lm.w] as [number, number], data: lm.cam };
+        if (s.method === 'gradcam') return { map: camMap, shape: [1, 1, h, w], settings, layerMap };
+        const guided = (await runPlan(gradientPlan(x, false), 'guided')).map;
+        const map = new Float32Array(c * h * w);
+        for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) map[ch * h * w + i] = guided[ch * h * w + i]! * camMap[i]!;
+        return { map, shape: full, settings, layerMap };
+      }
+      case 'occlusion': {
+        targetTensor(target, this.facts.logits, this.label);
+        const out = await occlusion(this.forward, input, target, this.facts.logits, s, timing, this.label);
+        return { map: out.map, shape: out.shape, targetScore: out.targetScore };
+      }
+    }
+  }
+
+  private igPlan(x: Float32Array, s: { baseline: 'black' | 'blurred' | 'noise'; blurSigma: number; seed: number; steps: number; integration: 'gausslegendre' | 'trapezoid' }): GradPlan {
+    const baseline = makeBaseline(s.baseline, x, this.chw, { space: this.opts.pixelSpace, blurSigma: s.blurSigma, seed: s.seed });
+    return integratedGradientsPlan(x, baseline, s.steps, s.integration);
+  }
+
+  async release(): Promise<void> {
+    await this.forward.release();
+    await this.gradients.release();
+  }
+}
+
+function rulesOf(m: NoiseTunnelInner | 'saliency'): GradRules {
+  return m === 'guided' ? 'guided' : m === 'deconvnet' ? 'deconvnet' : 'default';
+}
