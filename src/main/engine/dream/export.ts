@@ -1,0 +1,37 @@
+// Full-resolution export of a dream. The PNG carries everything needed to run it again in a tEXt
+// chunk (key "featurescope:dream", JSON), so a result documents itself.
+import sharp from 'sharp';
+import type { Rgb } from './pixels';
+import { addPngText, readPngText } from './png-text';
+
+export const DREAM_TEXT_KEY = 'featurescope:dream';
+
+/** What goes into the PNG: settings as run plus provenance (model sha256, provider, timings…). */
+export interface DreamRecord {
+  kind: 'dream';
+  version: 1;
+  settings: Record<string, unknown>;
+  model: { name?: string; sha256?: string };
+  photo?: { name?: string; sha256?: string; width: number; height: number };
+  provider: string;
+  status: 'done' | 'cancelled';
+  objectiveBefore?: number;
+  objectiveAfter?: number;
+  totalMs: number;
+  createdAt: string;
+}
+
+export async function encodeDream(img: Rgb, format: 'png' | 'jpeg', record?: DreamRecord): Promise<Uint8Array> {
+  const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 }, limitInputPixels: 1 << 28 });
+  if (format === 'jpeg') return new Uint8Array(await s.jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer());
+  const png = new Uint8Array(await s.png({ compressionLevel: 6 }).toBuffer());
+  return record ? addPngText(png, { Software: 'Featurescope', [DREAM_TEXT_KEY]: JSON.stringify(record) }) : png;
+}
+
+/** The dream record of a PNG written by encodeDream, or undefined when it has none. */
+export function readDreamRecord(png: Uint8Array): DreamRecord | undefined {
+  const t = readPngText(png)[DREAM_TEXT_KEY];
+  if (!t) return undefined;
+  const r = JSON.parse(t) as DreamRecord;
+  return r && r.kind === 'dream' ? r : undefined;
+}

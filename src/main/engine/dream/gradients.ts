@@ -1,0 +1,102 @@
+// Gradient sessions for dreaming: one compiled gradient model per input shape, cached, with the
+// time each compile and session start took (they matter: an octave pyramid needs several shapes).
+import * as ort from 'onnxruntime-node';
+import type { ExecutionProviderName } from '../../../shared/contract';
+import type { Objective } from '../../../shared/objectives';
+import { compileGradient } from '../autodiff/index';
+import { encodeModel, type Model } from '../onnx/model';
+import type { GradientRun, GradientSource } from './loop';
+
+export interface SessionTiming {
+  shape: [number, number];
+  compileMs: number;
+  createMs: number;
+}
+
+export interface GradientSessionOptions {
+  model: Model;
+  input: string;
+  objective: Objective;
+  provider?: ExecutionProviderName;
+  /** onnxruntime intra-op threads (default: ORT's choice, all cores) */
+  threads?: number;
+}
+
+function sessionOptions(o: { provider?: ExecutionProviderName; threads?: number }): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [o.provider ?? 'cpu'],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+  };
+}
+
+export class CompiledGradients implements GradientSource {
+  readonly timings: SessionTiming[] = [];
+  private readonly sessions = new Map<string, Promise<{ session: ort.InferenceSession; run: GradientRun }>>();
+
+  constructor(private readonly opts: GradientSessionOptions) {}
+
+  async forShape(h: number, w: number): Promise<GradientRun> {
+    const key = `${h}x${w}`;
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = this.open(h, w);
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key));
+    }
+    return (await s).run;
+  }
+
+  private async open(h: number, w: number): Promise<{ session: ort.InferenceSession; run: GradientRun }> {
+    const { model, input, objective } = this.opts;
+    const t0 = performance.now();
+    const g = await compileGradient(model, { input, shape: [1, 3, h, w], objective });
+    const t1 = performance.now();
+    if (g.targetInputs.length > 0) {
+      throw new Error(`the dream objective needs target inputs (${g.targetInputs.map((t) => t.name).join(', ')}), which dreaming does not feed`);
+    }
+    const session = await ort.InferenceSession.create(g.bytes, sessionOptions(this.opts));
+    this.timings.push({ shape: [h, w], compileMs: t1 - t0, createMs: performance.now() - t1 });
+    const inName = g.inputName, objName = g.outputs.objective, gradName = g.outputs.inputGrad;
+    const dims = [1, 3, h, w];
+    const run: GradientRun = async (x, grad) => {
+      const out = await session.run({ [inName]: new ort.Tensor('float32', x, dims) }, [objName, gradName]);
+      const gd = out[gradName]!.data as Float32Array;
+      if (gd.length !== grad.length) throw new Error(`gradient has ${gd.length} values, expected ${grad.length}`);
+      grad.set(gd);
+      return Number((out[objName]!.data as Float32Array)[0]);
+    };
+    return { session, run };
+  }
+
+  /** Total compile + session start time so far (ms). */
+  get sessionMs(): number {
+    return this.timings.reduce((a, t) => a + t.compileMs + t.createMs, 0);
+  }
+
+  async release(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) {
+      try {
+        await (await s).session.release();
+      } catch {
+        // a session that failed to open has nothing to release
+      }
+    }
+  }
+}
+
+/** Forward-only: the values of `layer` for one input (to collect a guide image's features). */
+export async function layerActivations(model: Model, input: string, layer: string, x: Float32Array, dims: number[], opts: { provider?: ExecutionProviderName; threads?: number } = {}): Promise<{ data: Float32Array; dims: number[] }> {
+  const m: Model = { ...model, graph: { ...model.graph, outputs: [{ name: layer, dtype: 'float32' }] } };
+  const session = await ort.InferenceSession.create(encodeModel(m), sessionOptions(opts));
+  try {
+    const out = await session.run({ [input]: new ort.Tensor('float32', x, dims) });
+    const t = out[layer]!;
+    return { data: t.data as Float32Array, dims: [...t.dims] };
+  } finally {
+    await session.release();
+  }
+}

@@ -1,0 +1,227 @@
+// The DeepDream loop of google/deepdream, in model space:
+//   octave pyramid (each 1/scale of the last), from the smallest up; detail (dreamed − base) carried
+//   up by bilinear zoom; per step: random roll by up to `jitter` px, gradient of the objective,
+//   src += step / mean|g| · g, roll back, clip to the range real pixels map to.
+// Gradients come from a `GradientSource` (one compiled session per input shape); big octaves go
+// through fixed-size tiles so memory stays bounded and one session serves every big octave.
+import { clipChannels, meanAbs, planar, resizeBilinear, thumbnail, type Planar } from './planar';
+import { fromPlanar, resizeRgb, subtractPhoto, toPlanar, validRange, type PixelSpace, type Rgb } from './pixels';
+import { gridPlan, readTile, tileCount, wholePlan, writeTileCore, type TilePlan } from './tiles';
+import { DreamControl, randInt, seededRandom } from './control';
+
+/** d objective / d input for one input shape. `grad` receives the gradient (same layout as `input`). */
+export interface GradientRun {
+  (input: Float32Array, grad: Float32Array): Promise<number>;
+}
+export interface GradientSource {
+  /** a runner for inputs of [1, C, h, w]; compiled on first use and cached */
+  forShape(h: number, w: number): Promise<GradientRun>;
+}
+
+export interface LoopSettings {
+  octaves: number;
+  octaveScale: number;
+  iterations: number;
+  /** step in model units per channel is step · stepUnit[c] (converts 0..255 pixel units to the model's range) */
+  step: number;
+  stepUnit?: number[];
+  jitter: number;
+  seed: number;
+  /** tile core side in px (a multiple of the layer stride) */
+  tileSize: number;
+  /** context read around each tile core, px (a multiple of the layer stride) */
+  tileMargin: number;
+  /** octaves with at most this many pixels run whole (one session per size), larger ones in tiles */
+  maxWholePixels: number;
+  /** move the tile grid by a random offset every step, so tile borders never stay in one place */
+  tileShift: boolean;
+}
+
+export interface LoopHooks {
+  control?: DreamControl;
+  onProgress?(p: DreamProgress): void;
+  /** a small frame of the current state; called at most every previewEveryMs */
+  onPreview?(frame: Rgb): void;
+  previewEveryMs?: number;
+  previewMaxSide?: number;
+  /** compute the objective on the photo before and on the result after (extra gradient runs) */
+  measureObjective?: boolean;
+}
+
+export interface DreamProgress {
+  octave: number;
+  octaves: number;
+  iteration: number;
+  iterations: number;
+  /** 0..1, weighted by the pixels each step runs */
+  fraction: number;
+  elapsedMs: number;
+  etaMs?: number;
+  objective: number;
+}
+
+export interface OctaveReport {
+  width: number;
+  height: number;
+  tiles: number;
+  tileInput: [number, number];
+  /** ms to get the gradient session (compile + create) — 0 when cached */
+  sessionMs: number;
+  ms: number;
+  stepMs: number[];
+  objectiveFirst: number;
+  objectiveLast: number;
+}
+
+export interface LoopResult {
+  status: 'done' | 'cancelled';
+  image: Rgb;
+  octaves: OctaveReport[];
+  objectiveBefore?: number;
+  objectiveAfter?: number;
+  totalMs: number;
+  stepsDone: number;
+}
+
+export function octaveSizes(h: number, w: number, octaves: number, scale: number): { h: number; w: number }[] {
+  const sizes = [{ h, w }];
+  for (let i = 1; i < octaves; i++) {
+    const p = sizes[i - 1];
+    sizes.push({ h: Math.max(1, Math.round(p.h / scale)), w: Math.max(1, Math.round(p.w / scale)) });
+  }
+  return sizes.reverse(); // smallest first
+}
+
+export function planFor(h: number, w: number, s: LoopSettings): TilePlan {
+  return h * w <= s.maxWholePixels ? wholePlan(h, w) : gridPlan(h, w, s.tileSize, s.tileMargin);
+}
+
+export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: GradientSource, s: LoopSettings, hooks: LoopHooks = {}): Promise<LoopResult> {
+  validate(s);
+  const t0 = performance.now();
+  const control = hooks.control ?? new DreamControl();
+  const rand = seededRandom(s.seed);
+  const { lo, hi } = validRange(space);
+  const sizes = octaveSizes(photo.height, photo.width, s.octaves, s.octaveScale);
+  const plans = sizes.map((z) => planFor(z.h, z.w, s));
+  const work = plans.map((p) => tileCount(p) * p.inputH * p.inputW * s.iterations);
+  const totalWork = work.reduce((a, b) => a + b, 0);
+  let doneWork = 0;
+  let lastPreview = -Infinity;
+  const previewEvery = hooks.previewEveryMs ?? 1000;
+
+  let objectiveBefore: number | undefined;
+  const full = sizes[sizes.length - 1];
+  const measure = hooks.measureObjective ?? false;
+  if (measure) {
+    objectiveBefore = await gradientOf(toPlanar(photo, space), planFor(full.h, full.w, s), grads, 0, 0, undefined);
+  }
+
+  const reports: OctaveReport[] = [];
+  let detail: Planar | undefined;
+  let src: Planar | undefined;
+  let stepsDone = 0;
+  let cancelled = false;
+
+  for (let k = 0; k < sizes.length && !cancelled; k++) {
+    const { h, w } = sizes[k];
+    const plan = plans[k];
+    const base = await resizeRgb(photo, w, h);
+    src = toPlanar(base, space);
+    if (detail) {
+      const up = resizeBilinear(detail, h, w);
+      detail = undefined; // free the small one before the loop allocates the gradient
+      for (let i = 0; i < src.data.length; i++) src.data[i] += up.data[i];
+    }
+    const grad = planar(src.c, h, w);
+    const ts = performance.now();
+    const run = await grads.forShape(plan.inputH, plan.inputW);
+    const sessionMs = performance.now() - ts;
+    const rep: OctaveReport = { width: w, height: h, tiles: tileCount(plan), tileInput: [plan.inputH, plan.inputW], sessionMs, ms: 0, stepMs: [], objectiveFirst: NaN, objectiveLast: NaN };
+    reports.push(rep);
+
+    for (let it = 0; it < s.iterations; it++) {
+      if (await control.checkpoint()) { cancelled = true; break; }
+      const tStep = performance.now();
+      const oy = randInt(rand, -s.jitter, s.jitter) + (s.tileShift && tileCount(plan) > 1 ? randInt(rand, 0, plan.coreH - 1) : 0);
+      const ox = randInt(rand, -s.jitter, s.jitter) + (s.tileShift && tileCount(plan) > 1 ? randInt(rand, 0, plan.coreW - 1) : 0);
+      const obj = await gradientOf(src, plan, grads, oy, ox, grad, run, control);
+      if (obj === undefined) { cancelled = true; break; } // cancelled mid-step: src is still the last full frame
+      const scale = s.step / (meanAbs(grad.data) + 1e-8);
+      const plane = h * w;
+      for (let c = 0; c < src.c; c++) {
+        const f = scale * (s.stepUnit?.[c] ?? 1);
+        for (let i = c * plane, end = (c + 1) * plane; i < end; i++) src.data[i] += f * grad.data[i];
+      }
+      clipChannels(src, lo, hi);
+      stepsDone++;
+      rep.stepMs.push(performance.now() - tStep);
+      if (it === 0) rep.objectiveFirst = obj;
+      rep.objectiveLast = obj;
+      doneWork += work[k] / s.iterations;
+      const elapsedMs = performance.now() - t0;
+      const fraction = doneWork / totalWork;
+      hooks.onProgress?.({ octave: k, octaves: sizes.length, iteration: it, iterations: s.iterations, fraction, elapsedMs, etaMs: (elapsedMs / fraction) * (1 - fraction), objective: obj });
+      if (hooks.onPreview && performance.now() - lastPreview >= previewEvery) {
+        lastPreview = performance.now();
+        hooks.onPreview(fromPlanar(thumbnail(src, hooks.previewMaxSide ?? 512), space));
+      }
+    }
+    rep.ms = performance.now() - ts;
+    if (k < sizes.length - 1) {
+      // detail = dreamed − base, carried to the next octave (or to full size for a cancelled run's frame)
+      subtractPhoto(src, base, space);
+      detail = src;
+      src = undefined;
+    }
+  }
+
+  let result: Planar;
+  if (src) {
+    result = src;
+  } else {
+    // Cancelled before the last octave finished: the last full frame is the photo plus the detail so far.
+    result = toPlanar(photo, space);
+    if (detail) {
+      const up = resizeBilinear(detail, full.h, full.w);
+      for (let i = 0; i < result.data.length; i++) result.data[i] += up.data[i];
+      clipChannels(result, lo, hi);
+    }
+  }
+  let objectiveAfter: number | undefined;
+  if (measure) objectiveAfter = await gradientOf(result, planFor(full.h, full.w, s), grads, 0, 0, undefined);
+  return { status: cancelled ? 'cancelled' : 'done', image: fromPlanar(result, space), octaves: reports, objectiveBefore, objectiveAfter, totalMs: performance.now() - t0, stepsDone };
+}
+
+/**
+ * Gradient of the image rolled by (oy, ox), rolled back into `grad`; returns the mean objective over
+ * tiles, or undefined when cancelled between tiles. With no `grad`, only the objective is wanted.
+ */
+async function gradientOf(img: Planar, plan: TilePlan, grads: GradientSource, oy: number, ox: number, grad: Planar | undefined, run?: GradientRun, control?: DreamControl): Promise<number | undefined> {
+  const r = run ?? (await grads.forShape(plan.inputH, plan.inputW));
+  const n = img.c * plan.inputH * plan.inputW;
+  const tile = new Float32Array(n);
+  const tileGrad = new Float32Array(n);
+  let sum = 0, count = 0;
+  for (const y0 of plan.rows) {
+    for (const x0 of plan.cols) {
+      if (control && count > 0 && (await control.checkpoint())) return undefined;
+      readTile(img, plan, y0, x0, oy, ox, tile);
+      sum += await r(tile, tileGrad);
+      count++;
+      if (grad) writeTileCore(grad, plan, y0, x0, oy, ox, tileGrad);
+    }
+  }
+  return sum / count;
+}
+
+function validate(s: LoopSettings): void {
+  const bad = (name: string, why: string) => { throw new Error(`dream setting ${name}: ${why}`); };
+  if (!Number.isInteger(s.octaves) || s.octaves < 1 || s.octaves > 12) bad('octaves', `must be an integer 1..12, got ${s.octaves}`);
+  if (!(s.octaveScale > 1 && s.octaveScale <= 4)) bad('octaveScale', `must be in (1, 4], got ${s.octaveScale}`);
+  if (!Number.isInteger(s.iterations) || s.iterations < 1 || s.iterations > 1000) bad('iterations', `must be an integer 1..1000, got ${s.iterations}`);
+  if (!(s.step > 0 && s.step < 1000)) bad('step', `must be > 0, got ${s.step}`);
+  if (!Number.isInteger(s.jitter) || s.jitter < 0) bad('jitter', `must be a whole number of pixels ≥ 0, got ${s.jitter}`);
+  if (!Number.isInteger(s.tileSize) || s.tileSize < 16) bad('tileSize', `must be an integer ≥ 16, got ${s.tileSize}`);
+  if (!Number.isInteger(s.tileMargin) || s.tileMargin < 0) bad('tileMargin', `must be an integer ≥ 0, got ${s.tileMargin}`);
+}

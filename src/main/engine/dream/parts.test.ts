@@ -1,0 +1,121 @@
+// The pieces of the dream loop that need no model: tiling arithmetic, resizing, PNG text, settings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import sharp from 'sharp';
+import { planar, resizeBilinear } from './planar';
+import { gridPlan, readTile, wholePlan, writeTileCore } from './tiles';
+import { addPngText, readPngText } from './png-text';
+import { parseLayerSpec, parseDreamSettings } from './settings';
+import { octaveSizes } from './loop';
+import { receptiveField } from './receptive-field';
+import { defaultDreamLayer } from './objective';
+import { readModelFile } from '../onnx/model';
+import { CAFFE_SPACE, fromPlanar, toPlanar, subtractPhoto } from './pixels';
+
+function ramp(c: number, h: number, w: number) {
+  const img = planar(c, h, w);
+  for (let i = 0; i < img.data.length; i++) img.data[i] = Math.sin(i * 0.37) * 100 + i * 0.001;
+  return img;
+}
+
+/** np.roll over the last two axes */
+function roll(img: ReturnType<typeof planar>, sy: number, sx: number) {
+  const out = planar(img.c, img.h, img.w);
+  const m = (a: number, n: number) => ((a % n) + n) % n;
+  for (let c = 0; c < img.c; c++)
+    for (let y = 0; y < img.h; y++)
+      for (let x = 0; x < img.w; x++)
+        out.data[c * img.h * img.w + m(y + sy, img.h) * img.w + m(x + sx, img.w)] = img.data[c * img.h * img.w + y * img.w + x];
+  return out;
+}
+
+test('a whole-image tile is np.roll of the image', () => {
+  const img = ramp(3, 13, 17);
+  const plan = wholePlan(13, 17);
+  const tile = new Float32Array(3 * 13 * 17);
+  readTile(img, plan, 0, 0, 5, -7, tile);
+  assert.deepEqual(Array.from(tile), Array.from(roll(img, 5, -7).data));
+});
+
+test('tile cores written back (un-rolled) rebuild the image exactly, for any shift and margin', () => {
+  const img = ramp(3, 37, 53);
+  for (const [core, margin, sy, sx] of [[16, 0, 0, 0], [16, 8, 3, 41], [10, 4, -9, 100], [64, 16, 7, 7]] as const) {
+    const plan = gridPlan(37, 53, core, margin);
+    const back = planar(3, 37, 53);
+    back.data.fill(NaN);
+    const tile = new Float32Array(3 * plan.inputH * plan.inputW);
+    for (const y0 of plan.rows) for (const x0 of plan.cols) {
+      readTile(img, plan, y0, x0, sy, sx, tile);
+      writeTileCore(back, plan, y0, x0, sy, sx, tile);
+    }
+    assert.deepEqual(Array.from(back.data), Array.from(img.data), `core ${core} margin ${margin} shift ${sy},${sx}`);
+  }
+});
+
+test('tile margins read neighbours of the rolled image and zeros beyond its edge', () => {
+  const img = ramp(1, 8, 8);
+  const plan = gridPlan(8, 8, 4, 2);
+  const tile = new Float32Array(plan.inputH * plan.inputW);
+  readTile(img, plan, 0, 4, 0, 0, tile);
+  // row 0..1 of the tile are above the image: zero; column 6..7 of the tile (x = 8, 9) are past the right edge: zero
+  assert.equal(tile[0], 0);
+  assert.equal(tile[2 * 8 + 7], 0);
+  // tile (2, 0) is image (0, 2): a margin pixel that lies inside the image
+  assert.equal(tile[2 * 8 + 0], img.data[0 * 8 + 2]);
+});
+
+test('bilinear zoom keeps corners and constant images, and interpolates linearly', () => {
+  const a = planar(1, 2, 2, Float32Array.from([0, 10, 20, 30]));
+  const b = resizeBilinear(a, 3, 3);
+  assert.deepEqual(Array.from(b.data), [0, 5, 10, 10, 15, 20, 20, 25, 30]);
+  const c = planar(2, 5, 7); c.data.fill(3.5);
+  assert.ok(resizeBilinear(c, 11, 4).data.every((v) => v === 3.5));
+});
+
+test('octave sizes follow the notebook: each 1/scale of the last, smallest first', () => {
+  assert.deepEqual(octaveSizes(413, 550, 4, 1.4), [{ h: 151, w: 201 }, { h: 211, w: 281 }, { h: 295, w: 393 }, { h: 413, w: 550 }]);
+});
+
+test('model space round trip (Caffe BGR minus mean) and in-place subtraction', () => {
+  const rgb = { width: 3, height: 2, data: Uint8Array.from([0, 1, 2, 50, 100, 150, 255, 254, 253, 7, 8, 9, 200, 100, 0, 1, 1, 1]) };
+  const p = toPlanar(rgb, CAFFE_SPACE);
+  assert.equal(p.data[0], 2 - 104); // B of pixel 0
+  assert.equal(p.data[6 * 2], 0 - 123); // R of pixel 0
+  assert.deepEqual(Array.from(fromPlanar(p, CAFFE_SPACE).data), Array.from(rgb.data));
+  subtractPhoto(p, rgb, CAFFE_SPACE);
+  assert.ok(p.data.every((v) => v === 0));
+});
+
+test('PNG text chunks survive sharp-made PNGs and are read back', async () => {
+  const png = new Uint8Array(await sharp({ create: { width: 4, height: 3, channels: 3, background: '#336699' } }).png().toBuffer());
+  const withText = addPngText(png, { a: 'x', 'featurescope:dream': JSON.stringify({ ü: 'ß', n: 1 }) });
+  assert.deepEqual(readPngText(withText), { a: 'x', 'featurescope:dream': '{"ü":"ß","n":1}' });
+  const meta = await sharp(withText).metadata();
+  assert.equal(meta.width, 4); // still a valid PNG
+  assert.throws(() => addPngText(png, { '': 'x' }), /key/);
+});
+
+test('layer specs and settings', () => {
+  assert.deepEqual(parseLayerSpec('inception_4c/output'), { name: 'inception_4c/output', weight: 1 });
+  assert.deepEqual(parseLayerSpec('inception_4c/output:0.5'), { name: 'inception_4c/output', weight: 0.5 });
+  assert.deepEqual(parseLayerSpec('inception_4c/output:2:3,7'), { name: 'inception_4c/output', weight: 2, channels: [3, 7] });
+  const s = parseDreamSettings({});
+  assert.equal(s.octaves, 4); assert.equal(s.octaveScale, 1.4); assert.equal(s.iterations, 10); assert.equal(s.step, 1.5); assert.equal(s.jitter, 32);
+  assert.throws(() => parseDreamSettings({ octaves: 0 }), /octaves/);
+});
+
+const shared = path.resolve(__dirname, '../../../../../shared');
+const googlenet = path.join(shared, 'models/bvlc_googlenet.onnx');
+
+test('receptive field, stride and default layers of real models', (t) => {
+  if (!fs.existsSync(googlenet)) return t.skip(`no ${googlenet} (../shared absent)`);
+  const m = readModelFile(googlenet);
+  assert.deepEqual(receptiveField(m, 'data', ['inception_4c/output']), { field: 299, stride: 16 });
+  assert.deepEqual(receptiveField(m, 'data', ['inception_3b/output']), { field: 91, stride: 8 });
+  assert.throws(() => receptiveField(m, 'data', ['loss3/classifier']), /not spatial/);
+  assert.equal(defaultDreamLayer(m, 'data'), 'inception_4c/output');
+  const sq = readModelFile(path.join(shared, 'models/squeezenet1.1.onnx'));
+  assert.equal(defaultDreamLayer(sq, 'data'), 'fire6/concat');
+});
