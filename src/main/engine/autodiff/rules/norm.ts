@@ -1,0 +1,110 @@
+// Gradient rules for normalization layers: LRN, BatchNormalization (inference), InstanceNormalization.
+import { A, type GradContext, type RuleMap } from '../types';
+import { attrFloat, attrInt, tensorValues } from '../../onnx/model';
+
+/**
+ * LRN: y_c = x_c * D_c^-beta, D_c = bias + alpha/size * sum_{c' in win(c)} x_c'^2 with
+ * win(c) = [c - floor((size-1)/2), c + ceil((size-1)/2)]. Then
+ *   dx_j = dy_j D_j^-beta - 2 alpha beta/size * x_j * sum_{c : j in win(c)} dy_c x_c D_c^(-beta-1)
+ * and j in win(c) <=> c in [j - ceil, j + floor]: the same window with the two halves swapped.
+ * Channel-window sums are an AveragePool over a [N,1,C,rest] view with a (size x 1) kernel and
+ * count_include_pad=1, which divides by exactly `size` — the 1/size of the formula for free.
+ */
+function lrnGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | undefined)[] {
+  const dY = dOut[0];
+  if (!dY || !ctx.wants(0)) return [];
+  const x = ctx.node.inputs[0]!;
+  const xShape = ctx.shape(x);
+  const size = attrInt(ctx.node, 'size', 0);
+  if (size < 1) throw new Error(`LRN node "${ctx.node.name}": attribute size must be a positive integer`);
+  const alpha = attrFloat(ctx.node, 'alpha', 1e-4);
+  const beta = attrFloat(ctx.node, 'beta', 0.75);
+  const bias = attrFloat(ctx.node, 'bias', 1);
+  const below = Math.floor((size - 1) / 2);
+  const above = Math.ceil((size - 1) / 2);
+
+  const rest = xShape.slice(2).reduce((a, b) => a * b, 1);
+  const view = [xShape[0]!, 1, xShape[1]!, rest];
+  const windowMean = (t: string, before: number, after: number): string =>
+    ctx.op('AveragePool', [t], {
+      kernel_shape: A.ints([size, 1]), pads: A.ints([before, 0, after, 0]), strides: A.ints([1, 1]), count_include_pad: A.int(1),
+    });
+
+  const xv = ctx.reshape(x, view);
+  const dyv = ctx.reshape(dY, view);
+  const d = ctx.op('Add', [ctx.op('Mul', [windowMean(ctx.op('Mul', [xv, xv]), below, above), ctx.scalar(alpha)]), ctx.scalar(bias)]);
+  const dPow = ctx.op('Pow', [d, ctx.scalar(-beta)]); // D^-beta
+  const direct = ctx.op('Mul', [dyv, dPow]);
+  const q = ctx.op('Div', [ctx.op('Mul', [direct, xv]), d]); // dy x D^(-beta-1)
+  const spread = windowMean(q, above, below); // transposed window; its 1/size cancels the size below
+  const cross = ctx.op('Mul', [ctx.op('Mul', [xv, spread]), ctx.scalar(2 * alpha * beta)]);
+  return [ctx.reshape(ctx.op('Sub', [direct, cross]), xShape)];
+}
+
+/** Per-channel values shaped to broadcast against [N, C, spatial...]. */
+function channelShape(xRank: number, c: number): number[] {
+  return [c, ...Array<number>(Math.max(0, xRank - 2)).fill(1)];
+}
+
+/**
+ * BatchNormalization in inference mode is a per-channel affine map: dX = dY * scale / sqrt(var + eps).
+ * With constant statistics (the usual case) that factor is folded here into one constant.
+ */
+function batchNormGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | undefined)[] {
+  const dY = dOut[0];
+  if (!dY || !ctx.wants(0)) return [];
+  if (attrInt(ctx.node, 'training_mode', 0) === 1 || ctx.node.outputs.slice(1).some((o) => o !== '')) {
+    throw new Error(`BatchNormalization node "${ctx.node.name}" is in training mode (batch statistics); only inference-mode BatchNormalization can be differentiated`);
+  }
+  const [x, scale, , , variance] = ctx.node.inputs as [string, string, string, string, string];
+  const xRank = ctx.shape(x).length;
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const sT = ctx.constant(scale);
+  const vT = ctx.constant(variance);
+  const paramShape = ctx.shape(scale);
+  // opset < 9 "spatial=0" keeps [C, H, W] parameters, which already broadcast against [N, C, H, W]
+  const target = paramShape.length === 1 ? channelShape(xRank, paramShape[0]!) : paramShape;
+  let factor: string;
+  if (sT && vT && sT.dtype === 'float32' && vT.dtype === 'float32') {
+    const s = tensorValues(sT) as Float32Array;
+    const v = tensorValues(vT) as Float32Array;
+    factor = ctx.tensor('float32', target, Array.from(s, (si, i) => si / Math.sqrt(v[i]! + eps)));
+  } else {
+    const f = ctx.op('Div', [scale, ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.scalar(eps)])])]);
+    factor = ctx.reshape(f, target);
+  }
+  return [ctx.op('Mul', [dY, factor])];
+}
+
+/**
+ * InstanceNormalization: y = scale_c * xhat + B_c, xhat = (x - mean) / sqrt(var + eps) over the
+ * spatial axes of each (n, c). With g = dy * scale_c and means over those axes:
+ *   dx = rstd * (g - mean(g) - xhat * mean(g * xhat))
+ * GlobalAveragePool gives the spatial means with keepdims for any rank, in every opset.
+ */
+function instanceNormGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | undefined)[] {
+  const dY = dOut[0];
+  if (!dY || !ctx.wants(0)) return [];
+  const [x, scale] = ctx.node.inputs as [string, string];
+  const xShape = ctx.shape(x);
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const mean = (t: string) => ctx.op('GlobalAveragePool', [t]);
+
+  const centered = ctx.op('Sub', [x, mean(x)]);
+  const variance = mean(ctx.op('Mul', [centered, centered]));
+  const rstd = ctx.op('Reciprocal', [ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.scalar(eps)])])]);
+  const xhat = ctx.op('Mul', [centered, rstd]);
+  const sT = ctx.constant(scale);
+  const scaleB = sT && sT.dtype === 'float32'
+    ? ctx.tensor('float32', channelShape(xShape.length, xShape[1]!), tensorValues(sT) as Float32Array)
+    : ctx.reshape(scale, channelShape(xShape.length, xShape[1]!));
+  const g = ctx.op('Mul', [dY, scaleB]);
+  const inner = ctx.op('Sub', [ctx.op('Sub', [g, mean(g)]), ctx.op('Mul', [xhat, mean(ctx.op('Mul', [g, xhat]))])]);
+  return [ctx.op('Mul', [inner, rstd])];
+}
+
+export const normRules: RuleMap = {
+  LRN: lrnGrad,
+  BatchNormalization: batchNormGrad,
+  InstanceNormalization: instanceNormGrad,
+};
