@@ -1,0 +1,207 @@
+// Browser mode: the same UI and the same engine as the desktop app, over loopback HTTP + WebSocket.
+//   GET  /, /assets/…   the built renderer (out/renderer)
+//   GET  /ws            WebSocket carrying WireMessages (requests in, responses and events out)
+//   POST /upload        streams a file into the upload folder, answers { uploadId }
+// Every request and socket must carry the token (see auth.ts); Host/Origin are checked against DNS rebinding.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ContractError, isChannel, parseArgs, type WireMessage } from '../shared/contract';
+import { cookieName, hostAllowed, newToken, originAllowed, requestToken, tokenMatches } from './auth';
+import { EngineProcess } from './engineProcess';
+import { serveStatic } from './staticFiles';
+import { receiveUpload, uploadKind, UploadError } from './upload';
+
+export interface BridgeOptions {
+  /** 0 picks a free port */
+  port?: number;
+  /** loopback only; anything else is refused */
+  host?: '127.0.0.1' | 'localhost' | '::1';
+  /** default: a fresh random token */
+  token?: string;
+  /** the built renderer; default out/renderer next to this bundle */
+  rendererDir?: string;
+  /** engine host entry; default out/main/host.js next to this bundle, else the TypeScript source */
+  hostEntry?: string;
+  /** extra environment for the engine process (tests set FEATURESCOPE_DATA_DIR) */
+  engineEnv?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface Bridge {
+  url: string;
+  port: number;
+  token: string;
+  uploadDir: string;
+  engine: EngineProcess;
+  close(): Promise<void>;
+}
+
+// Requests are small JSON (files travel by /upload); 16 MB leaves room for a big saved view.
+const MAX_WS_MESSAGE = 16 * 1024 * 1024;
+
+/** Where the built files are, whether we run from out/main/bridge.js or from the TypeScript source. */
+export function defaultPaths(): { rendererDir: string; hostEntry: string } {
+  const builtHost = join(__dirname, 'host.js');
+  if (existsSync(builtHost)) return { rendererDir: resolve(__dirname, '../renderer'), hostEntry: builtHost };
+  const repo = resolve(__dirname, '../..');
+  return {
+    rendererDir: join(repo, 'out/renderer'),
+    hostEntry: existsSync(join(repo, 'out/main/host.js'))
+      ? join(repo, 'out/main/host.js')
+      : join(repo, 'src/main/engine/host/main.ts'),
+  };
+}
+
+export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> {
+  const host = options.host ?? '127.0.0.1';
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    throw new Error(`bridge: --host must be a loopback address (127.0.0.1), got "${host}"`);
+  }
+  const defaults = defaultPaths();
+  const rendererDir = resolve(options.rendererDir ?? defaults.rendererDir);
+  const hostEntry = resolve(options.hostEntry ?? defaults.hostEntry);
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new Error(`bridge: built UI not found at ${rendererDir} (run \`npm run build\`)`);
+  }
+  const token = options.token ?? newToken();
+  const log = options.log ?? (() => undefined);
+  const uploadDir = await mkdtemp(join(tmpdir(), 'featurescope-uploads-'));
+  const engine = new EngineProcess({
+    entry: hostEntry,
+    env: { FEATURESCOPE_UPLOAD_DIR: uploadDir, ...options.engineEnv },
+    log: options.log,
+  });
+  engine.start();
+
+  let port = 0;
+  const sockets = new Set<WebSocket>();
+  engine.onEvent((event) => {
+    const text = JSON.stringify(event);
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+  });
+
+  const server: Server = createServer((req, res) => {
+    handleHttp(req, res).catch((err: unknown) => {
+      log(`bridge: ${req.method} ${req.url}: ${(err as Error).message}`);
+      if (!res.headersSent) sendText(res, 500, 'internal error');
+      else res.destroy();
+    });
+  });
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!hostAllowed(req.headers.host) || !originAllowed(req.headers.origin)) {
+      return sendText(res, 403, 'Forbidden: this server only answers pages it served itself (Host/Origin check).');
+    }
+    const given = requestToken(req, url, port);
+    if (!tokenMatches(token, given)) {
+      return sendText(res, 403, 'Forbidden: missing or wrong token. Open the full URL that `npm run serve` printed.');
+    }
+    // First load: move the token from the URL into an HttpOnly cookie, then drop it from the address bar.
+    if (url.searchParams.has('token') && req.method === 'GET') {
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        'set-cookie': `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        location: url.pathname + url.search,
+        'cache-control': 'no-store',
+      });
+      return void res.end();
+    }
+    if (url.pathname === '/upload') {
+      if (req.method !== 'POST') return sendText(res, 405, 'upload: use POST');
+      const name = url.searchParams.get('name') ?? 'upload';
+      try {
+        const result = await receiveUpload(req, uploadDir, name, uploadKind(url.searchParams.get('kind')));
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        return void res.end(JSON.stringify(result));
+      } catch (err) {
+        if (err instanceof UploadError) return sendText(res, err.status, err.message);
+        throw err;
+      }
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed');
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('referrer-policy', 'no-referrer');
+    await serveStatic(rendererDir, url.pathname, res, req.method === 'HEAD');
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const ok =
+      url.pathname === '/ws' &&
+      hostAllowed(req.headers.host) &&
+      originAllowed(req.headers.origin) &&
+      tokenMatches(token, requestToken(req, url, port));
+    if (!ok) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
+  });
+
+  function onSocket(ws: WebSocket): void {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('message', (data) => {
+      let msg: WireMessage;
+      try {
+        msg = JSON.parse(String(data)) as WireMessage;
+      } catch {
+        return ws.close(1003, 'messages must be JSON');
+      }
+      if (!msg || msg.type !== 'request' || typeof msg.id !== 'number') return ws.close(1003, 'expected a request');
+      const reply = (r: WireMessage): void => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(r));
+      };
+      // Validate here too: a bad request is answered without a round trip to the engine.
+      try {
+        if (!isChannel(msg.channel)) throw new ContractError(`unknown request "${String(msg.channel)}"`);
+        parseArgs(msg.channel, msg.args);
+      } catch (err) {
+        return reply({ type: 'response', id: msg.id, ok: false, error: { message: (err as Error).message, code: 'bad-request' } });
+      }
+      const clientId = msg.id;
+      try {
+        engine.request(msg.channel, msg.args, (r) => reply({ ...r, id: clientId }));
+      } catch (err) {
+        reply({ type: 'response', id: clientId, ok: false, error: { message: (err as Error).message, code: 'engine-unavailable' } });
+      }
+    });
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolveListen());
+  });
+  port = (server.address() as AddressInfo).port;
+  const urlHost = host === '::1' ? '[::1]' : host;
+
+  return {
+    url: `http://${urlHost}:${port}/?token=${token}`,
+    port,
+    token,
+    uploadDir,
+    engine,
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await engine.close();
+      await rm(uploadDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}

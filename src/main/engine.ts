@@ -1,0 +1,72 @@
+// The engine process in the desktop app: an Electron utilityProcess running out/main/host.js (the same
+// host the browser bridge forks). Main talks to it over the process's own channel (for menu actions);
+// every window gets its own MessagePort straight to it ([Note: engine port] in src/preload/index.ts).
+import { MessageChannelMain, utilityProcess, type UtilityProcess, type WebContents } from 'electron';
+import { join } from 'node:path';
+import type { Args, Channel, Result, WireMessage } from '../shared/contract';
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+
+export class Engine {
+  private proc: UtilityProcess | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly clients = new Set<WebContents>();
+  private stopping = false;
+
+  constructor(private readonly entry = join(__dirname, 'host.js')) {}
+
+  private ensure(): UtilityProcess {
+    if (this.proc) return this.proc;
+    const proc = utilityProcess.fork(this.entry, [], { serviceName: 'Featurescope engine', stdio: 'inherit' });
+    proc.on('message', (msg: WireMessage) => {
+      if (msg?.type !== 'response') return;
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(new Error(msg.error.message));
+    });
+    proc.on('exit', (code) => {
+      if (this.proc === proc) this.proc = null;
+      for (const p of this.pending.values()) p.reject(new Error(`the engine process exited (code ${code})`));
+      this.pending.clear();
+      // Restart and re-connect open windows, so a crash in one model run does not strand the UI.
+      if (!this.stopping) for (const wc of this.clients) if (!wc.isDestroyed()) this.connect(wc);
+    });
+    this.proc = proc;
+    return proc;
+  }
+
+  request<C extends Channel>(channel: C, args: Args<C>): Promise<Result<C>> {
+    const proc = this.ensure();
+    const id = this.nextId++;
+    return new Promise<Result<C>>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      proc.postMessage({ type: 'request', id, channel, args } satisfies WireMessage);
+    });
+  }
+
+  /** Gives a window a fresh port to the engine (call after every page load: a reload drops the old one). */
+  connect(wc: WebContents): void {
+    const proc = this.ensure();
+    const { port1, port2 } = new MessageChannelMain();
+    proc.postMessage({ type: 'port' }, [port1]);
+    wc.postMessage('featurescope:engine-port', null, [port2]);
+    if (!this.clients.has(wc)) {
+      this.clients.add(wc);
+      wc.once('destroyed', () => this.clients.delete(wc));
+    }
+  }
+
+  /** An event that did not come from the engine itself (a project opened from the menu) to every window. */
+  broadcast(msg: Extract<WireMessage, { type: 'event' }>): void {
+    for (const wc of this.clients) if (!wc.isDestroyed()) wc.send('featurescope:event', msg);
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.proc?.kill();
+    this.proc = null;
+  }
+}

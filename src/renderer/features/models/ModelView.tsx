@@ -1,0 +1,110 @@
+import type { ModelRecord, TensorInfo } from '../../../shared/contract';
+import { FileButton } from '../../components/FileButton';
+import { formatBytes, formatCount, formatShape } from '../../components/format';
+import { LayerList } from './LayerList';
+import { PreprocessEditor } from './PreprocessEditor';
+import { pickLabels, setLabels, setLabelsFromFile } from './service';
+
+function TensorRows({ kind, tensors }: { kind: string; tensors: TensorInfo[] }) {
+  return (
+    <>
+      {tensors.map((t) => (
+        <tr key={`${kind}:${t.name}`}>
+          <td className="muted">{kind}</td>
+          <td className="mono">{t.name}</td>
+          <td>{t.dtype}</td>
+          <td className="mono">{formatShape(t.shape)}</td>
+        </tr>
+      ))}
+    </>
+  );
+}
+
+export function ModelView({ model }: { model: ModelRecord }) {
+  const d = model.description;
+  const topOps = Object.entries(d.opTypes)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8);
+  return (
+    <div className="model-view" data-testid="model-view">
+      <div className="model-head">
+        <div>
+          <h1 className="title">{model.name}</h1>
+          <div className="muted mono small" title={model.path}>
+            {model.path}
+          </div>
+        </div>
+        <dl className="stats" data-testid="model-stats">
+          <div>
+            <dt>Opset</dt>
+            <dd>{d.opset}</dd>
+          </div>
+          <div>
+            <dt>Nodes</dt>
+            <dd>{d.nodeCount}</dd>
+          </div>
+          <div>
+            <dt>Parameters</dt>
+            <dd title={String(d.parameterCount)}>{formatCount(d.parameterCount)}</dd>
+          </div>
+          <div>
+            <dt>File</dt>
+            <dd>{formatBytes(d.fileSize)}</dd>
+          </div>
+          <div>
+            <dt>Kind</dt>
+            <dd>{d.isClassifier ? `classifier · ${d.classCount ?? '?'} classes` : 'feature model'}</dd>
+          </div>
+        </dl>
+      </div>
+      <div className="model-columns">
+        <section className="subpanel">
+          <h3>Inputs and outputs</h3>
+          <table className="table compact" data-testid="io-table">
+            <tbody>
+              <TensorRows kind="in" tensors={d.inputs} />
+              <TensorRows kind="out" tensors={d.outputs} />
+            </tbody>
+          </table>
+          <div className="muted small">
+            IR {d.irVersion} · {d.producer || 'unknown producer'} · image input <span className="mono">{d.imageInput}</span>
+            {topOps.length > 0 && <> · {topOps.map(([op, n]) => `${op} ${n}`).join(', ')}</>}
+          </div>
+        </section>
+        <section className="subpanel">
+          <h3>Labels</h3>
+          <div className="row">
+            <span className="grow" data-testid="labels-status">
+              {model.labels?.length
+                ? `${model.labels.length} labels: ${model.labels.slice(0, 3).join(', ')}…`
+                : d.isClassifier
+                  ? 'No labels: classes show as numbers.'
+                  : 'Not a classifier.'}
+            </span>
+            <FileButton
+              label={model.labels?.length ? 'Replace…' : 'Load labels…'}
+              accept=".txt,.csv"
+              testId="labels"
+              className="button small"
+              onNative={() => pickLabels(model.id)}
+              onFiles={(files) => files[0] && void setLabelsFromFile(model.id, files[0])}
+            />
+            {model.labels?.length ? (
+              <button className="button small" onClick={() => void setLabels(model.id, null, '')}>
+                Clear
+              </button>
+            ) : null}
+          </div>
+        </section>
+      </div>
+      <section className="subpanel">
+        <h3>Preprocessing</h3>
+        <PreprocessEditor model={model} />
+      </section>
+      <section className="subpanel grow-panel">
+        <h3>Layers</h3>
+        <LayerList layers={d.layers} size={d.inspectedSize} />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+import type { FileSource, ModelRecord, Preprocess } from '../../../shared/contract';
+import { api, fileSource } from '../../api';
+import { store } from '../../state/store';
+import { attempt, clearArea } from '../notices/service';
+import { projectAtom } from '../project/atoms';
+import { refreshProject } from '../project/service';
+import { addingModelAtom, selectedModelIdAtom } from './atoms';
+
+export function selectedModel(): ModelRecord | undefined {
+  const id = store.get(selectedModelIdAtom);
+  return store.get(projectAtom)?.models.find((m) => m.id === id);
+}
+
+export async function addModel(source: FileSource, displayName: string): Promise<void> {
+  store.set(addingModelAtom, displayName);
+  try {
+    const record = await attempt('models', `Could not add model "${displayName}"`, () =>
+      api.invoke('model:add', { source, embed: false }),
+    );
+    if (!record) return;
+    clearArea('models');
+    store.set(selectedModelIdAtom, record.id);
+    await refreshProject();
+  } finally {
+    store.set(addingModelAtom, null);
+  }
+}
+
+export async function addModelFile(file: File): Promise<void> {
+  store.set(addingModelAtom, file.name);
+  const source = await attempt('models', `Could not read "${file.name}"`, () => fileSource(file));
+  if (!source) return void store.set(addingModelAtom, null);
+  await addModel(source, file.name);
+}
+
+/** Electron: the native picker. Browser mode has no picker here; the panel uses a file input instead. */
+export async function pickAndAddModel(): Promise<boolean> {
+  if (!api.pickFile) return false;
+  const path = await api.pickFile('model');
+  if (path) await addModel({ kind: 'path', path }, path.split(/[\\/]/).pop() ?? path);
+  return true;
+}
+
+export async function removeModel(modelId: string): Promise<void> {
+  const ok = await attempt('models', 'Could not remove the model', () => api.invoke('model:remove', { modelId }));
+  if (ok === undefined) return;
+  if (store.get(selectedModelIdAtom) === modelId) store.set(selectedModelIdAtom, null);
+  const state = await refreshProject();
+  if (state && !store.get(selectedModelIdAtom)) store.set(selectedModelIdAtom, state.models[0]?.id ?? null);
+}
+
+export async function setPreprocess(modelId: string, preprocess: Preprocess): Promise<boolean> {
+  const r = await attempt('models', 'Could not save preprocessing', () => api.invoke('model:setPreprocess', { modelId, preprocess }));
+  if (r) await refreshProject();
+  return r !== undefined;
+}
+
+export async function setLabelsFromFile(modelId: string, file: File): Promise<void> {
+  const source = await attempt('models', `Could not read "${file.name}"`, () => fileSource(file));
+  if (!source) return;
+  await setLabels(modelId, source, file.name);
+}
+
+export async function setLabels(modelId: string, source: FileSource | null, displayName: string): Promise<void> {
+  const r = await attempt('models', source ? `Could not load labels "${displayName}"` : 'Could not clear labels', () =>
+    api.invoke('model:setLabels', { modelId, source }),
+  );
+  if (r) {
+    clearArea('models');
+    await refreshProject();
+  }
+}
+
+export async function pickLabels(modelId: string): Promise<boolean> {
+  if (!api.pickFile) return false;
+  const path = await api.pickFile('labels');
+  if (path) await setLabels(modelId, { kind: 'path', path }, path);
+  return true;
+}

@@ -1,0 +1,12 @@
+import { atom } from '../../state/store';
+
+export type MainTab = 'model' | 'run' | 'history';
+
+export const tabAtom = atom<MainTab>('model');
+/** the layer activations are shown for (a tensor name from the model's layer list) */
+export const selectedLayerAtom = atom<string | null>(null);
+/** the run whose result the run panel shows */
+export const selectedRunIdAtom = atom<string | null>(null);
+/** artifact id → data: URL (activation grids), fetched once */
+export const artifactsAtom = atom<Record<string, string>>({});
+export const classifyBusyAtom = atom(false);
