@@ -43,7 +43,7 @@ export function convertTfjs(a: TfjsArtifacts, opts: ConvertOptions = {}): Conver
     let shape: KShape = [null, ...inp.shape.slice(1)];
     if (shape.length === 4 && !fixedSize) shape = [null, null, null, shape[3]!];
     b.shapes.set(inp.name, shape);
-    inputs.push({ name: inp.name, dtype: 'float32', shape: onnxShape(shape, inp.name) });
+    inputs.push({ name: inp.name, dtype: 'float32', shape: onnxShape(shape, usedInputs.length > 1 ? inp.name : '') });
   }
   const ctx: ConvertCtx = { b, w: new WeightIndex(decodeWeights(a), a.label), label: a.label, warnings };
   for (const l of layers) CONVERTERS[l.className]!(ctx, l);
@@ -75,7 +75,7 @@ export function convertTfjs(a: TfjsArtifacts, opts: ConvertOptions = {}): Conver
 function onnxShape(s: KShape, tensor: string): (number | string)[] {
   const order = s.length === 4 ? [0, 3, 1, 2] : s.map((_, i) => i);
   const names = s.length === 4 ? ['N', 'C', 'H', 'W'] : s.map((_, i) => (i === 0 ? 'N' : `d${i}`));
-  return order.map((k, i) => s[k] ?? (i === 0 ? 'N' : `${tensor}_${names[i]}`));
+  return order.map((k, i) => s[k] ?? (i === 0 ? 'N' : tensor ? `${tensor}_${names[i]}` : names[i]!));
 }
 
 function keepNeeded(layers: LayerApp[], outputs: string[], inputNames: Set<string>, label: string): LayerApp[] {
