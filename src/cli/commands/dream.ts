@@ -1,0 +1,148 @@
+// `featurescope dream`: DeepDream on a photo from the terminal, with a progress bar; `--json` prints
+// the objective before and after, time per octave and in total.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readModelFile, type Model } from '../../main/engine/onnx/model';
+import {
+  CAFFE_SPACE, PIXEL_PRESETS, dream, dreamRecord, encodeDream, modelImageInput, parseLayerSpec, readDreamRecord,
+  type DreamLayer, type DreamSettingsInput, type PixelSpace,
+} from '../../main/engine/dream/index';
+import { parseFlags, stringFlag, UsageError, type Command } from './types';
+
+const usage = `usage: featurescope dream <image> --model <model.onnx|default> --out <out.png|out.jpg> [options]
+
+  --preset NAME          pixel preprocessing: caffe | torch | tf | raw01 | raw255 (default: guessed from the model;
+                         caffe for Caffe models such as BVLC GoogLeNet)
+  --layer NAME[:W[:C,..]] layer to dream on, optional weight and channels; repeat for several
+                         (default: inception_4c/output for GoogLeNet, a mid-depth layer otherwise)
+  --octaves N            octave count (4)
+  --octave-scale X       size ratio between octaves (1.4)
+  --iterations N         steps per octave (10)
+  --step X               step size in 0..255 pixel units, gradient normalised by its mean |g| (1.5)
+  --jitter N             random shift per step in px (32)
+  --guide IMAGE          guided dreaming: maximise the match to this image's features
+  --seed N               makes the run repeatable (default: random, printed)
+  --tile N               tile side for big photos (512); --max-whole-pixels N: octaves up to this run whole
+  --settings-from PNG    start from the settings stored in a Featurescope dream PNG (flags override)
+  --json                 print a JSON report (objective before/after, ms per octave, total)`;
+
+function numFlag(f: ReturnType<typeof parseFlags>, name: string, integer: boolean): number | undefined {
+  const v = stringFlag(f, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} (got ${v})`);
+  return n;
+}
+
+async function loadModel(spec: string): Promise<{ model: Model; name: string; sha256: string }> {
+  if (spec === 'default') {
+    throw new Error('--model default needs the built-in InceptionV3 model (importers/default-model.ts), which this build does not have yet; pass a .onnx file');
+  }
+  if (!fs.existsSync(spec)) throw new Error(`model file not found: ${spec}`);
+  const bytes = fs.readFileSync(spec);
+  return { model: readModelFile(spec), name: path.basename(spec), sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** Caffe-converted models (input "data", LRN) want BGR minus mean; everything else gets the torch preset. */
+function guessSpace(m: Model): { name: string; space: PixelSpace } {
+  const input = modelImageInput(m);
+  if (input === 'data' || m.graph.nodes.some((n) => n.opType === 'LRN') || /caffe/i.test(m.producerName)) return { name: 'caffe', space: CAFFE_SPACE };
+  return { name: 'torch', space: PIXEL_PRESETS.torch! };
+}
+
+function bar(fraction: number, text: string): string {
+  const width = 28;
+  const fill = Math.round(fraction * width);
+  return `\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${text}`;
+}
+
+export const dreamCommand: Command = {
+  name: 'dream',
+  summary: 'DeepDream a photo (octaves, jitter, tiles for big photos, guided dreams)',
+  usage,
+  async run(argv) {
+    // --layer may repeat: pull every occurrence out before the generic parser keeps only the last.
+    const layers: DreamLayer[] = [];
+    const rest: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a === '--layer') {
+        const v = argv[++i];
+        if (v === undefined || v.startsWith('--')) throw new UsageError('--layer needs a value');
+        layers.push(parseLayerSpec(v));
+      } else if (a.startsWith('--layer=')) layers.push(parseLayerSpec(a.slice(8)));
+      else rest.push(a);
+    }
+    const f = parseFlags(rest, ['json', 'help', 'no-tile-shift']);
+    const json = f.flags.json === true;
+    const image = f.positional[0];
+    if (!image) throw new UsageError('name the photo to dream on');
+    if (f.positional.length > 1) throw new UsageError(`unexpected argument "${f.positional[1]}"`);
+    const modelSpec = stringFlag(f, 'model');
+    if (!modelSpec) throw new UsageError('--model is required (a .onnx file, or "default")');
+    const out = stringFlag(f, 'out');
+    if (!out) throw new UsageError('--out is required');
+    const ext = path.extname(out).toLowerCase();
+    if (!['.png', '.jpg', '.jpeg'].includes(ext)) throw new UsageError(`--out must end in .png, .jpg or .jpeg (got "${out}")`);
+    if (!fs.existsSync(image)) throw new Error(`photo not found: ${image}`);
+
+    let base: DreamSettingsInput = {};
+    const from = stringFlag(f, 'settings-from');
+    if (from) {
+      const rec = readDreamRecord(fs.readFileSync(from));
+      if (!rec) throw new Error(`${from} holds no Featurescope dream settings`);
+      base = rec.settings as DreamSettingsInput;
+    }
+    const { model, name: modelName, sha256 } = await loadModel(modelSpec);
+    const presetName = stringFlag(f, 'preset');
+    let space: PixelSpace, spaceName: string;
+    if (presetName) {
+      const p = PIXEL_PRESETS[presetName];
+      if (!p) throw new UsageError(`--preset must be one of ${Object.keys(PIXEL_PRESETS).join(', ')} (got "${presetName}")`);
+      space = p; spaceName = presetName;
+    } else ({ space, name: spaceName } = guessSpace(model));
+
+    const settings: DreamSettingsInput = {
+      ...base,
+      ...(layers.length ? { layers } : {}),
+      ...defined({
+        octaves: numFlag(f, 'octaves', true), octaveScale: numFlag(f, 'octave-scale', false), iterations: numFlag(f, 'iterations', true),
+        step: numFlag(f, 'step', false), jitter: numFlag(f, 'jitter', true), seed: numFlag(f, 'seed', true), tileSize: numFlag(f, 'tile', true),
+        maxWholePixels: numFlag(f, 'max-whole-pixels', true), guide: stringFlag(f, 'guide'),
+      }),
+      ...(f.flags['no-tile-shift'] ? { tileShift: false } : {}),
+    };
+    const photoBytes = fs.readFileSync(image);
+    const showBar = !json && process.stderr.isTTY;
+    const r = await dream({ photo: new Uint8Array(photoBytes), model, space, settings }, {
+      onProgress: (p) => {
+        if (showBar) process.stderr.write(bar(p.fraction, `octave ${p.octave + 1}/${p.octaves} step ${p.iteration + 1}/${p.iterations}  ETA ${((p.etaMs ?? 0) / 1000).toFixed(0)} s   `));
+      },
+    });
+    if (showBar) process.stderr.write('\n');
+    const rec = dreamRecord(r, {
+      modelName, modelSha256: sha256, photoName: path.basename(image),
+      photoSha256: crypto.createHash('sha256').update(photoBytes).digest('hex'), width: r.image.width, height: r.image.height,
+    });
+    rec.settings.preset = spaceName;
+    fs.writeFileSync(out, await encodeDream(r.image, ext === '.png' ? 'png' : 'jpeg', rec));
+    const report = {
+      ok: true, out, width: r.image.width, height: r.image.height, model: { file: modelSpec, sha256 }, preset: spaceName,
+      layers: r.settings.layers, seed: r.settings.seed, provider: r.provider,
+      objective: r.objective, objectiveBefore: r.objectiveBefore, objectiveAfter: r.objectiveAfter,
+      octaves: r.timings.octaves.map((o) => ({ width: o.width, height: o.height, tiles: o.tiles, ms: Math.round(o.ms), sessionMs: Math.round(o.sessionMs), objectiveFirst: o.objectiveFirst, objectiveLast: o.objectiveLast })),
+      sessionMs: Math.round(r.timings.sessionMs), totalMs: Math.round(r.timings.totalMs),
+    };
+    if (json) console.log(JSON.stringify(report, null, 2));
+    else {
+      const gain = r.objectiveBefore && r.objectiveAfter ? `, objective ${r.objectiveBefore.toPrecision(4)} → ${r.objectiveAfter.toPrecision(4)} (${(r.objectiveAfter / r.objectiveBefore).toFixed(1)}×)` : '';
+      console.log(`wrote ${out} (${r.image.width}×${r.image.height}, seed ${r.settings.seed}, ${(r.timings.totalMs / 1000).toFixed(1)} s${gain})`);
+    }
+    return 0;
+  },
+};
+
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,98 @@
+// Host-side handle on the compute worker: typed request/response over postMessage.
+import { Worker } from 'node:worker_threads';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EngineStatus } from '../../../shared/contract';
+import type { ComputeRequest, ComputeResults, FromWorker, ModelRef } from './compute-protocol';
+
+/**
+ * Start the worker. From TypeScript sources (tests, tsx, the bridge) the worker registers tsx itself;
+ * from a bundle, the built `compute-worker.js` sits next to this file. FEATURESCOPE_COMPUTE_WORKER overrides.
+ */
+function startWorker(): Worker {
+  const override = process.env.FEATURESCOPE_COMPUTE_WORKER;
+  if (override) return new Worker(override);
+  const ts = path.join(__dirname, 'compute-worker.ts');
+  if (fs.existsSync(ts)) {
+    return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(ts)});`, { eval: true });
+  }
+  return new Worker(path.join(__dirname, 'compute-worker.js'));
+}
+
+export class ComputeError extends Error {
+  constructor(message: string, public code?: string) {
+    super(message);
+    this.name = 'ComputeError';
+  }
+}
+
+export class Compute {
+  private worker: Worker;
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** shas whose bytes the worker already holds (embedded models are sent once) */
+  private sent = new Set<string>();
+  onStatus?: (s: EngineStatus) => void;
+
+  constructor() {
+    this.worker = startWorker();
+    this.worker.on('message', (m: FromWorker) => {
+      if ('event' in m) {
+        this.onStatus?.(m.status);
+        return;
+      }
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new ComputeError(m.error.message, m.error.code));
+    });
+    this.worker.on('error', (e) => {
+      for (const p of this.pending.values()) p.reject(new ComputeError(`compute worker crashed: ${e.message}`, 'worker-crashed'));
+      this.pending.clear();
+    });
+  }
+
+  private call<K extends ComputeRequest['op']>(req: Extract<ComputeRequest, { op: K }>, transfer: ArrayBuffer[] = []): Promise<ComputeResults[K]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, req }, transfer);
+    });
+  }
+
+  /** Send bytes only the first time; retry once with bytes if the worker forgot them. */
+  private async withModel<T>(ref: ModelRef, f: (r: ModelRef) => Promise<T>): Promise<T> {
+    const lean: ModelRef = this.sent.has(ref.sha) || !ref.bytes ? { sha: ref.sha, fileName: ref.fileName, ...(ref.path ? { path: ref.path } : {}) } : ref;
+    try {
+      const r = await f(lean);
+      this.sent.add(ref.sha);
+      return r;
+    } catch (e) {
+      if ((e as ComputeError).code === 'need-model' && ref.bytes && lean !== ref) {
+        const r = await f(ref);
+        this.sent.add(ref.sha);
+        return r;
+      }
+      throw e;
+    }
+  }
+
+  status() { return this.call({ op: 'status' }); }
+  setProvider(setting: Extract<ComputeRequest, { op: 'setProvider' }>['setting']) { return this.call({ op: 'setProvider', setting }); }
+  inspect(model: ModelRef, width?: number, height?: number) {
+    return this.withModel(model, (m) => this.call({ op: 'inspect', model: m, ...(width ? { width } : {}), ...(height ? { height } : {}) }));
+  }
+  run(model: ModelRef, input: string, data: Float32Array, dims: number[], fetch: string[]) {
+    // not transferred: a retry with bytes may need the data again
+    return this.withModel(model, (m) => this.call({ op: 'run', model: m, input, data, dims, fetch }));
+  }
+  async release(sha: string) {
+    this.sent.delete(sha);
+    await this.call({ op: 'release', sha });
+  }
+
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,314 @@
+// The engine host's state and request handlers: it owns the open project (store), the jobs and the
+// compute worker, validates every request with the contract's `parseArgs`, and emits events.
+// Transport-free: main.ts wires it to fork IPC / Electron ports.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  parseArgs, type Channel, type EngineStatus, type EventMap, type EventName, type ModelRecord, type ParsedArgs,
+  type Preprocess, type ProviderSetting, type Result, type RunRecord,
+} from '../../../shared/contract';
+import { ProjectError, ProjectStore } from '../../store/project';
+import { dataDir, listRecent, rememberRecent } from '../../store/recent';
+import { sha256 } from '../onnx/inspect';
+import { decodeResized, encodePng, imageInfo, thumbnail } from '../image/image';
+import { imageToTensor } from '../image/preprocess';
+import { activationGrid } from '../image/grid';
+import { parseLabels, topK } from '../runtime/classify';
+import { Compute } from './compute';
+import type { ModelRef } from './compute-protocol';
+import { Jobs } from './jobs';
+import { resolveSource } from './sources';
+
+export class HostError extends Error {
+  constructor(public code: string, message: string) {
+    super(message);
+    this.name = 'HostError';
+  }
+}
+
+type Handler<C extends Channel> = (args: ParsedArgs<C>) => Promise<Result<C>> | Result<C>;
+
+export interface HostOptions {
+  uploadDir?: string;
+  emit: <E extends EventName>(event: E, payload: EventMap[E]) => void;
+}
+
+export class Host {
+  private store: ProjectStore | null = null;
+  private engine: EngineStatus = { setting: 'auto', active: 'cpu', available: ['cpu'] };
+  readonly compute = new Compute();
+  readonly jobs: Jobs;
+  uploadDir: string | undefined;
+  private ready: Promise<void>;
+
+  constructor(private opts: HostOptions) {
+    this.uploadDir = opts.uploadDir;
+    this.jobs = new Jobs({
+      update: (job) => opts.emit('job:update', job),
+      done: (job, run) => {
+        opts.emit('job:done', run ? { job, run } : { job });
+        if (run && this.store?.isOpen) this.changed();
+      },
+    });
+    this.compute.onStatus = (s) => {
+      this.engine = s;
+      opts.emit('engine:status', s);
+    };
+    this.ready = this.compute.setProvider(readSettings().provider).then((s) => { this.engine = s; }, () => undefined);
+  }
+
+  async handle(channel: Channel, rawArgs: unknown): Promise<unknown> {
+    const args = parseArgs(channel, rawArgs);
+    const h = this.handlers[channel] as Handler<Channel>;
+    return h(args as never);
+  }
+
+  async dispose(): Promise<void> {
+    this.store?.close();
+    this.store = null;
+    await this.compute.terminate();
+  }
+
+  private project(): ProjectStore {
+    if (!this.store?.isOpen) throw new HostError('no-project', 'No project is open: create or open a project first.');
+    return this.store;
+  }
+
+  private changed(): void {
+    if (this.store?.isOpen) this.opts.emit('project:changed', this.store.state());
+  }
+
+  private setStore(s: ProjectStore) {
+    this.store?.close();
+    this.store = s;
+    rememberRecent(s.path, s.name);
+    this.changed();
+  }
+
+  /** How the compute worker gets this model: the original file when it is still there, else the embedded bytes. */
+  private modelRef(rec: ModelRecord): ModelRef {
+    const onDisk = fs.existsSync(rec.path) && fs.statSync(rec.path).isFile() && fs.statSync(rec.path).size === rec.description.fileSize;
+    if (onDisk && !rec.embedded) return { sha: rec.sha256, fileName: rec.name, path: rec.path };
+    if (rec.embedded) {
+      const bytes = this.project().modelBytes(rec.id);
+      if (bytes) return { sha: rec.sha256, fileName: rec.name, bytes, ...(onDisk ? { path: rec.path } : {}) };
+    }
+    throw new HostError('model-missing', `The model file ${rec.path} is gone and the model was not embedded in the project. Add it again (with "embed" to keep it in the project).`);
+  }
+
+  /** Photo → model input tensor, following the model's preprocessing. */
+  private async photoTensor(rec: ModelRecord, photoId: string) {
+    const store = this.project();
+    const photo = store.photo(photoId);
+    const pre: Preprocess = rec.preprocess;
+    const t0 = performance.now();
+    const img = await decodeResized(store.photoBytes(photoId), pre.width, pre.height, pre.resize, photo.name);
+    const input = rec.description.inputs.find((i) => i.name === rec.description.imageInput);
+    const ch = pre.layout === 'NCHW' ? input?.shape[1] : input?.shape[3];
+    const tensor = imageToTensor(img, pre, ch === 1 ? 1 : 3);
+    return { tensor, photo, preprocessMs: performance.now() - t0 };
+  }
+
+  private readonly handlers: { [C in Channel]: Handler<C> } = {
+    'project:create': ({ path: file }) => {
+      this.setStore(ProjectStore.create(file));
+      return this.project().state();
+    },
+    'project:open': ({ path: file }) => {
+      this.setStore(ProjectStore.open(file));
+      return this.project().state();
+    },
+    'project:close': () => {
+      this.store?.close();
+      this.store = null;
+      return null;
+    },
+    'project:recent': () => listRecent(),
+    'project:state': () => (this.store?.isOpen ? this.store.state() : null),
+    'project:saveView': ({ view }) => {
+      this.project().saveView(view);
+      return null;
+    },
+
+    'model:add': async ({ source, embed }) => {
+      const store = this.project();
+      const src = resolveSource(source, 'model', this.uploadDir);
+      const bytes = await fs.promises.readFile(src.path);
+      const sha = sha256(bytes);
+      // An upload is a temporary copy, so its bytes always go into the project.
+      const keep = embed || src.temporary;
+      const ref: ModelRef = { sha, fileName: src.name, bytes, ...(src.temporary ? {} : { path: src.path }) };
+      const description = await this.compute.inspect(ref);
+      const rec = store.addModel(
+        { name: src.name, path: src.temporary ? src.name : src.path, sha256: sha, description, preprocess: description.suggestedPreprocess },
+        keep ? bytes : null,
+      );
+      this.changed();
+      return rec;
+    },
+    'model:remove': async ({ modelId }) => {
+      const store = this.project();
+      const rec = store.model(modelId);
+      store.removeModel(modelId);
+      if (!store.state().models.some((m) => m.sha256 === rec.sha256)) await this.compute.release(rec.sha256);
+      this.changed();
+      return null;
+    },
+    'model:inspect': async ({ modelId, width, height }) => {
+      const store = this.project();
+      const rec = store.model(modelId);
+      const w = width ?? height, h = height ?? width;
+      if (!w || !h || (w === rec.description.inspectedSize.width && h === rec.description.inspectedSize.height)) return rec.description;
+      return this.compute.inspect(this.modelRef(rec), w, h);
+    },
+    'model:setPreprocess': ({ modelId, preprocess }) => {
+      const rec = this.project().setModelPreprocess(modelId, preprocess);
+      this.changed();
+      return rec;
+    },
+    'model:setLabels': async ({ modelId, source }) => {
+      const store = this.project();
+      const rec = store.model(modelId);
+      let labels: string[] | null = null;
+      if (source) {
+        const src = resolveSource(source, 'labels', this.uploadDir);
+        labels = parseLabels(await fs.promises.readFile(src.path, 'utf8'));
+        const k = rec.description.classCount;
+        if (k && labels.length !== k) {
+          throw new HostError('labels-mismatch', `${src.name} has ${labels.length} labels but ${rec.name} has ${k} classes.`);
+        }
+      }
+      const out = store.setModelLabels(modelId, labels);
+      this.changed();
+      return out;
+    },
+
+    'photo:add': async ({ source }) => {
+      const store = this.project();
+      const src = resolveSource(source, 'photo', this.uploadDir);
+      const bytes = await fs.promises.readFile(src.path);
+      const info = await imageInfo(bytes, src.name);
+      const rec = store.addPhoto({ name: src.name, mime: info.mime, width: info.width, height: info.height, sha256: sha256(bytes) }, bytes);
+      this.changed();
+      return rec;
+    },
+    'photo:remove': ({ photoId }) => {
+      this.project().removePhoto(photoId);
+      this.changed();
+      return null;
+    },
+    'photo:thumbnail': async ({ photoId, maxSize }) => {
+      const store = this.project();
+      const t = await thumbnail(store.photoBytes(photoId), maxSize, store.photo(photoId).name);
+      return { mime: t.mime, base64: Buffer.from(t.bytes).toString('base64'), width: t.width, height: t.height };
+    },
+
+    'run:classify': async ({ modelId, photoId, top }) => {
+      const store = this.project();
+      const rec = store.model(modelId);
+      const out = rec.description.classifierOutput;
+      if (!out) throw new HostError('not-classifier', `${rec.name} is not a classifier: no output of shape [N, classes].`);
+      const t0 = performance.now();
+      const { tensor, preprocessMs } = await this.photoTensor(rec, photoId);
+      const r = await this.compute.run(this.modelRef(rec), rec.description.imageInput, tensor.data, tensor.dims, [out]);
+      const row = r.outputs[out]!.data;
+      const { top: classes, appliedSoftmax } = topK(row, top, rec.labels);
+      const run = store.addRun({
+        kind: 'classify', modelId, photoId,
+        settings: { top, output: out, preprocess: rec.preprocess, input: rec.description.imageInput, dims: tensor.dims },
+        result: { top: classes, appliedSoftmax, timings: { preprocessMs, sessionMs: r.sessionMs, runMs: r.runMs } },
+        status: 'done', provider: r.provider, durationMs: performance.now() - t0,
+      });
+      this.changed();
+      return run;
+    },
+
+    'run:activations': ({ modelId, photoId, layer, maxChannels }) => {
+      const store = this.project();
+      const rec = store.model(modelId);
+      const info = rec.description.layers.find((l) => l.name === layer);
+      if (!info) throw new HostError('no-such-layer', `${rec.name} has no layer "${layer}".`);
+      if (info.shape.length !== 4) throw new HostError('not-a-feature-map', `Layer "${layer}" is a vector [${info.shape.join(',')}]; activation maps need a [1,C,H,W] feature map.`);
+      const photo = store.photo(photoId);
+      const ref = this.modelRef(rec);
+      return this.jobs.start('activations', `Activations of ${layer} on ${photo.name}`, async (ctl): Promise<RunRecord> => {
+        const t0 = performance.now();
+        ctl.step(0.02, 'preparing the photo');
+        const { tensor, preprocessMs } = await this.photoTensor(rec, photoId);
+        ctl.step(0.1, `running ${rec.name}`);
+        const r = await this.compute.run(ref, rec.description.imageInput, tensor.data, tensor.dims, [layer]);
+        ctl.step(0.8, 'drawing the activation grid');
+        const act = r.outputs[layer]!;
+        const grid = activationGrid(act.data, act.dims, maxChannels);
+        const settings = { layer, maxChannels, preprocess: rec.preprocess, input: rec.description.imageInput, dims: tensor.dims };
+        const png = await encodePng(grid.image, { text: { featurescope: JSON.stringify({ kind: 'activations', model: rec.name, modelSha256: rec.sha256, photo: photo.name, ...settings }) } });
+        ctl.step(0.95, 'saving');
+        if (!this.store?.isOpen || this.store !== store) throw new HostError('no-project', 'The project was closed while the job ran.');
+        return store.addRun(
+          {
+            kind: 'activations', modelId, photoId, settings,
+            result: {
+              layer, shape: act.dims, channels: grid.channels, grid: { cols: grid.cols, rows: grid.rows, cell: grid.cell, width: grid.image.width, height: grid.image.height },
+              timings: { preprocessMs, sessionMs: r.sessionMs, runMs: r.runMs },
+            },
+            status: 'done', provider: r.provider, durationMs: performance.now() - t0,
+          },
+          [{ name: 'activations.png', mime: 'image/png', bytes: png }],
+        );
+      });
+    },
+    'run:remove': ({ runId }) => {
+      this.project().removeRun(runId);
+      this.changed();
+      return null;
+    },
+    'artifact:get': ({ artifactId }) => {
+      const a = this.project().artifact(artifactId);
+      return { mime: a.mime, base64: Buffer.from(a.bytes).toString('base64') };
+    },
+
+    'job:list': () => this.jobs.list(),
+    'job:cancel': ({ jobId }) => {
+      this.jobs.cancel(jobId);
+      return null;
+    },
+
+    'engine:status': async () => {
+      await this.ready;
+      return { ...this.engine };
+    },
+    'engine:setProvider': async ({ provider }) => {
+      await this.ready;
+      this.engine = await this.compute.setProvider(provider);
+      writeSettings({ provider });
+      return { ...this.engine };
+    },
+  };
+}
+
+// ---- app settings (the provider choice survives restarts) -------------------------------------------
+
+interface Settings { provider: ProviderSetting }
+
+function settingsFile(): string {
+  return path.join(dataDir(), 'settings.json');
+}
+
+function readSettings(): Settings {
+  try {
+    const s = JSON.parse(fs.readFileSync(settingsFile(), 'utf8')) as Partial<Settings>;
+    const ok = ['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
+    return { provider: s.provider && ok.includes(s.provider) ? s.provider : 'auto' };
+  } catch {
+    return { provider: 'auto' };
+  }
+}
+
+function writeSettings(s: Settings): void {
+  fs.mkdirSync(dataDir(), { recursive: true });
+  const tmp = `${settingsFile()}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(s, null, 2));
+  fs.renameSync(tmp, settingsFile());
+}
+
+export { ProjectError };

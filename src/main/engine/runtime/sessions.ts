@@ -1,0 +1,112 @@
+// onnxruntime sessions, cached per (model sha, graph variant, input shape), created on the provider the
+// setting resolves to, with ONE fallback reason when that provider cannot be used.
+import * as os from 'node:os';
+import * as ort from 'onnxruntime-node';
+import type { EngineStatus, ExecutionProviderName, ProviderSetting } from '../../../shared/contract';
+import { PROVIDER_LABEL, QUIET, resolveProvider } from './providers';
+
+export interface SessionKey {
+  sha: string;
+  /** which graph: 'plain', or e.g. 'fetch:<tensor names>' for a copy with extra outputs */
+  variant: string;
+  inputShape: number[];
+}
+
+export interface CachedSession {
+  session: ort.InferenceSession;
+  provider: ExecutionProviderName;
+  createdMs: number;
+}
+
+/** What a session is built from: the file path (external data resolves next to it) or bytes. */
+export type SessionSource = { path: string } | { bytes: Uint8Array };
+
+export class SessionCache {
+  private sessions = new Map<string, Promise<CachedSession>>();
+  private current: EngineStatus = { setting: 'auto', active: 'cpu', available: ['cpu'] };
+  private reasonReported = false;
+  /** called whenever the status changes (the fallback reason is reported once) */
+  onStatus?: (s: EngineStatus) => void;
+
+  constructor(public readonly threads = os.availableParallelism()) {}
+
+  status(): EngineStatus {
+    return { ...this.current, available: [...this.current.available] };
+  }
+
+  /** Resolve the setting; sessions on another provider are dropped so the next run uses the new one. */
+  async setProvider(setting: ProviderSetting): Promise<EngineStatus> {
+    const next = await resolveProvider(setting);
+    const changed = next.active !== this.current.active;
+    this.current = next;
+    this.reasonReported = false;
+    if (changed) await this.releaseAll();
+    this.report();
+    return this.status();
+  }
+
+  private report(): void {
+    if (this.current.fallbackReason && this.reasonReported) return;
+    if (this.current.fallbackReason) this.reasonReported = true;
+    this.onStatus?.(this.status());
+  }
+
+  async get(key: SessionKey, source: () => SessionSource | Promise<SessionSource>): Promise<CachedSession> {
+    const k = `${key.sha}|${key.variant}|${key.inputShape.join('x')}`;
+    let p = this.sessions.get(k);
+    if (!p) {
+      p = this.create(source);
+      this.sessions.set(k, p);
+      // A failed creation must not poison the cache.
+      p.catch(() => this.sessions.delete(k));
+    }
+    return p;
+  }
+
+  private async create(source: () => SessionSource | Promise<SessionSource>): Promise<CachedSession> {
+    const src = await source();
+    const t0 = performance.now();
+    const opts = (ep: ExecutionProviderName): ort.InferenceSession.SessionOptions => ({
+      ...QUIET,
+      executionProviders: [ep],
+      intraOpNumThreads: this.threads,
+      graphOptimizationLevel: 'all',
+    });
+    const make = (ep: ExecutionProviderName) =>
+      'path' in src ? ort.InferenceSession.create(src.path, opts(ep)) : ort.InferenceSession.create(src.bytes, opts(ep));
+    const ep = this.current.active;
+    if (ep !== 'cpu') {
+      try {
+        return { session: await make(ep), provider: ep, createdMs: performance.now() - t0 };
+      } catch (e) {
+        // The provider started for the probe but cannot take this model (an op it lacks, memory…).
+        if (!this.current.fallbackReason) {
+          this.current = { ...this.current, fallbackReason: `${PROVIDER_LABEL[ep]} could not load this model (${firstLine((e as Error).message)}); running it on CPU.` };
+          this.report();
+        }
+      }
+    }
+    return { session: await make('cpu'), provider: 'cpu', createdMs: performance.now() - t0 };
+  }
+
+  /** Drop every session of one model (when it is removed from the project). */
+  async release(sha: string): Promise<void> {
+    const drop = [...this.sessions.entries()].filter(([k]) => k.startsWith(`${sha}|`));
+    for (const [k] of drop) this.sessions.delete(k);
+    await Promise.all(drop.map(async ([, p]) => (await p.catch(() => null))?.session.release()));
+  }
+
+  async releaseAll(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map(async (p) => (await p.catch(() => null))?.session.release()));
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}
+
+function firstLine(s: string): string {
+  return (s.split('\n').find((l) => l.trim()) ?? s).replace(/\/onnxruntime_src\/[^\s]+ /g, '').slice(0, 300);
+}

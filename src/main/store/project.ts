@@ -1,0 +1,299 @@
+// A Featurescope project is ONE SQLite file. This class is the only code that reads or writes it:
+// statements are prepared once, every write is one transaction, and `close()` checkpoints the WAL so
+// the single file carries everything (copy it anywhere, open the copy).
+import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type {
+  ModelDescription, ModelRecord, PhotoRecord, Preprocess, ProjectState, RunRecord, ExecutionProviderName,
+} from '../../shared/contract';
+import { APPLICATION_ID, SCHEMA_VERSION, migrate } from './schema';
+
+export const PROJECT_EXTENSION = '.fscope';
+
+export type ProjectErrorCode =
+  | 'not-found' | 'is-directory' | 'exists' | 'not-a-project' | 'newer-version' | 'not-sqlite' | 'no-such-item';
+
+/** Why a project file cannot be used. `code` is stable for tests and the UI. */
+export class ProjectError extends Error {
+  constructor(public code: ProjectErrorCode, message: string) {
+    super(message);
+    this.name = 'ProjectError';
+  }
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+export interface NewArtifact { name: string; mime: string; bytes: Uint8Array }
+
+/**
+ * Check a file is a Featurescope project we can open, WITHOUT changing it: read-only, no WAL switch,
+ * no migration. Throws ProjectError naming the file.
+ */
+function checkProjectFile(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new ProjectError('not-found', `Project file ${file} does not exist.`);
+  }
+  if (st.isDirectory()) throw new ProjectError('is-directory', `${file} is a folder, not a Featurescope project file.`);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (appId !== APPLICATION_ID) {
+      throw new ProjectError('not-a-project', `${path.basename(file)} is an SQLite database but not a Featurescope project (it was made by another program). It was not changed.`);
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new ProjectError('newer-version', `${path.basename(file)} was saved by a newer Featurescope (project format ${version}; this version reads up to ${SCHEMA_VERSION}). Update Featurescope to open it. The file was not changed.`);
+    }
+  } catch (e) {
+    if (e instanceof ProjectError) throw e;
+    throw new ProjectError('not-sqlite', `${path.basename(file)} is not a Featurescope project (${(e as Error).message}). The file was not changed.`);
+  } finally {
+    db?.close();
+  }
+}
+
+const now = () => new Date().toISOString();
+const json = (v: unknown) => JSON.stringify(v);
+
+export class ProjectStore {
+  private readonly st;
+
+  private constructor(public readonly path: string, private readonly db: Database.Database) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    migrate(db);
+    this.st = {
+      metaGet: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      metaSet: db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      models: db.prepare('SELECT id, name, path, sha256, bytes IS NOT NULL AS embedded, preprocess, labels, description, added_at FROM models ORDER BY added_at, rowid'),
+      model: db.prepare('SELECT id, name, path, sha256, bytes IS NOT NULL AS embedded, preprocess, labels, description, added_at FROM models WHERE id = ?'),
+      modelBytes: db.prepare<[string], { bytes: Buffer | null }>('SELECT bytes FROM models WHERE id = ?'),
+      modelInsert: db.prepare('INSERT INTO models(id, name, path, sha256, bytes, preprocess, labels, description, added_at) VALUES (@id, @name, @path, @sha256, @bytes, @preprocess, @labels, @description, @added_at)'),
+      modelPre: db.prepare('UPDATE models SET preprocess = ? WHERE id = ?'),
+      modelLabels: db.prepare('UPDATE models SET labels = ? WHERE id = ?'),
+      modelDesc: db.prepare('UPDATE models SET description = ? WHERE id = ?'),
+      modelDelete: db.prepare('DELETE FROM models WHERE id = ?'),
+      photos: db.prepare('SELECT id, name, mime, width, height, sha256, added_at FROM photos ORDER BY added_at, rowid'),
+      photo: db.prepare('SELECT id, name, mime, width, height, sha256, added_at FROM photos WHERE id = ?'),
+      photoBytes: db.prepare<[string], { bytes: Buffer }>('SELECT bytes FROM photos WHERE id = ?'),
+      photoInsert: db.prepare('INSERT INTO photos(id, name, mime, width, height, sha256, bytes, added_at) VALUES (@id, @name, @mime, @width, @height, @sha256, @bytes, @added_at)'),
+      photoDelete: db.prepare('DELETE FROM photos WHERE id = ?'),
+      runs: db.prepare('SELECT * FROM runs ORDER BY created_at, rowid'),
+      run: db.prepare('SELECT * FROM runs WHERE id = ?'),
+      runInsert: db.prepare('INSERT INTO runs(id, kind, model_id, photo_id, settings, result, status, error, provider, duration_ms, created_at) VALUES (@id, @kind, @model_id, @photo_id, @settings, @result, @status, @error, @provider, @duration_ms, @created_at)'),
+      runDelete: db.prepare('DELETE FROM runs WHERE id = ?'),
+      artifactsOf: db.prepare<[string], { id: string; name: string; mime: string }>('SELECT id, name, mime FROM artifacts WHERE run_id = ? ORDER BY rowid'),
+      artifact: db.prepare<[string], { id: string; run_id: string; name: string; mime: string; bytes: Buffer }>('SELECT * FROM artifacts WHERE id = ?'),
+      artifactInsert: db.prepare('INSERT INTO artifacts(id, run_id, name, mime, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      viewGet: db.prepare<[], { value: string }>("SELECT value FROM view_state WHERE key = 'view'"),
+      viewSet: db.prepare("INSERT INTO view_state(key, value) VALUES ('view', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+    };
+  }
+
+  /** Create a new project file. Refuses to overwrite anything that exists. */
+  static create(file: string, name?: string): ProjectStore {
+    const abs = path.resolve(file);
+    if (fs.existsSync(abs)) {
+      throw new ProjectError('exists', `${abs} already exists; open it instead, or choose a new file name.`);
+    }
+    if (!fs.existsSync(path.dirname(abs))) {
+      throw new ProjectError('not-found', `Cannot create ${abs}: the folder ${path.dirname(abs)} does not exist.`);
+    }
+    const db = new Database(abs);
+    try {
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      const store = new ProjectStore(abs, db);
+      store.db.transaction(() => {
+        store.st.metaSet.run('name', name ?? path.basename(abs, path.extname(abs)));
+        store.st.metaSet.run('createdAt', now());
+      })();
+      return store;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Open an existing project, migrating it to the current schema. */
+  static open(file: string): ProjectStore {
+    const abs = path.resolve(file);
+    checkProjectFile(abs);
+    return new ProjectStore(abs, new Database(abs, { fileMustExist: true }));
+  }
+
+  /** Fold the WAL back into the main file and close, so the one file is the whole project. */
+  close(): void {
+    if (!this.db.open) return;
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  get name(): string {
+    return this.st.metaGet.get('name')?.value ?? path.basename(this.path);
+  }
+
+  // ---- read ---------------------------------------------------------------------------------------
+
+  state(): ProjectState {
+    return {
+      path: this.path,
+      name: this.name,
+      models: (this.st.models.all() as ModelRow[]).map(toModel),
+      photos: (this.st.photos.all() as PhotoRow[]).map(toPhoto),
+      runs: (this.st.runs.all() as RunRow[]).map((r) => this.toRun(r)),
+      view: this.view(),
+    };
+  }
+
+  view(): Record<string, unknown> {
+    const row = this.st.viewGet.get();
+    return row ? (JSON.parse(row.value) as Record<string, unknown>) : {};
+  }
+
+  model(id: string): ModelRecord {
+    const row = this.st.model.get(id) as ModelRow | undefined;
+    if (!row) throw new ProjectError('no-such-item', `No model with id "${id}" in this project.`);
+    return toModel(row);
+  }
+
+  /** The embedded model bytes, or null when the model was added by path only. */
+  modelBytes(id: string): Uint8Array | null {
+    this.model(id);
+    return this.st.modelBytes.get(id)?.bytes ?? null;
+  }
+
+  photo(id: string): PhotoRecord {
+    const row = this.st.photo.get(id) as PhotoRow | undefined;
+    if (!row) throw new ProjectError('no-such-item', `No photo with id "${id}" in this project.`);
+    return toPhoto(row);
+  }
+
+  photoBytes(id: string): Uint8Array {
+    const row = this.st.photoBytes.get(id);
+    if (!row) throw new ProjectError('no-such-item', `No photo with id "${id}" in this project.`);
+    return row.bytes;
+  }
+
+  run(id: string): RunRecord {
+    const row = this.st.run.get(id) as RunRow | undefined;
+    if (!row) throw new ProjectError('no-such-item', `No run with id "${id}" in this project.`);
+    return this.toRun(row);
+  }
+
+  artifact(id: string): { id: string; runId: string; name: string; mime: string; bytes: Uint8Array } {
+    const row = this.st.artifact.get(id);
+    if (!row) throw new ProjectError('no-such-item', `No artifact with id "${id}" in this project.`);
+    return { id: row.id, runId: row.run_id, name: row.name, mime: row.mime, bytes: row.bytes };
+  }
+
+  // ---- write (one transaction each) ----------------------------------------------------------------
+
+  addModel(m: Omit<ModelRecord, 'id' | 'addedAt' | 'embedded'>, bytes: Uint8Array | null): ModelRecord {
+    const id = newId('m');
+    this.st.modelInsert.run({
+      id, name: m.name, path: m.path, sha256: m.sha256, bytes: bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null,
+      preprocess: json(m.preprocess), labels: m.labels ? json(m.labels) : null, description: json(m.description), added_at: now(),
+    });
+    return this.model(id);
+  }
+
+  setModelPreprocess(id: string, p: Preprocess): ModelRecord {
+    this.model(id);
+    this.st.modelPre.run(json(p), id);
+    return this.model(id);
+  }
+
+  setModelLabels(id: string, labels: string[] | null): ModelRecord {
+    this.model(id);
+    this.st.modelLabels.run(labels ? json(labels) : null, id);
+    return this.model(id);
+  }
+
+  setModelDescription(id: string, d: ModelDescription): ModelRecord {
+    this.model(id);
+    this.st.modelDesc.run(json(d), id);
+    return this.model(id);
+  }
+
+  /** Removes the model and (by foreign key) its runs and their artifacts. */
+  removeModel(id: string): void {
+    this.model(id);
+    this.db.transaction(() => this.st.modelDelete.run(id))();
+  }
+
+  addPhoto(p: Omit<PhotoRecord, 'id' | 'addedAt'>, bytes: Uint8Array): PhotoRecord {
+    const id = newId('p');
+    this.st.photoInsert.run({ ...p, id, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), added_at: now() });
+    return this.photo(id);
+  }
+
+  removePhoto(id: string): void {
+    this.photo(id);
+    this.db.transaction(() => this.st.photoDelete.run(id))();
+  }
+
+  addRun(r: Omit<RunRecord, 'id' | 'createdAt' | 'artifacts'>, artifacts: NewArtifact[] = []): RunRecord {
+    const id = newId('r');
+    const created = now();
+    this.db.transaction(() => {
+      this.st.runInsert.run({
+        id, kind: r.kind, model_id: r.modelId, photo_id: r.photoId ?? null, settings: json(r.settings), result: json(r.result),
+        status: r.status, error: r.error ?? null, provider: r.provider, duration_ms: r.durationMs, created_at: created,
+      });
+      for (const a of artifacts) {
+        this.st.artifactInsert.run(newId('a'), id, a.name, a.mime, Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength), created);
+      }
+    })();
+    return this.run(id);
+  }
+
+  removeRun(id: string): void {
+    this.run(id);
+    this.db.transaction(() => this.st.runDelete.run(id))();
+  }
+
+  saveView(view: Record<string, unknown>): void {
+    this.st.viewSet.run(json(view));
+  }
+
+  private toRun(r: RunRow): RunRecord {
+    const rec: RunRecord = {
+      id: r.id, kind: r.kind, modelId: r.model_id, settings: JSON.parse(r.settings), result: JSON.parse(r.result),
+      artifacts: this.st.artifactsOf.all(r.id), status: r.status as RunRecord['status'], createdAt: r.created_at,
+      provider: r.provider as ExecutionProviderName, durationMs: r.duration_ms,
+    };
+    if (r.photo_id) rec.photoId = r.photo_id;
+    if (r.error) rec.error = r.error;
+    return rec;
+  }
+}
+
+interface ModelRow { id: string; name: string; path: string; sha256: string; embedded: number; preprocess: string; labels: string | null; description: string; added_at: string }
+interface PhotoRow { id: string; name: string; mime: string; width: number; height: number; sha256: string; added_at: string }
+interface RunRow { id: string; kind: string; model_id: string; photo_id: string | null; settings: string; result: string; status: string; error: string | null; provider: string; duration_ms: number; created_at: string }
+
+function toModel(r: ModelRow): ModelRecord {
+  const rec: ModelRecord = {
+    id: r.id, name: r.name, path: r.path, sha256: r.sha256, embedded: !!r.embedded, addedAt: r.added_at,
+    description: JSON.parse(r.description), preprocess: JSON.parse(r.preprocess),
+  };
+  if (r.labels) rec.labels = JSON.parse(r.labels);
+  return rec;
+}
+
+function toPhoto(r: PhotoRow): PhotoRecord {
+  return { id: r.id, name: r.name, mime: r.mime, width: r.width, height: r.height, sha256: r.sha256, addedAt: r.added_at };
+}

@@ -1,0 +1,84 @@
+// Project file schema and its migrations. `user_version` counts applied migrations; a file is ours when
+// its `application_id` is FSCP. Each migration runs in one transaction, so a failed upgrade leaves the
+// file exactly as it was. Append migrations; never edit one that has shipped. Documented in SCHEMA.md.
+import type Database from 'better-sqlite3';
+
+/** 'FSCP' as a 32-bit integer: SQLite's header field for "which application owns this file". */
+export const APPLICATION_ID = 0x46534350;
+
+export const MIGRATIONS: { version: number; why: string; sql: string }[] = [
+  {
+    version: 1,
+    why: 'initial schema',
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE models (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes BLOB,
+        preprocess TEXT NOT NULL,
+        labels TEXT,
+        description TEXT NOT NULL,
+        added_at TEXT NOT NULL
+      );
+      CREATE TABLE photos (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        added_at TEXT NOT NULL
+      );
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        photo_id TEXT REFERENCES photos(id) ON DELETE CASCADE,
+        settings TEXT NOT NULL,
+        result TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error TEXT,
+        provider TEXT NOT NULL,
+        duration_ms REAL NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX runs_model ON runs(model_id);
+      CREATE TABLE artifacts (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX artifacts_run ON artifacts(run_id);
+    `,
+  },
+  {
+    version: 2,
+    why: 'view state gets its own table (one JSON document per key) instead of living in meta',
+    sql: `
+      CREATE TABLE view_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO view_state(key, value) SELECT 'view', value FROM meta WHERE key = 'view';
+      DELETE FROM meta WHERE key = 'view';
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Bring `db` from its user_version up to `target` (default: newest), one transaction per step. */
+export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (const m of MIGRATIONS) {
+    if (m.version <= current || m.version > target) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
