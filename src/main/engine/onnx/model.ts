@@ -362,7 +362,7 @@ export function tensorSize(dims: readonly number[]): number {
 
 /** Values of a tensor as a typed array (copied when the bytes are not aligned). */
 export function tensorValues(t: Tensor): Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array {
-  const aligned = (n: number) => (t.raw.byteOffset % n === 0 ? t.raw : t.raw.slice());
+  const aligned = (n: number) => (t.raw.byteOffset % n === 0 ? t.raw : new Uint8Array(t.raw)); // a copy: Buffer#slice would be a view at the same odd offset
   const count = tensorSize(t.dims);
   switch (t.dtype) {
     case 'float32': { const r = aligned(4); return new Float32Array(r.buffer, r.byteOffset, count); }
