@@ -1,6 +1,12 @@
 // The registry of `featurescope` subcommands. Adding one: create `commands/<name>.ts` exporting a
 // `Command` (see types.ts) and add ONE line to the list below.
 import type { Command } from './types';
+import { inspectCommand } from './inspect';
+import { classifyCommand } from './classify';
+import { dreamCommand } from './dream';
 
 export const commands: Command[] = [
+  inspectCommand,
+  classifyCommand,
+  dreamCommand,
 ];

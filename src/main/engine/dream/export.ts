@@ -35,3 +35,23 @@ export function readDreamRecord(png: Uint8Array): DreamRecord | undefined {
   const r = JSON.parse(t) as DreamRecord;
   return r && r.kind === 'dream' ? r : undefined;
 }
+
+/** The record saved with a result: the resolved settings plus where it came from. */
+export function dreamRecord(
+  o: { status: 'done' | 'cancelled'; settings: object; provider: string; objectiveBefore?: number; objectiveAfter?: number; timings: { totalMs: number } },
+  src: { modelName?: string; modelSha256?: string; photoName?: string; photoSha256?: string; width: number; height: number },
+): DreamRecord {
+  return {
+    kind: 'dream',
+    version: 1,
+    settings: { ...o.settings },
+    model: { name: src.modelName, sha256: src.modelSha256 },
+    photo: { name: src.photoName, sha256: src.photoSha256, width: src.width, height: src.height },
+    provider: o.provider,
+    status: o.status,
+    objectiveBefore: o.objectiveBefore,
+    objectiveAfter: o.objectiveAfter,
+    totalMs: Math.round(o.timings.totalMs),
+    createdAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,116 @@
+// DeepDream benchmark: wall time and peak memory of the dream engine for the classic settings
+// (octaves 4 × 1.4, 10 iterations, step 1.5, jitter 32, inception_4c/output of BVLC GoogLeNet).
+//
+//   npm run bench:dream                      sky.jpg (550×413) whole-octave sessions vs one 512 tile session,
+//                                            raw gradient step vs dream step, and a 12-MP upscale of sky.jpg
+//   npm run bench:dream -- --quick           sky.jpg only
+//   npm run bench:dream -- --mp 24 --iterations 1   peak memory of a 24-MP photo (1 step per octave)
+//
+// Each case runs in its own child process, so "peak" is that process's max RSS — the engine's own
+// footprint, as in the engine process of the app. Reference (issue 5): PyTorch 1.13 on the same
+// weights, idle machine of this kind: 8.8 s for sky.jpg (40 steps, 71–439 ms each), 28 s for 1024×679.
+import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import * as ort from 'onnxruntime-node';
+
+const root = path.resolve(__dirname, '..');
+const shared = path.resolve(root, '../shared');
+const MODEL = path.join(shared, 'models/bvlc_googlenet.onnx');
+const SKY = path.join(shared, 'images/content/sky.jpg');
+
+interface CaseArgs { photo: string; settings: Record<string, unknown>; label: string; rawStep?: boolean }
+interface CaseResult {
+  label: string; width: number; height: number; totalMs: number; sessionMs: number; peakRssMb: number;
+  objectiveBefore?: number; objectiveAfter?: number;
+  octaves: { width: number; height: number; tiles: number; sessionMs: number; ms: number; stepMs: number[] }[];
+  rawStepMs?: number;
+}
+
+async function child(a: CaseArgs): Promise<void> {
+  const { readModelFile } = await import('../src/main/engine/onnx/model');
+  const { dream, CAFFE_SPACE } = await import('../src/main/engine/dream/index');
+  const { compileGradient } = await import('../src/main/engine/autodiff/index');
+  const model = readModelFile(MODEL);
+  const r = await dream({ photo: a.photo, model, space: CAFFE_SPACE, settings: a.settings }, { measureObjective: true });
+  const res: CaseResult = {
+    label: a.label, width: r.image.width, height: r.image.height, totalMs: r.timings.totalMs, sessionMs: r.timings.sessionMs,
+    peakRssMb: 0, objectiveBefore: r.objectiveBefore, objectiveAfter: r.objectiveAfter,
+    octaves: r.timings.octaves.map((o) => ({ width: o.width, height: o.height, tiles: o.tiles, sessionMs: o.sessionMs, ms: o.ms, stepMs: o.stepMs })),
+  };
+  if (a.rawStep) {
+    // The plain gradient step (as the compiler benchmark times it): one session.run at the full size, nothing else.
+    const g = await compileGradient(model, { input: 'data', shape: [1, 3, r.image.height, r.image.width], objective: r.objective });
+    const s = await ort.InferenceSession.create(g.bytes, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+    const x = new ort.Tensor('float32', new Float32Array(3 * r.image.height * r.image.width).map(() => Math.random() * 100 - 50), [1, 3, r.image.height, r.image.width]);
+    await s.run({ data: x });
+    const t = performance.now();
+    for (let i = 0; i < 5; i++) await s.run({ data: x });
+    res.rawStepMs = (performance.now() - t) / 5;
+  }
+  res.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  process.send!(res);
+}
+
+function runCase(a: CaseArgs): Promise<CaseResult> {
+  return new Promise((resolve, reject) => {
+    const p = fork(__filename, ['--child', JSON.stringify(a)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    let got: CaseResult | undefined;
+    p.on('message', (m) => (got = m as CaseResult));
+    p.on('exit', (code) => (got ? resolve(got) : reject(new Error(`case ${a.label} exited with ${code}`))));
+  });
+}
+
+function report(r: CaseResult): void {
+  const steps = r.octaves.flatMap((o) => o.stepMs);
+  const gain = r.objectiveBefore && r.objectiveAfter ? `  objective ${r.objectiveBefore.toPrecision(4)} → ${r.objectiveAfter.toPrecision(4)} (${(r.objectiveAfter / r.objectiveBefore).toFixed(1)}×)` : '';
+  console.log(`\n${r.label}: ${r.width}×${r.height}  wall ${(r.totalMs / 1000).toFixed(2)} s (sessions ${(r.sessionMs / 1000).toFixed(2)} s)  peak RSS ${r.peakRssMb.toFixed(0)} MB${gain}`);
+  for (const o of r.octaves) {
+    const med = [...o.stepMs].sort((x, y) => x - y)[Math.floor(o.stepMs.length / 2)] ?? 0;
+    console.log(`  octave ${String(o.width).padStart(5)}×${String(o.height).padEnd(5)} tiles ${String(o.tiles).padStart(3)}  session ${o.sessionMs.toFixed(0).padStart(5)} ms  steps ${o.stepMs.length} × median ${med.toFixed(0)} ms  octave ${(o.ms / 1000).toFixed(2)} s`);
+  }
+  console.log(`  ${steps.length} steps, ${Math.min(...steps).toFixed(0)}–${Math.max(...steps).toFixed(0)} ms each`);
+  if (r.rawStepMs !== undefined) {
+    const last = r.octaves[r.octaves.length - 1]!;
+    const med = [...last.stepMs].sort((x, y) => x - y)[Math.floor(last.stepMs.length / 2)]!;
+    console.log(`  plain gradient step at ${r.width}×${r.height}: ${r.rawStepMs.toFixed(0)} ms; dream step there: ${med.toFixed(0)} ms (loop overhead ${(med - r.rawStepMs).toFixed(0)} ms)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child') return child(JSON.parse(argv[1]!) as CaseArgs);
+  if (!fs.existsSync(MODEL) || !fs.existsSync(SKY)) {
+    console.log(`bench:dream skipped: ${shared} (models, images) is absent`);
+    return;
+  }
+  const flag = (n: string) => { const i = argv.indexOf(`--${n}`); return i >= 0 ? argv[i + 1] : undefined; };
+  const iterations = Number(flag('iterations') ?? 10);
+  const classic = { octaves: 4, octaveScale: 1.4, iterations, step: 1.5, jitter: 32, seed: 1 };
+  console.log(`bench:dream — BVLC GoogLeNet inception_4c/output, octaves 4 × 1.4, ${iterations} iterations, ${os.cpus().length} cores, onnxruntime-node ${ort.env.versions.common}`);
+  const mp = flag('mp');
+  if (mp) {
+    const file = await upscaled(Number(mp));
+    report(await runCase({ photo: file, settings: classic, label: `${mp}-MP upscale of sky.jpg` }));
+    return;
+  }
+  const whole = await runCase({ photo: SKY, settings: classic, label: 'sky.jpg, one session per octave size', rawStep: true });
+  report(whole);
+  const tiled = await runCase({ photo: SKY, settings: { ...classic, maxWholePixels: 1 }, label: 'sky.jpg, one 512-px tile session for every octave' });
+  report(tiled);
+  console.log(`\nsky.jpg: per-octave sessions ${(whole.totalMs / 1000).toFixed(2)} s vs fixed tiles ${(tiled.totalMs / 1000).toFixed(2)} s → ${whole.totalMs <= tiled.totalMs ? 'per-octave sessions' : 'tiles'} win; PyTorch reference 8.8 s → ${(whole.totalMs / 8800).toFixed(2)}× its time (goal ≤ 0.5×)`);
+  if (argv.includes('--quick')) return;
+  report(await runCase({ photo: await upscaled(12), settings: classic, label: '12-MP upscale of sky.jpg' }));
+}
+
+/** sky.jpg upscaled to about `mp` megapixels (4:3), written to the temp folder once. */
+async function upscaled(mp: number): Promise<string> {
+  const w = Math.round(Math.sqrt((mp * 1e6 * 4) / 3)), h = Math.round((w * 3) / 4);
+  const file = path.join(os.tmpdir(), `featurescope-bench-sky-${w}x${h}.jpg`);
+  if (!fs.existsSync(file)) await sharp(SKY).resize(w, h, { fit: 'fill' }).jpeg({ quality: 92 }).toFile(file);
+  return file;
+}
+
+main().catch((e) => { console.error(e); process.exitCode = 1; });
