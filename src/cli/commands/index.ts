@@ -4,9 +4,11 @@ import type { Command } from './types';
 import { inspectCommand } from './inspect';
 import { classifyCommand } from './classify';
 import { dreamCommand } from './dream';
+import { attributeCommand } from './attribute';
 
 export const commands: Command[] = [
   inspectCommand,
   classifyCommand,
   dreamCommand,
+  attributeCommand,
 ];
