@@ -5,10 +5,12 @@ import { inspectCommand } from './inspect';
 import { classifyCommand } from './classify';
 import { dreamCommand } from './dream';
 import { attributeCommand } from './attribute';
+import { importCommand } from './import';
 
 export const commands: Command[] = [
   inspectCommand,
   classifyCommand,
   dreamCommand,
   attributeCommand,
+  importCommand,
 ];

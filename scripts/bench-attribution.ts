@@ -1,0 +1,61 @@
+// npm run bench:attribution — time of each attribution method on BVLC GoogLeNet at 224 for dog.jpg,
+// against PyTorch 1.13 reference times on the same weights (idle machine of this kind). Goal: each
+// method ≤ 0.5× PyTorch. "cold" includes building the gradient graph and the sessions (once per
+// method and batch size); "warm" is the median of the repeats with cached sessions.
+//   tsx scripts/bench-attribution.ts [--repeats N] [--only saliency,ig,…]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readModelFile } from '../src/main/engine/onnx/model';
+import { preset } from '../src/main/engine/image/preprocess';
+import { Attributor } from '../src/main/engine/attribution/attribute';
+import { pixelSpace } from '../src/main/engine/attribution/baselines';
+import { photoToInput } from '../src/main/engine/attribution/overlay';
+import type { AttributionSettingsInput } from '../src/main/engine/attribution/types';
+
+const SHARED = path.resolve(__dirname, '../../shared');
+const args = process.argv.slice(2);
+const repeats = Number(args[args.indexOf('--repeats') + 1] ?? 0) || 3;
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
+
+const CASES: { name: string; pytorchMs: number; settings: AttributionSettingsInput }[] = [
+  { name: 'saliency', pytorchMs: 283, settings: { method: 'saliency' } },
+  { name: 'smoothgrad-25', pytorchMs: 3400, settings: { method: 'smoothgrad', samples: 25, batchSize: 25 } },
+  { name: 'ig-32', pytorchMs: 3800, settings: { method: 'ig', steps: 32, batchSize: 32 } },
+  { name: 'guided', pytorchMs: 226, settings: { method: 'guided' } },
+  { name: 'gradcam', pytorchMs: 121, settings: { method: 'gradcam' } },
+  { name: 'occlusion-32/16', pytorchMs: 11400, settings: { method: 'occlusion', window: 32, stride: 16, batchSize: 13 } },
+  { name: 'occlusion-32/16 one at a time', pytorchMs: NaN, settings: { method: 'occlusion', window: 32, stride: 16, batchSize: 1 } },
+];
+
+async function main(): Promise<void> {
+  const model = path.join(SHARED, 'models/bvlc_googlenet.onnx');
+  const dog = path.join(SHARED, 'images/content/dog.jpg');
+  if (!fs.existsSync(model) || !fs.existsSync(dog)) {
+    console.log(`bench:attribution needs ../shared (models/bvlc_googlenet.onnx, images/content/dog.jpg); not found under ${SHARED}`);
+    return;
+  }
+  const pre = preset('caffe', 224, 224);
+  const input = await photoToInput(new Uint8Array(fs.readFileSync(dog)), pre, 'dog.jpg');
+  const a = new Attributor(readModelFile(model), [3, 224, 224], { pixelSpace: pixelSpace(pre), label: 'bvlc_googlenet.onnx' });
+  console.log(`GoogLeNet 224, dog.jpg — ${os.cpus().length} CPUs (load ${os.loadavg()[0]!.toFixed(2)}), ${repeats} warm repeats`);
+  console.log(`${'method'.padEnd(30)} ${'cold ms'.padStart(9)} ${'warm ms'.padStart(9)} ${'passes'.padStart(7)} ${'PyTorch'.padStart(8)} ${'ratio'.padStart(6)}  goal ≤0.5`);
+  const warmOf: Record<string, number> = {};
+  for (const c of CASES) {
+    if (only && !only.some((o) => c.name.startsWith(o))) continue;
+    const cold = await a.attribute(input, c.settings);
+    const warm: number[] = [];
+    for (let i = 0; i < repeats; i++) warm.push((await a.attribute(input, c.settings)).timings.totalMs);
+    warm.sort((p, q) => p - q);
+    const med = warm[Math.floor(warm.length / 2)]!;
+    warmOf[c.name] = med;
+    const ratio = med / c.pytorchMs;
+    const extra = cold.completeness ? `  completeness ${(100 * cold.completeness.relativeError).toFixed(2)}%` : '';
+    console.log(`${c.name.padEnd(30)} ${cold.timings.totalMs.toFixed(0).padStart(9)} ${med.toFixed(0).padStart(9)} ${String(cold.timings.passes).padStart(7)} ${(Number.isNaN(c.pytorchMs) ? '' : String(c.pytorchMs)).padStart(8)} ${(Number.isNaN(ratio) ? '' : ratio.toFixed(2)).padStart(6)}  ${Number.isNaN(ratio) ? '' : ratio <= 0.5 ? 'met' : 'missed'}${extra}`);
+  }
+  const b = warmOf['occlusion-32/16'], one = warmOf['occlusion-32/16 one at a time'];
+  if (b && one) console.log(`occlusion batched (13) vs one at a time: ${b.toFixed(0)} ms vs ${one.toFixed(0)} ms (${(one / b).toFixed(2)}×)`);
+  await a.release();
+}
+
+main().catch((e) => { console.error(e); process.exitCode = 1; });
