@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { imageToTensor, preset, tensorToImage, guessPreprocess, PRESET_NAMES, KERAS_CAFFE_MEAN } from './preprocess';
+import type { RgbImage } from './image';
+import type { Model } from '../onnx/model';
+
+// Two pixels: (255, 0, 128) and (10, 20, 30).
+const img: RgbImage = { width: 2, height: 1, data: Float32Array.from([255, 0, 128, 10, 20, 30]) };
+const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-5, `${a} ≠ ${b}`);
+
+test('torch: RGB, 0..1, ImageNet mean/std (NCHW: channel planes)', () => {
+  const t = imageToTensor(img, preset('torch', 2, 1));
+  assert.deepEqual(t.dims, [1, 3, 1, 2]);
+  close(t.data[0]!, (1 - 0.485) / 0.229); // R of pixel 0
+  close(t.data[1]!, (10 / 255 - 0.485) / 0.229); // R of pixel 1
+  close(t.data[2]!, (0 - 0.456) / 0.224); // G plane
+  close(t.data[4]!, (128 / 255 - 0.406) / 0.225); // B plane
+});
+
+test('caffe: BGR, 0..255 minus [104,117,123] (channel 0 is blue)', () => {
+  const t = imageToTensor(img, preset('caffe', 2, 1));
+  assert.deepEqual(Array.from(t.data), [128 - 104, 30 - 104, 0 - 117, 20 - 117, 255 - 123, 10 - 123]);
+});
+
+test('tf: RGB −1..1; raw01; raw255 (NHWC interleaved)', () => {
+  const tf = imageToTensor(img, preset('tf', 2, 1, 'NHWC'));
+  assert.deepEqual(tf.dims, [1, 1, 2, 3]);
+  close(tf.data[0]!, 1);
+  close(tf.data[1]!, -1);
+  close(tf.data[2]!, -1 + (2 * 128) / 255);
+  const r01 = imageToTensor(img, preset('raw01', 2, 1, 'NHWC'));
+  close(r01.data[2]!, 128 / 255);
+  close(r01.data[3]!, 10 / 255);
+  const r255 = imageToTensor(img, preset('raw255', 2, 1, 'NHWC'));
+  assert.deepEqual(Array.from(r255.data), [255, 0, 128, 10, 20, 30]);
+});
+
+test('tensor → image inverts image → tensor for every preset and layout', () => {
+  for (const name of PRESET_NAMES) {
+    for (const layout of ['NCHW', 'NHWC'] as const) {
+      const p = preset(name, 2, 1, layout);
+      const back = tensorToImage(imageToTensor(img, p), p);
+      assert.equal(back.width, 2);
+      for (let i = 0; i < 6; i++) close(back.data[i]!, img.data[i]!);
+    }
+  }
+});
+
+test('1-channel models get luma', () => {
+  const t = imageToTensor(img, preset('raw255', 2, 1), 1);
+  assert.deepEqual(t.dims, [1, 1, 1, 2]);
+  close(t.data[0]!, 0.299 * 255 + 0.114 * 128);
+});
+
+test('size mismatch is an error naming both sizes', () => {
+  assert.throws(() => imageToTensor(img, preset('torch', 224)), /2×1 but preprocessing expects 224×224/);
+});
+
+function fakeModel(inputName: string, ops: string[], producer = ''): Model {
+  return {
+    irVersion: 8, opsetImports: [{ domain: '', version: 13 }], producerName: producer, producerVersion: '', docString: '', metadata: {},
+    graph: { name: 'g', nodes: ops.map((op, i) => ({ name: `n${i}`, opType: op, domain: '', inputs: [], outputs: [], attrs: {} })), initializers: [], inputs: [], outputs: [], valueInfo: [] },
+  };
+}
+
+test('guess: Caffe "data" input → caffe; Keras VGG BGR-meansub → Keras means; PyTorch → torch; NHWC → tf', () => {
+  const size = { width: 224, height: 224 };
+  assert.equal(guessPreprocess(fakeModel('data', ['Conv']), { name: 'data', layout: 'NCHW' }, 'x.onnx', size).preset, 'caffe');
+  const vgg = guessPreprocess(fakeModel('input_bgr_meansub', ['Conv']), { name: 'input_bgr_meansub', layout: 'NCHW' }, 'vgg19.onnx', size);
+  assert.equal(vgg.channelOrder, 'BGR');
+  assert.deepEqual(vgg.mean, KERAS_CAFFE_MEAN);
+  assert.equal(guessPreprocess(fakeModel('input', ['Conv'], 'pytorch'), { name: 'input', layout: 'NCHW' }, 'r.onnx', size).preset, 'torch');
+  const tf = guessPreprocess(fakeModel('input_1', ['Conv'], 'tf2onnx'), { name: 'input_1', layout: 'NHWC' }, 'm.onnx', size);
+  assert.equal(tf.preset, 'tf');
+  assert.equal(tf.layout, 'NHWC');
+  assert.equal(guessPreprocess(fakeModel('inputImage', ['ImageScaler', 'Conv'], 'OnnxMLTools'), { name: 'inputImage', layout: 'NCHW' }, 'candy.onnx', size).preset, 'raw255');
+});
