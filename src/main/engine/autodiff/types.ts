@@ -33,6 +33,18 @@ export interface GradContext {
   ints(values: number[]): string;
   /** Sum `grad` (whose shape is `gradShape`) down to `targetShape` — the reverse of numpy broadcasting. */
   unbroadcast(grad: string, gradShape: number[], targetShape: number[]): string;
+
+  // Opset-aware helpers (axes moved from attributes to inputs at opset 13 / 18; these hide that).
+  reduceSum(x: string, axes: number[], keepdims: boolean): string;
+  reduceMean(x: string, axes: number[], keepdims: boolean): string;
+  unsqueeze(x: string, axes: number[]): string;
+  squeeze(x: string, axes: number[]): string;
+  /** Slice with constant bounds */
+  slice(x: string, starts: number[], ends: number[], axes: number[], steps?: number[]): string;
+  /** Reshape to a static shape */
+  reshape(x: string, shape: number[]): string;
+  /** float32 zeros of a static shape (ConstantOfShape, so nothing large is stored) */
+  zeros(shape: number[]): string;
 }
 
 /**

@@ -1,0 +1,174 @@
+// Gradient rules for pointwise activations and softmax. Masks are built with Greater/Less/Where so the
+// emitted graph runs on every execution provider (no CPU-only *Grad ops).
+import { type GradContext, type GradRule, type RuleMap } from '../types';
+import { attrFloat, attrInt, attrString, tensorNumbers } from '../../onnx/model';
+
+const x0 = (ctx: GradContext) => ctx.node.inputs[0]!;
+const y0 = (ctx: GradContext) => ctx.node.outputs[0]!;
+
+/** Wrap a rule for single-input, single-output ops: skip when nothing flows or the input is constant. */
+export const unary = (f: (ctx: GradContext, dy: string) => string): GradRule => (ctx, dOut) => {
+  const dy = dOut[0];
+  if (!dy || !ctx.wants(0)) return [];
+  return [f(ctx, dy)];
+};
+
+/** dy where cond else 0 */
+export const where0 = (ctx: GradContext, cond: string, dy: string): string => ctx.op('Where', [cond, dy, ctx.scalar(0)]);
+
+export const relu: GradRule = unary((ctx, dy) => where0(ctx, ctx.op('Greater', [y0(ctx), ctx.scalar(0)]), dy));
+
+const leakyRelu: GradRule = unary((ctx, dy) => {
+  const alpha = attrFloat(ctx.node, 'alpha', 0.01);
+  return ctx.op('Where', [ctx.op('Greater', [x0(ctx), ctx.scalar(0)]), dy, ctx.op('Mul', [dy, ctx.scalar(alpha)])]);
+});
+
+const prelu: GradRule = (ctx, dOut) => {
+  const dy = dOut[0];
+  if (!dy || !ctx.wants(0)) return [];
+  if (ctx.wants(1)) throw new Error('PRelu slope depends on the input; only constant slopes are supported');
+  const slope = ctx.node.inputs[1]!;
+  return [ctx.op('Where', [ctx.op('Greater', [x0(ctx), ctx.scalar(0)]), dy, ctx.op('Mul', [dy, slope])])];
+};
+
+function clipBounds(ctx: GradContext): { min?: number; max?: number } {
+  const n = ctx.node;
+  if (ctx.opset < 11) {
+    return { min: n.attrs.min ? attrFloat(n, 'min', 0) : undefined, max: n.attrs.max ? attrFloat(n, 'max', 0) : undefined };
+  }
+  const read = (i: number): number | undefined => {
+    const name = n.inputs[i];
+    if (!name) return undefined;
+    if (ctx.wants(i)) throw new Error(`Clip bound "${name}" depends on the input; only constant bounds are supported`);
+    const t = ctx.constant(name);
+    if (!t) throw new Error(`Clip bound "${name}" is not a constant`);
+    return tensorNumbers(t)[0];
+  };
+  return { min: read(1), max: read(2) };
+}
+
+// torch's hardtanh backward: gradient passes strictly inside (min, max)
+const clip: GradRule = unary((ctx, dy) => {
+  const { min, max } = clipBounds(ctx);
+  const x = x0(ctx);
+  const conds: string[] = [];
+  if (min !== undefined) conds.push(ctx.op('Greater', [x, ctx.scalar(min)]));
+  if (max !== undefined) conds.push(ctx.op('Less', [x, ctx.scalar(max)]));
+  if (conds.length === 0) return ctx.op('Identity', [dy]);
+  const cond = conds.length === 2 ? ctx.op('And', conds) : conds[0]!;
+  return where0(ctx, cond, dy);
+});
+
+const elu: GradRule = unary((ctx, dy) => {
+  const alpha = attrFloat(ctx.node, 'alpha', 1);
+  const neg = ctx.op('Mul', [dy, ctx.op('Add', [y0(ctx), ctx.scalar(alpha)])]);
+  return ctx.op('Where', [ctx.op('Greater', [x0(ctx), ctx.scalar(0)]), dy, neg]);
+});
+
+const selu: GradRule = unary((ctx, dy) => {
+  const alpha = attrFloat(ctx.node, 'alpha', 1.67326319217681884765625);
+  const gamma = attrFloat(ctx.node, 'gamma', 1.05070102214813232421875);
+  // x<=0: y = gamma*alpha*(e^x-1) → dy/dx = y + gamma*alpha
+  const neg = ctx.op('Mul', [dy, ctx.op('Add', [y0(ctx), ctx.scalar(alpha * gamma)])]);
+  return ctx.op('Where', [ctx.op('Greater', [x0(ctx), ctx.scalar(0)]), ctx.op('Mul', [dy, ctx.scalar(gamma)]), neg]);
+});
+
+const sigmoid: GradRule = unary((ctx, dy) => {
+  const y = y0(ctx);
+  return ctx.op('Mul', [dy, ctx.op('Mul', [y, ctx.op('Sub', [ctx.scalar(1), y])])]);
+});
+
+const tanh: GradRule = unary((ctx, dy) => {
+  const y = y0(ctx);
+  return ctx.op('Mul', [dy, ctx.op('Sub', [ctx.scalar(1), ctx.op('Mul', [y, y])])]);
+});
+
+const hardSigmoid: GradRule = unary((ctx, dy) => {
+  const alpha = attrFloat(ctx.node, 'alpha', 0.2);
+  const beta = attrFloat(ctx.node, 'beta', 0.5);
+  const t = ctx.op('Add', [ctx.op('Mul', [x0(ctx), ctx.scalar(alpha)]), ctx.scalar(beta)]);
+  const inside = ctx.op('And', [ctx.op('Greater', [t, ctx.scalar(0)]), ctx.op('Less', [t, ctx.scalar(1)])]);
+  return where0(ctx, inside, ctx.op('Mul', [dy, ctx.scalar(alpha)]));
+});
+
+// torch: x < -3 → 0; x <= 3 → x/3 + 0.5; else 1
+const hardSwish: GradRule = unary((ctx, dy) => {
+  const x = x0(ctx);
+  const mid = ctx.op('Mul', [dy, ctx.op('Add', [ctx.op('Mul', [x, ctx.scalar(1 / 3)]), ctx.scalar(0.5)])]);
+  const upper = ctx.op('Where', [ctx.op('Greater', [x, ctx.scalar(3)]), dy, mid]);
+  return where0(ctx, ctx.op('Not', [ctx.op('Less', [x, ctx.scalar(-3)])]), upper);
+});
+
+const softplus: GradRule = unary((ctx, dy) => ctx.op('Mul', [dy, ctx.op('Sigmoid', [x0(ctx)])]));
+
+const softsign: GradRule = unary((ctx, dy) => {
+  const d = ctx.op('Add', [ctx.scalar(1), ctx.op('Abs', [x0(ctx)])]);
+  return ctx.op('Div', [dy, ctx.op('Mul', [d, d])]);
+});
+
+const erf: GradRule = unary((ctx, dy) => {
+  const x = x0(ctx);
+  const g = ctx.op('Exp', [ctx.op('Neg', [ctx.op('Mul', [x, x])])]);
+  return ctx.op('Mul', [dy, ctx.op('Mul', [g, ctx.scalar(2 / Math.sqrt(Math.PI))])]);
+});
+
+const gelu: GradRule = unary((ctx, dy) => {
+  const x = x0(ctx);
+  if (attrString(ctx.node, 'approximate', 'none') === 'tanh') {
+    // y = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3)
+    const k = Math.sqrt(2 / Math.PI);
+    const x2 = ctx.op('Mul', [x, x]);
+    const u = ctx.op('Mul', [ctx.op('Mul', [x, ctx.op('Add', [ctx.scalar(1), ctx.op('Mul', [x2, ctx.scalar(0.044715)])])]), ctx.scalar(k)]);
+    const t = ctx.op('Tanh', [u]);
+    const du = ctx.op('Mul', [ctx.op('Add', [ctx.scalar(1), ctx.op('Mul', [x2, ctx.scalar(3 * 0.044715)])]), ctx.scalar(k)]);
+    const sech2 = ctx.op('Sub', [ctx.scalar(1), ctx.op('Mul', [t, t])]);
+    const d = ctx.op('Add', [
+      ctx.op('Mul', [ctx.op('Add', [ctx.scalar(1), t]), ctx.scalar(0.5)]),
+      ctx.op('Mul', [ctx.op('Mul', [x, ctx.scalar(0.5)]), ctx.op('Mul', [sech2, du])]),
+    ]);
+    return ctx.op('Mul', [dy, d]);
+  }
+  // d/dx x Φ(x) = Φ(x) + x φ(x)
+  const cdf = ctx.op('Mul', [ctx.op('Add', [ctx.scalar(1), ctx.op('Erf', [ctx.op('Mul', [x, ctx.scalar(Math.SQRT1_2)])])]), ctx.scalar(0.5)]);
+  const pdf = ctx.op('Mul', [ctx.op('Exp', [ctx.op('Mul', [ctx.op('Mul', [x, x]), ctx.scalar(-0.5)])]), ctx.scalar(1 / Math.sqrt(2 * Math.PI))]);
+  return ctx.op('Mul', [dy, ctx.op('Add', [cdf, ctx.op('Mul', [x, pdf])])]);
+});
+
+/** Axes Softmax/LogSoftmax normalise over: one axis from opset 13, all trailing axes from `axis` before. */
+function softmaxAxes(ctx: GradContext): number[] {
+  const rank = ctx.shape(x0(ctx)).length;
+  let axis = attrInt(ctx.node, 'axis', ctx.opset >= 13 ? -1 : 1);
+  if (axis < 0) axis += rank;
+  if (ctx.opset >= 13) return [axis];
+  return Array.from({ length: rank - axis }, (_, i) => axis + i);
+}
+
+const softmax: GradRule = unary((ctx, dy) => {
+  const y = y0(ctx);
+  const s = ctx.reduceSum(ctx.op('Mul', [dy, y]), softmaxAxes(ctx), true);
+  return ctx.op('Mul', [y, ctx.op('Sub', [dy, s])]);
+});
+
+const logSoftmax: GradRule = unary((ctx, dy) => {
+  const s = ctx.reduceSum(dy, softmaxAxes(ctx), true);
+  return ctx.op('Sub', [dy, ctx.op('Mul', [ctx.op('Exp', [y0(ctx)]), s])]);
+});
+
+export const activationRules: RuleMap = {
+  Relu: relu,
+  LeakyRelu: leakyRelu,
+  PRelu: prelu,
+  Clip: clip,
+  Elu: elu,
+  Selu: selu,
+  Sigmoid: sigmoid,
+  Tanh: tanh,
+  HardSigmoid: hardSigmoid,
+  HardSwish: hardSwish,
+  Softplus: softplus,
+  Softsign: softsign,
+  Erf: erf,
+  Gelu: gelu,
+  Softmax: softmax,
+  LogSoftmax: logSoftmax,
+};

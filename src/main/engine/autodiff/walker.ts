@@ -1,0 +1,124 @@
+// Reverse-mode walk: from the scalar objective back to the input, one rule per node.
+//
+// Only nodes on a path input → objective are visited (reverse topological order); gradients reaching a
+// tensor from several consumers are summed; weights and other constants are never differentiated.
+import { UnsupportedOpsError } from './errors';
+import type { Emitter } from './emitter';
+import type { GradContext, RuleMap } from './types';
+import type { DType, Node, Tensor } from '../onnx/model';
+
+export interface WalkInput {
+  nodes: Node[];
+  input: string;
+  /** scalar tensor being differentiated */
+  seed: string;
+  shapes: Map<string, number[]>;
+  dtypes: Map<string, DType>;
+  constants: Map<string, Tensor>;
+  rules: RuleMap;
+  emitter: Emitter;
+  /** tensors whose gradient the caller wants besides the input */
+  extra: string[];
+}
+
+export interface WalkResult {
+  /** gradient tensor of each requested tensor; undefined when it does not influence the seed */
+  grads: Map<string, string | undefined>;
+  backwardNodes: number;
+}
+
+export function walk(w: WalkInput): WalkResult {
+  const { nodes, input, seed, rules, emitter } = w;
+  // value-dependence on the input (Shape/Size already folded away by specialization)
+  const dep = new Set([input]);
+  for (const n of nodes) if (n.inputs.some((i) => dep.has(i))) n.outputs.forEach((o) => o && dep.add(o));
+  // reverse reachability from the seed through dependent inputs
+  const reach = new Set([seed]);
+  const active: Node[] = [];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (!n.outputs.some((o) => reach.has(o))) continue;
+    const depIn = n.inputs.filter((x) => dep.has(x));
+    if (depIn.length === 0) continue;
+    active.push(n);
+    depIn.forEach((x) => reach.add(x));
+  }
+
+  const missing = active.filter((n) => !rules[n.opType] || (n.domain !== '' && n.domain !== 'ai.onnx'));
+  if (missing.length) throw new UnsupportedOpsError(missing.map((n) => ({ opType: n.opType, node: n.name })));
+
+  const contributions = new Map<string, string[]>();
+  contributions.set(seed, [emitter.scalar(1)]);
+  const total = (t: string): string | undefined => {
+    const parts = contributions.get(t);
+    if (!parts || parts.length === 0) return undefined;
+    if (parts.length === 1) return parts[0];
+    const prev = emitter.scope;
+    emitter.scope = t;
+    const sum = emitter.op('Sum', parts);
+    emitter.scope = prev;
+    contributions.set(t, [sum]);
+    return sum;
+  };
+
+  const before = emitter.nodes.length;
+  for (const n of active) {
+    const dOut = n.outputs.map((o) => (o ? total(o) : undefined));
+    if (dOut.every((d) => d === undefined)) continue;
+    emitter.scope = `${n.name || n.outputs[0]}/grad`;
+    const ctx = makeContext(w, n, dep);
+    let dIn: (string | undefined)[];
+    try {
+      dIn = rules[n.opType]!(ctx, dOut);
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new Error(msg.includes(n.name) ? msg : `gradient of ${n.opType} node "${n.name}": ${msg}`);
+    }
+    n.inputs.forEach((x, i) => {
+      const d = dIn[i];
+      if (!d || !dep.has(x)) return;
+      const list = contributions.get(x) ?? [];
+      list.push(d);
+      contributions.set(x, list);
+    });
+  }
+  emitter.scope = 'grad';
+  const grads = new Map<string, string | undefined>();
+  for (const t of [input, ...w.extra]) grads.set(t, total(t));
+  return { grads, backwardNodes: emitter.nodes.length - before };
+}
+
+function makeContext(w: WalkInput, node: Node, dep: Set<string>): GradContext {
+  const e = w.emitter;
+  const label = `${node.opType} node "${node.name}"`;
+  return {
+    node,
+    opset: e.opset,
+    shape(t) {
+      const s = w.shapes.get(t);
+      if (!s) throw new Error(`${label}: shape of "${t}" is unknown`);
+      return s;
+    },
+    dtype(t) {
+      return w.dtypes.get(t) ?? w.constants.get(t)?.dtype ?? 'float32';
+    },
+    constant: (t) => w.constants.get(t),
+    wants: (i) => {
+      const x = node.inputs[i];
+      return !!x && dep.has(x);
+    },
+    emit: (op, inputs, attrs, count, domain) => e.emit(op, inputs, attrs, count, domain),
+    op: (op, inputs, attrs) => e.op(op, inputs, attrs),
+    tensor: (dtype, dims, values) => e.tensor(dtype, dims, values),
+    scalar: (v) => e.scalar(v),
+    ints: (v) => e.ints(v),
+    unbroadcast: (g, gs, ts) => e.unbroadcast(g, gs, ts),
+    reduceSum: (x, axes, k) => e.reduceSum(x, axes, k),
+    reduceMean: (x, axes, k) => e.reduceMean(x, axes, k),
+    unsqueeze: (x, axes) => e.unsqueeze(x, axes),
+    squeeze: (x, axes) => e.squeeze(x, axes),
+    reshape: (x, s) => e.reshape(x, s),
+    slice: (x, st, en, ax, sp) => e.slice(x, st, en, ax, sp),
+    zeros: (s) => e.zeros(s),
+  };
+}
