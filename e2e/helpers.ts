@@ -1,0 +1,99 @@
+// Shared by the e2e suites: where things are, why a suite skips, and starting the real browser-mode
+// server (`node out/main/bridge.js`, which forks the real engine host) as a separate process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const repoRoot = resolve(__dirname, '..');
+export const sharedDir = resolve(repoRoot, '../shared');
+export const chromiumPath = '/usr/bin/chromium';
+export const artifactsDir = join(repoRoot, 'e2e/artifacts');
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export const shared = {
+  googlenet: join(sharedDir, 'models/bvlc_googlenet.onnx'),
+  labels: join(sharedDir, 'models/labels/imagenet_synset_words.txt'),
+  dog: join(sharedDir, 'images/content/dog.jpg'),
+};
+
+/** Why the browser suite cannot run here, or null. */
+export function browserSkipReason(): string | null {
+  if (!existsSync(sharedDir)) return `browser e2e skipped: ${sharedDir} (reference models and images) is missing`;
+  if (!existsSync(chromiumPath)) return `browser e2e skipped: ${chromiumPath} is missing (apt-get install chromium)`;
+  return null;
+}
+
+export function assertBuilt(): void {
+  for (const f of ['out/main/bridge.js', 'out/main/host.js', 'out/renderer/index.html']) {
+    if (!existsSync(join(repoRoot, f))) throw new Error(`${f} is missing: run \`npm run build\` before the e2e suites`);
+  }
+}
+
+export interface Served {
+  url: string;
+  origin: string;
+  token: string;
+  /** ms from spawning the server to its printed URL */
+  startMs: number;
+  startedAt: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `node out/main/bridge.js --port 0` with a private data dir (recent projects) and waits for its URL. */
+export async function serve(): Promise<Served> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'featurescope-e2e-data-'));
+  const startedAt = Date.now();
+  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'out/main/bridge.js'), '--port', '0'], {
+    cwd: repoRoot,
+    env: { ...process.env, FEATURESCOPE_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    if (process.env.E2E_VERBOSE) process.stderr.write(d);
+  });
+  const url = await new Promise<string>((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error(`bridge printed no URL within 30 s; stderr:\n${stderr}`)), 30_000);
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /Featurescope: open (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`bridge exited with code ${code} before printing its URL; stderr:\n${stderr}`));
+    });
+  });
+  const u = new URL(url);
+  return {
+    url,
+    origin: u.origin,
+    token: u.searchParams.get('token') ?? '',
+    startMs: Date.now() - startedAt,
+    startedAt,
+    dataDir,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
