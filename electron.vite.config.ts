@@ -1,13 +1,13 @@
 // Build layout (electron-vite): three bundles.
 //   out/main/     index.js (Electron main), host.js (the engine process, forked by both shells),
-//                 bridge.js (browser mode: plain Node HTTP + WebSocket server)
+//                 *-worker.js (the engine's worker threads), bridge.js (browser mode: Node HTTP + WebSocket)
 //   out/preload/  index.js (sandboxed preload: CommonJS, no node_modules)
 //   out/renderer/ the React UI, served by Electron (file://) or by the bridge (http://127.0.0.1)
 // Native and heavy packages stay external (resolved from node_modules at run time): electron-vite
 // externalizes every `dependencies` entry by default; we list the native ones explicitly so a
 // future change to that default cannot bundle a .node addon.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
@@ -21,6 +21,20 @@ const mainInputs: Record<string, string> = {
   bridge: resolve(root, 'src/bridge/main.ts'),
 };
 if (existsSync(hostEntry)) mainInputs.host = hostEntry;
+
+// Worker threads the engine starts (`new Worker(join(__dirname, '<name>.js'))` from a bundle): every
+// `src/main/engine/**/<name>-worker.ts` becomes `out/main/<name>-worker.js`, next to host.js.
+function findWorkers(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? findWorkers(join(dir, e.name)) : /-worker\.ts$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
+}
+for (const file of findWorkers(resolve(root, 'src/main/engine'))) {
+  const name = basename(file, '.ts');
+  if (mainInputs[name]) throw new Error(`two engine workers are both named ${name}.ts; worker file names must be unique`);
+  mainInputs[name] = file;
+}
 
 export default defineConfig({
   main: {

@@ -4,7 +4,7 @@
 //   npm run serve -- --port 8765        (the host stays 127.0.0.1)
 // Builds first when out/ is missing or older than the sources.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,17 +45,36 @@ function buildIfStale() {
   }
 }
 
-/** Why Electron cannot start here, or null when it can try. */
-function electronBlocker() {
-  let binary;
-  try {
-    binary = require('electron'); // the package's index.js resolves the path of the downloaded binary
-  } catch {
-    return 'Electron binary not installed (node_modules/electron/dist missing)';
-  }
-  if (typeof binary !== 'string' || !existsSync(binary)) return 'Electron binary not installed (node_modules/electron/dist missing)';
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return 'no display (DISPLAY and WAYLAND_DISPLAY are unset)';
-  return null;
+/**
+ * The Electron binary, without triggering electron's own on-demand download (requiring the package
+ * downloads noisily when the binary is missing). Mirrors node_modules/electron/index.js.
+ */
+function installedElectron() {
+  const pkg = join(root, 'node_modules/electron');
+  const pathFile = join(pkg, 'path.txt');
+  const rel = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : '';
+  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) return join(process.env.ELECTRON_OVERRIDE_DIST_PATH, rel || 'electron');
+  const full = rel ? join(pkg, 'dist', rel) : '';
+  return full && existsSync(full) ? full : null;
+}
+
+/** Electron fetches its binary on first use. Try that once, quietly: offline it fails within a second. */
+function fetchElectron() {
+  const install = join(root, 'node_modules/electron/install.js');
+  if (!existsSync(install) || process.env.CI) return null;
+  spawnSync(process.execPath, [install], { cwd: root, stdio: 'ignore', timeout: 10 * 60_000 });
+  return installedElectron();
+}
+
+/** [binary, null] when Electron can try to start, [null, why] when not. */
+function electronOrReason() {
+  const noDisplay = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
+  let binary = installedElectron();
+  if (!binary && noDisplay) return [null, 'Electron binary not installed (node_modules/electron/dist missing)'];
+  if (noDisplay) return [null, 'no display (DISPLAY and WAYLAND_DISPLAY are unset)'];
+  binary ??= fetchElectron();
+  if (!binary) return [null, 'Electron binary not installed (node_modules/electron/dist missing, and downloading it failed)'];
+  return [binary, null];
 }
 
 function serve() {
@@ -66,13 +85,13 @@ function serve() {
 buildIfStale();
 if (serveOnly) serve();
 else {
-  const blocker = electronBlocker();
-  if (blocker) {
+  const [electron, blocker] = electronOrReason();
+  if (!electron) {
     console.log(`Electron cannot start here: ${blocker}; serving the same UI in your browser instead.`);
     serve();
   } else {
     const started = Date.now();
-    const child = spawn(require('electron'), [root, ...args], { stdio: 'inherit' });
+    const child = spawn(electron, [root, ...args], { stdio: 'inherit' });
     const forward = (sig) => () => child.kill(sig);
     process.on('SIGINT', forward('SIGINT'));
     process.on('SIGTERM', forward('SIGTERM'));

@@ -177,10 +177,17 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     });
   }
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolveListen());
-  });
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => resolveListen());
+    });
+  } catch (err) {
+    // e.g. EADDRINUSE: leave nothing behind (the engine process would keep this process alive)
+    await engine.close();
+    await rm(uploadDir, { recursive: true, force: true });
+    throw err;
+  }
   port = (server.address() as AddressInfo).port;
   const urlHost = host === '::1' ? '[::1]' : host;
 

@@ -3,6 +3,7 @@ import { api } from '../../api';
 import { store } from '../../state/store';
 import { artifactsAtom } from '../run/atoms';
 import { thumbnailsAtom } from '../photos/atoms';
+import { clearFinished } from '../jobs/service';
 import { attempt, clearArea } from '../notices/service';
 import { projectAtom, projectBusyAtom, recentAtom } from './atoms';
 import { applyView, currentView, viewAtoms } from './view';
@@ -23,6 +24,7 @@ export async function refreshProject(): Promise<ProjectState | null> {
 function enter(state: ProjectState): void {
   store.set(thumbnailsAtom, {});
   store.set(artifactsAtom, {});
+  clearFinished(); // finished jobs belong to the project that was open before
   applyView(state);
   store.set(projectAtom, state);
   clearArea('project');

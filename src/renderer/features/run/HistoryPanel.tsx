@@ -11,7 +11,7 @@ export function HistoryPanel({ project }: { project: ProjectState }) {
   const runs = [...project.runs].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   if (runs.length === 0) return <div className="empty big">No runs yet.</div>;
   return (
-    <div className="table-scroll">
+    <div className="history table-scroll">
       <table className="table" data-testid="history-table">
         <thead>
           <tr>
@@ -34,14 +34,14 @@ export function HistoryPanel({ project }: { project: ProjectState }) {
               }}
             >
               <td className="muted">{formatTime(r.createdAt)}</td>
-              <td>
+              <td className="wrap">
                 {runTitle(
                   r,
                   project.models.find((m) => m.id === r.modelId)?.name,
                   project.photos.find((p) => p.id === r.photoId)?.name,
                 )}
               </td>
-              <td className={r.status === 'done' ? '' : 'error-text'}>{runSummary(r)}</td>
+              <td className={`wrap ${r.status === 'done' ? '' : 'error-text'}`}>{runSummary(r)}</td>
               <td className="muted">{r.provider}</td>
               <td className="num mono">{formatDuration(r.durationMs)}</td>
               <td>
