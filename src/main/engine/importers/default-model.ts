@@ -4,9 +4,9 @@
 // quantized). Built on first use into the data folder and cached by a hash of its source files.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Preprocess } from '../../../shared/contract';
+import { dataDir } from '../../store/recent';
 import { encodeModel } from '../onnx/model';
 import { nsfwjsModelDir, readNsfwjsArtifacts } from './nsfwjs';
 import { convertTfjs } from './tfjs/convert';
@@ -54,15 +54,8 @@ export class DefaultModelError extends Error {
   }
 }
 
-/** FEATURESCOPE_DATA_DIR, else the OS's per-user application data folder. */
-export function dataDir(): string {
-  const env = process.env.FEATURESCOPE_DATA_DIR;
-  if (env) return path.resolve(env);
-  const home = os.homedir();
-  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'featurescope');
-  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'featurescope');
-  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'featurescope');
-}
+/** The app's data folder (FEATURESCOPE_DATA_DIR, else the OS per-user folder), shared with the store. */
+export { dataDir };
 
 function sourceHash(): string {
   const dir = nsfwjsModelDir('inception_v3');

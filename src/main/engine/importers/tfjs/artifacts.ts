@@ -64,8 +64,11 @@ export function parseModelJson(text: string, label: string): TfjsModelJson {
   return json as TfjsModelJson;
 }
 
-/** Reads model.json and every weight shard it names, resolved next to it. */
-export function readTfjsArtifacts(modelJsonPath: string): TfjsArtifacts {
+/**
+ * Reads model.json and every weight shard it names, resolved next to it — or by `resolveShard`
+ * (the shard's manifest path → a file path) when the files are not side by side, e.g. browser uploads.
+ */
+export function readTfjsArtifacts(modelJsonPath: string, resolveShard?: (manifestPath: string) => string): TfjsArtifacts {
   const label = modelJsonPath;
   if (!fs.existsSync(modelJsonPath)) throw new TfjsImportError(`${label}: file not found.`);
   const modelJson = parseModelJson(fs.readFileSync(modelJsonPath, 'utf8'), label);
@@ -73,7 +76,7 @@ export function readTfjsArtifacts(modelJsonPath: string): TfjsArtifacts {
   const parts: Uint8Array[] = [];
   for (const group of modelJson.weightsManifest ?? []) {
     for (const p of group.paths) {
-      const file = path.resolve(dir, decodeURIComponent(p));
+      const file = resolveShard ? resolveShard(p) : path.resolve(dir, decodeURIComponent(p));
       if (!fs.existsSync(file)) {
         throw new TfjsImportError(`${label}: weight shard "${p}" is missing (looked for ${file}). Copy every file saved with model.json.`);
       }
