@@ -73,6 +73,8 @@ export interface ModelDescription {
   /** classifier output tensor (logits or probabilities) */
   classifierOutput?: string;
   classCount?: number;
+  /** at a size other than the model's own: nodes (and everything after them) that could not run at this size, e.g. a classifier head */
+  prunedAtSize?: string[];
 }
 
 export interface ModelRecord {

@@ -242,7 +242,8 @@ export async function inspectModel(lm: LoadedModel, opts: InspectOptions = {}): 
     candidates.push({ name: out, opType: n.opType, nodeName: n.name, order, preActivation });
   });
 
-  const shapes = await runForShapes(lm, img, width, height, candidates.map((c) => c.name), opts.intraOpNumThreads);
+  const natural = width === size.width && height === size.height;
+  const { shapes, pruned } = await runForShapes(lm, img, width, height, candidates.map((c) => c.name), opts.intraOpNumThreads, !natural);
   const layers: LayerInfo[] = [];
   for (const c of candidates) {
     const shape = shapes.get(c.name);
@@ -280,6 +281,7 @@ export async function inspectModel(lm: LoadedModel, opts: InspectOptions = {}): 
     suggestedPreprocess: guessPreprocess(m, img, fileName, { width: size.width, height: size.height }),
     isClassifier: !!cls,
   };
+  if (pruned.length) desc.prunedAtSize = pruned;
   if (cls) {
     desc.classifierOutput = cls.name;
     desc.classCount = shapes.get(cls.name)![1]!;
@@ -296,8 +298,51 @@ export function atSize(m: Model, img: ImageInput, width: number, height: number)
   };
 }
 
-async function runForShapes(lm: LoadedModel, img: ImageInput, width: number, height: number, names: string[], threads?: number): Promise<Map<string, number[]>> {
-  const m = withExtraOutputs(atSize(lm.model, img, width, height), names);
+/**
+ * One onnxruntime run with every candidate tensor as an output. At a size other than the model's own,
+ * the head often cannot follow (a Gemm sized for 7×7 features): then the node onnxruntime names and
+ * everything downstream of it is cut away and the run retried, so the feature layers still get shapes.
+ */
+async function runForShapes(lm: LoadedModel, img: ImageInput, width: number, height: number, names: string[], threads: number | undefined, allowPrune: boolean): Promise<{ shapes: Map<string, number[]>; pruned: string[] }> {
+  let model = lm.model;
+  const pruned: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return { shapes: await runOnce(model, lm, img, width, height, names.filter((n) => producedBy(model, n)), threads), pruned };
+    } catch (e) {
+      const node = /Node \(([^)]+)\)|node with name '([^']+)'/.exec((e as Error).message);
+      const name = node?.[1] ?? node?.[2];
+      if (!allowPrune || !name || attempt >= 8) throw e;
+      const cut = withoutDownstream(model, name);
+      if (!cut || cut.graph.nodes.length === 0 || !names.some((n) => producedBy(cut, n))) throw e;
+      pruned.push(name);
+      model = cut;
+    }
+  }
+}
+
+function producedBy(m: Model, tensor: string): boolean {
+  return m.graph.nodes.some((n) => n.outputs.includes(tensor));
+}
+
+/** The model without node `name` and everything that depends on it; outputs no longer produced are dropped. */
+function withoutDownstream(m: Model, name: string): Model | undefined {
+  const start = m.graph.nodes.find((n) => n.name === name);
+  if (!start) return undefined;
+  const dead = new Set<string>(start.outputs);
+  const nodes = m.graph.nodes.filter((n) => {
+    if (n === start) return false;
+    if (n.inputs.some((i) => dead.has(i))) {
+      for (const o of n.outputs) dead.add(o);
+      return false;
+    }
+    return true;
+  });
+  return { ...m, graph: { ...m.graph, nodes, outputs: m.graph.outputs.filter((o) => !dead.has(o.name)) } };
+}
+
+async function runOnce(base: Model, lm: LoadedModel, img: ImageInput, width: number, height: number, names: string[], threads?: number): Promise<Map<string, number[]>> {
+  const m = withExtraOutputs(atSize(base, img, width, height), names);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(encodeModel(m), {
@@ -314,7 +359,7 @@ async function runForShapes(lm: LoadedModel, img: ImageInput, width: number, hei
       [img.name]: new ort.Tensor('float32', new Float32Array(tensorSize(dims)), dims),
     };
     // Other inputs (rare in CNNs) get zeros of their declared shape.
-    for (const inp of realInputs(lm.model)) {
+    for (const inp of realInputs(base)) {
       if (inp.name === img.name) continue;
       const d = (inp.shape ?? []).map((x) => (typeof x === 'number' ? x : 1));
       feeds[inp.name] = new ort.Tensor('float32', new Float32Array(tensorSize(d)), d);
