@@ -12,7 +12,7 @@ import { nsfwjsModelDir, readNsfwjsArtifacts } from './nsfwjs';
 import { convertTfjs } from './tfjs/convert';
 
 /** Bump when the converter changes what it writes, so cached files are rebuilt. */
-const CONVERTER_VERSION = '1';
+const CONVERTER_VERSION = '2';
 
 export const DEFAULT_MODEL_NAME = 'InceptionV3 (ImageNet features, up to mixed5)';
 export const DEFAULT_MODEL_OUTPUT = 'mixed5';

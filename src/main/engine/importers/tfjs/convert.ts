@@ -56,8 +56,9 @@ export function convertTfjs(a: TfjsArtifacts, opts: ConvertOptions = {}): Conver
   const model: Model = {
     irVersion: 8,
     opsetImports: [{ domain: '', version: 13 }],
-    producerName: 'featurescope-tfjs-import',
-    producerVersion: '1',
+    // "keras" in the producer tells inspection to suggest the tf (−1..1) preset, right for most Keras image models.
+    producerName: 'featurescope-keras-import',
+    producerVersion: 'tfjs-layers 1',
     docString: `Converted from a TF.js Layers model (${a.modelJson.generatedBy ?? 'unknown generator'}); Keras layer names kept as tensor names; image tensors NCHW.`,
     metadata: {
       source_format: 'tfjs-layers',
