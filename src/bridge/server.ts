@@ -15,7 +15,7 @@ import { ContractError, isChannel, parseArgs, type WireMessage } from '../shared
 import { cookieName, hostAllowed, newToken, originAllowed, requestToken, tokenMatches } from './auth';
 import { EngineProcess } from './engineProcess';
 import { serveStatic } from './staticFiles';
-import { receiveUpload, uploadKind, UploadError } from './upload';
+import { receiveUpload, uploadKind, UploadError, type UploadLimits } from './upload';
 
 export interface BridgeOptions {
   /** 0 picks a free port */
@@ -31,6 +31,8 @@ export interface BridgeOptions {
   /** extra environment for the engine process (tests set FEATURESCOPE_DATA_DIR) */
   engineEnv?: Record<string, string>;
   log?: (line: string) => void;
+  /** bytes per upload kind; default UPLOAD_LIMITS (tests use small ones) */
+  uploadLimits?: UploadLimits;
 }
 
 export interface Bridge {
@@ -117,7 +119,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       if (req.method !== 'POST') return sendText(res, 405, 'upload: use POST');
       const name = url.searchParams.get('name') ?? 'upload';
       try {
-        const result = await receiveUpload(req, uploadDir, name, uploadKind(url.searchParams.get('kind')));
+        const result = await receiveUpload(req, uploadDir, name, uploadKind(url.searchParams.get('kind')), options.uploadLimits);
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         return void res.end(JSON.stringify(result));
       } catch (err) {

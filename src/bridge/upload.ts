@@ -12,6 +12,7 @@ const MB = 1024 * 1024;
 /** Generous: real models reach 2 GB; photos from cameras can be large TIFF-ish JPEGs. */
 export const UPLOAD_LIMITS = { model: 2048 * MB, photo: 200 * MB, labels: 50 * MB } as const;
 export type UploadKind = keyof typeof UPLOAD_LIMITS;
+export type UploadLimits = Record<UploadKind, number>;
 
 export class UploadError extends Error {
   constructor(
@@ -39,8 +40,9 @@ export async function receiveUpload(
   dir: string,
   name: string,
   kind: UploadKind,
+  limits: UploadLimits = UPLOAD_LIMITS,
 ): Promise<{ uploadId: string; size: number }> {
-  const limit = UPLOAD_LIMITS[kind];
+  const limit = limits[kind];
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
