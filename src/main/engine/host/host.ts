@@ -18,6 +18,8 @@ import { Compute } from './compute';
 import type { ModelRef } from './compute-protocol';
 import { Jobs } from './jobs';
 import { resolveSource } from './sources';
+import { importTfjsModel, isTfjsModelJson } from '../importers/index';
+import { ensureDefaultModel } from '../importers/default-model';
 
 export class HostError extends Error {
   constructor(public code: string, message: string) {
@@ -78,6 +80,24 @@ export class Host {
     if (this.store?.isOpen) this.opts.emit('project:changed', this.store.state());
   }
 
+  /**
+   * Every new project starts with the built-in InceptionV3 (importers/default-model.ts). When it cannot be
+   * built the project is still created and the reason is logged. FEATURESCOPE_NO_DEFAULT_MODEL=1 skips it.
+   */
+  private async addDefaultModel(): Promise<void> {
+    if (process.env.FEATURESCOPE_NO_DEFAULT_MODEL === '1') return;
+    try {
+      const info = await ensureDefaultModel();
+      const bytes = await fs.promises.readFile(info.path);
+      const sha = sha256(bytes);
+      const description = await this.compute.inspect({ sha, fileName: path.basename(info.path), bytes, path: info.path });
+      this.project().addModel({ name: info.name, path: info.path, sha256: sha, description, preprocess: info.preprocess }, null);
+      this.changed();
+    } catch (e) {
+      console.error(`featurescope: no default model in this project: ${(e as Error).message}`);
+    }
+  }
+
   private setStore(s: ProjectStore) {
     this.store?.close();
     this.store = s;
@@ -110,8 +130,9 @@ export class Host {
   }
 
   private readonly handlers: { [C in Channel]: Handler<C> } = {
-    'project:create': ({ path: file }) => {
+    'project:create': async ({ path: file }) => {
       this.setStore(ProjectStore.create(file));
+      await this.addDefaultModel();
       return this.project().state();
     },
     'project:open': ({ path: file }) => {
@@ -133,11 +154,15 @@ export class Host {
     'model:add': async ({ source, embed }) => {
       const store = this.project();
       const src = resolveSource(source, 'model', this.uploadDir);
-      const bytes = await fs.promises.readFile(src.path);
+      let bytes: Uint8Array = await fs.promises.readFile(src.path);
+      // A TF.js Layers model.json (Keras, Teachable Machine, ml5) becomes ONNX here; the converted
+      // bytes exist only in the project, so they are always embedded.
+      const tfjs = isTfjsModelJson(src.name, bytes);
+      if (tfjs) bytes = (await importTfjsModel(src.path)).bytes;
       const sha = sha256(bytes);
       // An upload is a temporary copy, so its bytes always go into the project.
-      const keep = embed || src.temporary;
-      const ref: ModelRef = { sha, fileName: src.name, bytes, ...(src.temporary ? {} : { path: src.path }) };
+      const keep = embed || src.temporary || tfjs;
+      const ref: ModelRef = { sha, fileName: src.name, bytes, ...(src.temporary || tfjs ? {} : { path: src.path }) };
       const description = await this.compute.inspect(ref);
       const rec = store.addModel(
         { name: src.name, path: src.temporary ? src.name : src.path, sha256: sha, description, preprocess: description.suggestedPreprocess },
