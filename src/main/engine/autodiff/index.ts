@@ -6,6 +6,7 @@ import { Emitter } from './emitter';
 import { compileObjective } from './objective-graph';
 import { specialize } from './specialize';
 import { walk } from './walker';
+import { commuteMaxPool } from './rewrite';
 import { ruleSet, type RuleSetName } from './rules/index';
 
 export { UnsupportedOpsError } from './errors';
@@ -72,6 +73,8 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
   const emitter = new Emitter(spec.opset, used);
   const shapes = spec.shapes;
   const dtypes = spec.dtypes;
+  spec.nodes = commuteMaxPool(spec.nodes, shapes, (b) => emitter.fresh(b));
+  for (const n of spec.nodes) n.outputs.forEach((o) => dtypes.has(o) || dtypes.set(o, 'float32'));
 
   const obj = compileObjective(objective, { emitter, shapes, dtypes, resolve, batch: opts.shape[0]! });
   const objectiveNodes = emitter.nodes.length;
