@@ -8,6 +8,7 @@ import {
   CAFFE_SPACE, PIXEL_PRESETS, dream, dreamRecord, encodeDream, modelImageInput, parseLayerSpec, readDreamRecord,
   type DreamLayer, type DreamSettingsInput, type PixelSpace,
 } from '../../main/engine/dream/index';
+import { DEFAULT_DREAM_LAYERS, DEFAULT_MODEL_NAME, DEFAULT_MODEL_PREPROCESS, resolveDefaultModel } from '../../main/engine/importers/default-model';
 import { parseFlags, stringFlag, UsageError, type Command } from './types';
 
 const usage = `usage: featurescope dream <image> --model <model.onnx|default> --out <out.png|out.jpg> [options]
@@ -35,9 +36,14 @@ function numFlag(f: ReturnType<typeof parseFlags>, name: string, integer: boolea
   return n;
 }
 
-async function loadModel(spec: string): Promise<{ model: Model; name: string; sha256: string }> {
+async function loadModel(spec: string): Promise<{ model: Model; name: string; sha256: string; space?: PixelSpace; layer?: string }> {
   if (spec === 'default') {
-    throw new Error('--model default needs the built-in InceptionV3 model (importers/default-model.ts), which this build does not have yet; pass a .onnx file');
+    const file = await resolveDefaultModel();
+    const bytes = fs.readFileSync(file);
+    return {
+      model: readModelFile(file), name: DEFAULT_MODEL_NAME, sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+      space: DEFAULT_MODEL_PREPROCESS, layer: DEFAULT_DREAM_LAYERS[0],
+    };
   }
   if (!fs.existsSync(spec)) throw new Error(`model file not found: ${spec}`);
   const bytes = fs.readFileSync(spec);
@@ -94,14 +100,17 @@ export const dreamCommand: Command = {
       if (!rec) throw new Error(`${from} holds no Featurescope dream settings`);
       base = rec.settings as DreamSettingsInput;
     }
-    const { model, name: modelName, sha256 } = await loadModel(modelSpec);
+    const { model, name: modelName, sha256, space: modelSpace, layer: modelLayer } = await loadModel(modelSpec);
     const presetName = stringFlag(f, 'preset');
     let space: PixelSpace, spaceName: string;
     if (presetName) {
       const p = PIXEL_PRESETS[presetName];
       if (!p) throw new UsageError(`--preset must be one of ${Object.keys(PIXEL_PRESETS).join(', ')} (got "${presetName}")`);
       space = p; spaceName = presetName;
+    } else if (modelSpace) {
+      space = modelSpace; spaceName = 'tf';
     } else ({ space, name: spaceName } = guessSpace(model));
+    if (modelLayer && layers.length === 0 && !(base.layers && base.layers.length)) layers.push({ name: modelLayer, weight: 1 });
 
     const settings: DreamSettingsInput = {
       ...base,

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName } from '../../../shared/contract';
 import type { Objective } from '../../../shared/objectives';
 import { compileGradient } from '../autodiff/index';
-import { encodeModel, type Model } from '../onnx/model';
+import { encodeModel, type Model, type Node } from '../onnx/model';
 import type { GradientRun, GradientSource } from './loop';
 
 export interface SessionTiming {
@@ -90,7 +90,7 @@ export class CompiledGradients implements GradientSource {
 
 /** Forward-only: the values of `layer` for one input (to collect a guide image's features). */
 export async function layerActivations(model: Model, input: string, layer: string, x: Float32Array, dims: number[], opts: { provider?: ExecutionProviderName; threads?: number } = {}): Promise<{ data: Float32Array; dims: number[] }> {
-  const m: Model = { ...model, graph: { ...model.graph, outputs: [{ name: layer, dtype: 'float32' }] } };
+  const m = truncatedAt(model, layer);
   const session = await ort.InferenceSession.create(encodeModel(m), sessionOptions(opts));
   try {
     const out = await session.run({ [input]: new ort.Tensor('float32', x, dims) });
@@ -99,4 +99,35 @@ export async function layerActivations(model: Model, input: string, layer: strin
   } finally {
     await session.release();
   }
+}
+
+/**
+ * The model cut after `layer`: only the nodes it depends on, `layer` its one output. onnxruntime
+ * keeps unused nodes, and a classifier head (Flatten + Gemm) fails at any size but the nominal one.
+ */
+export function truncatedAt(model: Model, layer: string): Model {
+  const producer = new Map<string, Node>();
+  for (const n of model.graph.nodes) for (const o of n.outputs) producer.set(o, n);
+  if (!producer.has(layer)) throw new Error(`the model has no layer "${layer}"`);
+  const keep = new Set<Node>();
+  const todo = [layer];
+  while (todo.length) {
+    const n = producer.get(todo.pop()!);
+    if (!n || keep.has(n)) continue;
+    keep.add(n);
+    todo.push(...n.inputs.filter(Boolean));
+  }
+  const nodes = model.graph.nodes.filter((n) => keep.has(n));
+  const used = new Set(nodes.flatMap((n) => n.inputs));
+  return {
+    ...model,
+    graph: {
+      ...model.graph,
+      nodes,
+      initializers: model.graph.initializers.filter((t) => used.has(t.name)),
+      inputs: model.graph.inputs.filter((i) => used.has(i.name)),
+      outputs: [{ name: layer, dtype: 'float32' }],
+      valueInfo: [],
+    },
+  };
 }
