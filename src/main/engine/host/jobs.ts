@@ -54,7 +54,8 @@ export class Jobs {
       this.events.update(publicJob(job));
       body(ctl).then(
         (run) => {
-          if (job.cancelRequested) return this.finish(job, 'cancelled');
+          // A cancel that arrives after the run was saved is too late: the job is done.
+          if (job.cancelRequested && !run) return this.finish(job, 'cancelled');
           job.progress = 1;
           if (run) job.runId = run.id;
           this.finish(job, 'done', run);
