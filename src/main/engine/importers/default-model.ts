@@ -125,6 +125,10 @@ async function build(root: string): Promise<DefaultModelInfo> {
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     fs.writeFileSync(tmp, encodeModel(model));
     fs.renameSync(tmp, file);
+    // Files from older converter versions or nsfwjs releases are never read again.
+    for (const old of fs.readdirSync(dir)) {
+      if (/^inceptionv3-mixed5-[0-9a-f]{16}\.onnx$/.test(old) && old !== path.basename(file)) fs.rmSync(path.join(dir, old), { force: true });
+    }
   } catch (e) {
     throw new DefaultModelError(`The default InceptionV3 model could not be built into ${dir}: ${(e as Error).message}`, e);
   }

@@ -65,6 +65,7 @@ const CORPUS: Record<string, { build: Build; input: number[] }> = {
       tf.layers.depthwiseConv2d({ name: 'dw2', kernelSize: 3, padding: 'same', activation: 'relu6', depthwiseInitializer: init(), biasInitializer: bias() }),
       tf.layers.separableConv2d({ name: 'sep', filters: 7, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid', depthwiseInitializer: init(), pointwiseInitializer: init(), biasInitializer: bias() }),
       tf.layers.reLU({ name: 'plain_relu' }),
+      tf.layers.activation({ name: 'channel_softmax', activation: 'softmax' }),
     ] }),
   },
   'MaxPooling2D, AveragePooling2D (same, valid), GlobalMaxPooling2D, Dense, softmax': {
@@ -84,6 +85,7 @@ const CORPUS: Record<string, { build: Build; input: number[] }> = {
       tf.layers.conv2d({ name: 'c', filters: 3, kernelSize: 3, strides: 2, padding: 'same', ...conv }), // fixed size: explicit pads, odd total on W
       tf.layers.flatten({ name: 'flat' }),
       tf.layers.dense({ name: 'fc1', units: 24, activation: 'swish', ...conv }),
+      bn('fc1_bn'),
       tf.layers.dropout({ name: 'drop', rate: 0.5 }),
       tf.layers.reshape({ name: 'rs', targetShape: [2, 3, 4] }),
       tf.layers.conv2d({ name: 'c_after', filters: 4, kernelSize: 2, padding: 'same', activation: 'elu', ...conv }),
