@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version') {
-    console.log('featurescope 0.1.0');
+    console.log(`featurescope 0.1.0 (node ${process.version})`);
     return 0;
   }
   const cmd = commands.find((c) => c.name === name);
