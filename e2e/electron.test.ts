@@ -37,7 +37,7 @@ test('desktop app: create → model → photo → classify → reopen', { timeou
   const app = await _electron.launch({
     executablePath: electronBinary()!,
     args: [repoRoot],
-    env: { ...process.env, FEATURESCOPE_DATA_DIR: join(work, 'data') },
+    env: { ...process.env, FEATURESCOPE_DATA_DIR: join(work, 'data'), FEATURESCOPE_NO_DEFAULT_MODEL: '1' },
   });
   try {
     const page = await app.firstWindow();

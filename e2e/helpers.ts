@@ -55,7 +55,9 @@ export async function serve(): Promise<Served> {
   const startedAt = Date.now();
   const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'out/main/bridge.js'), '--port', '0'], {
     cwd: repoRoot,
-    env: { ...process.env, FEATURESCOPE_DATA_DIR: dataDir },
+    // New projects normally get a built-in InceptionV3, added in the background after project:create;
+    // the suites turn that off so a project's model list is exactly what the test put in it.
+    env: { ...process.env, FEATURESCOPE_DATA_DIR: dataDir, FEATURESCOPE_NO_DEFAULT_MODEL: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

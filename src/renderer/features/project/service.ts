@@ -2,8 +2,9 @@ import type { ProjectState } from '../../../shared/contract';
 import { api } from '../../api';
 import { store } from '../../state/store';
 import { artifactsAtom } from '../run/atoms';
-import { thumbnailsAtom } from '../photos/atoms';
+import { selectedPhotoIdAtom, thumbnailsAtom } from '../photos/atoms';
 import { clearFinished } from '../jobs/service';
+import { layerSearchAtom, selectedModelIdAtom } from '../models/atoms';
 import { attempt, clearArea } from '../notices/service';
 import { projectAtom, projectBusyAtom, recentAtom } from './atoms';
 import { applyView, currentView, viewAtoms } from './view';
@@ -25,6 +26,7 @@ function enter(state: ProjectState): void {
   store.set(thumbnailsAtom, {});
   store.set(artifactsAtom, {});
   clearFinished(); // finished jobs belong to the project that was open before
+  store.set(layerSearchAtom, '');
   applyView(state);
   store.set(projectAtom, state);
   clearArea('project');
@@ -95,6 +97,9 @@ export function watchView(): () => void {
 /** Engine pushes: another window (or the Electron menu) changed the project. */
 export function onProjectChanged(state: ProjectState): void {
   const before = store.get(projectAtom);
-  if (!before || before.path !== state.path) enter(state);
-  else store.set(projectAtom, state);
+  if (!before || before.path !== state.path) return enter(state);
+  store.set(projectAtom, state);
+  // e.g. a model the engine added in the background to a new project: show it rather than an empty pane
+  if (!state.models.some((m) => m.id === store.get(selectedModelIdAtom))) store.set(selectedModelIdAtom, state.models[0]?.id ?? null);
+  if (!state.photos.some((p) => p.id === store.get(selectedPhotoIdAtom))) store.set(selectedPhotoIdAtom, state.photos[0]?.id ?? null);
 }
