@@ -27,16 +27,28 @@ export class ComputeError extends Error {
 }
 
 export class Compute {
-  private worker: Worker;
+  private worker!: Worker;
   private nextId = 1;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   /** shas whose bytes the worker already holds (embedded models are sent once) */
   private sent = new Set<string>();
+  private setting: Extract<ComputeRequest, { op: 'setProvider' }>['setting'] = 'auto';
+  private stopping = false;
   onStatus?: (s: EngineStatus) => void;
 
   constructor() {
-    this.worker = startWorker();
-    this.worker.on('message', (m: FromWorker) => {
+    this.spawn();
+  }
+
+  /**
+   * Start (or restart) the worker. A crash inside onnxruntime takes only the worker down: pending
+   * requests fail with a clear error and the next request gets a fresh worker with the same provider.
+   */
+  private spawn(): void {
+    const w = startWorker();
+    this.worker = w;
+    this.sent.clear();
+    w.on('message', (m: FromWorker) => {
       if ('event' in m) {
         this.onStatus?.(m.status);
         return;
@@ -47,9 +59,16 @@ export class Compute {
       if (m.ok) p.resolve(m.result);
       else p.reject(new ComputeError(m.error.message, m.error.code));
     });
-    this.worker.on('error', (e) => {
-      for (const p of this.pending.values()) p.reject(new ComputeError(`compute worker crashed: ${e.message}`, 'worker-crashed'));
+    const fail = (why: string) => {
+      for (const p of this.pending.values()) p.reject(new ComputeError(`the compute worker stopped (${why}); try again`, 'worker-crashed'));
       this.pending.clear();
+    };
+    w.on('error', (e) => fail(e.message));
+    w.on('exit', (code) => {
+      if (this.stopping || this.worker !== w) return;
+      fail(`exit code ${code}`);
+      this.spawn();
+      if (this.setting !== 'auto') void this.setProvider(this.setting).catch(() => undefined);
     });
   }
 
@@ -79,7 +98,10 @@ export class Compute {
   }
 
   status() { return this.call({ op: 'status' }); }
-  setProvider(setting: Extract<ComputeRequest, { op: 'setProvider' }>['setting']) { return this.call({ op: 'setProvider', setting }); }
+  setProvider(setting: Extract<ComputeRequest, { op: 'setProvider' }>['setting']) {
+    this.setting = setting;
+    return this.call({ op: 'setProvider', setting });
+  }
   inspect(model: ModelRef, width?: number, height?: number) {
     return this.withModel(model, (m) => this.call({ op: 'inspect', model: m, ...(width ? { width } : {}), ...(height ? { height } : {}) }));
   }
@@ -93,6 +115,7 @@ export class Compute {
   }
 
   async terminate(): Promise<void> {
+    this.stopping = true;
     await this.worker.terminate();
   }
 }

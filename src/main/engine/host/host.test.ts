@@ -181,14 +181,35 @@ test('host: an embedded model travels with the project when its file is gone', {
   const file = path.join(tmp(), 'travel.fscope');
   const copy = path.join(tmp(), 'squeezenet-copy.onnx');
   fs.copyFileSync(squeezenet, copy);
-  const a = new HostClient({ FEATURESCOPE_DATA_DIR: data });
+  const uploads = tmp();
+  const a = new HostClient({ FEATURESCOPE_DATA_DIR: data, FEATURESCOPE_UPLOAD_DIR: uploads });
   let modelId: string, photoId: string;
   try {
     await a.call('project:create', { path: file });
     const m = await a.call('model:add', { source: { kind: 'path', path: copy }, embed: true });
     assert.equal(m.embedded, true);
     modelId = m.id;
-    photoId = (await a.call('photo:add', { source: { kind: 'path', path: dog } })).id;
+    // uploads: a plain name inside the upload folder, nothing else
+    fs.copyFileSync(dog, path.join(uploads, '0a1b2c3d.jpg'));
+    const up = await a.call('photo:add', { source: { kind: 'upload', uploadId: '0a1b2c3d.jpg', name: 'my dog.jpg' } });
+    assert.equal(up.name, 'my dog.jpg');
+    photoId = up.id;
+    for (const uploadId of ['../0a1b2c3d.jpg', '/etc/passwd', '.hidden']) {
+      const r = await a.raw('photo:add', { source: { kind: 'upload', uploadId, name: 'x.jpg' } });
+      assert.equal(!r.ok && r.error.code, 'bad-upload', uploadId);
+    }
+    const gone = await a.raw('photo:add', { source: { kind: 'upload', uploadId: 'feedbeef.jpg', name: 'x.jpg' } });
+    assert.equal(!gone.ok && gone.error.code, 'not-found');
+    // {type:'config'} moves the upload folder at run time
+    const other = tmp();
+    fs.copyFileSync(dog, path.join(other, 'beef.jpg'));
+    a.child.send({ type: 'config', uploadDir: other });
+    await a.call('photo:add', { source: { kind: 'upload', uploadId: 'beef.jpg', name: 'dog2.jpg' } });
+    // a broken model: the inspection error code comes through the worker and the host unchanged
+    const broken = await a.raw('model:add', { source: { kind: 'path', path: dog } });
+    assert.equal(!broken.ok && broken.error.code, 'not-onnx');
+    assert.match(!broken.ok ? broken.error.message : '', /dog\.jpg is an image \(JPEG\)/);
+    assert.equal((await a.call('project:state', {}))!.models.length, 1);
   } finally {
     await a.stop();
   }

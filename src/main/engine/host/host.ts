@@ -42,6 +42,8 @@ export class Host {
   readonly jobs: Jobs;
   uploadDir: string | undefined;
   private ready: Promise<void>;
+  /** last model run time per (model, input shape), for job ETAs */
+  private lastRunMs = new Map<string, number>();
 
   constructor(private opts: HostOptions) {
     this.uploadDir = opts.uploadDir;
@@ -236,6 +238,7 @@ export class Host {
       const t0 = performance.now();
       const { tensor, preprocessMs } = await this.photoTensor(rec, photoId);
       const r = await this.compute.run(this.modelRef(rec), rec.description.imageInput, tensor.data, tensor.dims, [out]);
+      this.lastRunMs.set(`${rec.sha256}|${tensor.dims.join('x')}`, r.runMs + r.sessionMs);
       const row = r.outputs[out]!.data;
       const { top: classes, appliedSoftmax } = topK(row, top, rec.labels);
       const run = store.addRun({
@@ -260,8 +263,12 @@ export class Host {
         const t0 = performance.now();
         ctl.step(0.02, 'preparing the photo');
         const { tensor, preprocessMs } = await this.photoTensor(rec, photoId);
-        ctl.step(0.1, `running ${rec.name}`);
+        // ETA: how long the same model took last time (session creation included when it was cold)
+        const key = `${rec.sha256}|${tensor.dims.join('x')}`;
+        const last = this.lastRunMs.get(key);
+        ctl.step(0.1, `running ${rec.name}`, last);
         const r = await this.compute.run(ref, rec.description.imageInput, tensor.data, tensor.dims, [layer]);
+        this.lastRunMs.set(key, r.runMs + r.sessionMs);
         ctl.step(0.8, 'drawing the activation grid');
         const act = r.outputs[layer]!;
         const grid = activationGrid(act.data, act.dims, maxChannels);

@@ -58,6 +58,19 @@ test('the session cache reports the fallback ONCE, runs on CPU, and caches per (
   assert.equal(events.filter((e) => e.fallbackReason).length, 1);
   await cache.release('s1');
   assert.equal(cache.size, 0);
+  // least recently used sessions are dropped beyond maxSessions
+  cache.maxSessions = 2;
+  await cache.get({ sha: 'a', variant: 'plain', inputShape: [1, 1] }, src);
+  await cache.get({ sha: 'b', variant: 'plain', inputShape: [1, 1] }, src);
+  await cache.get({ sha: 'a', variant: 'plain', inputShape: [1, 1] }, src);
+  await cache.get({ sha: 'c', variant: 'plain', inputShape: [1, 1] }, src);
+  assert.equal(cache.size, 2);
+  const before = loads;
+  await cache.get({ sha: 'a', variant: 'plain', inputShape: [1, 1] }, src);
+  assert.equal(loads, before, 'a was used recently and must still be cached');
+  await cache.get({ sha: 'b', variant: 'plain', inputShape: [1, 1] }, src);
+  assert.equal(loads, before + 1, 'b was the least recently used and must have been dropped');
+  await cache.releaseAll();
 });
 
 test('top-K: logits get softmax, probabilities are used as-is', () => {

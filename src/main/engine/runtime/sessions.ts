@@ -28,7 +28,7 @@ export class SessionCache {
   /** called whenever the status changes (the fallback reason is reported once) */
   onStatus?: (s: EngineStatus) => void;
 
-  constructor(public readonly threads = os.availableParallelism()) {}
+  constructor(public readonly threads = os.availableParallelism(), public maxSessions = 8) {}
 
   status(): EngineStatus {
     return { ...this.current, available: [...this.current.available] };
@@ -54,13 +54,27 @@ export class SessionCache {
   async get(key: SessionKey, source: () => SessionSource | Promise<SessionSource>): Promise<CachedSession> {
     const k = `${key.sha}|${key.variant}|${key.inputShape.join('x')}`;
     let p = this.sessions.get(k);
-    if (!p) {
-      p = this.create(source);
+    if (p) {
+      // Map order is insertion order: re-inserting marks it most recently used.
+      this.sessions.delete(k);
       this.sessions.set(k, p);
-      // A failed creation must not poison the cache.
-      p.catch(() => this.sessions.delete(k));
+      return p;
     }
+    p = this.create(source);
+    this.sessions.set(k, p);
+    // A failed creation must not poison the cache.
+    p.catch(() => this.sessions.delete(k));
+    await this.evict();
     return p;
+  }
+
+  /** Keep at most maxSessions (each holds a copy of the weights plus its arena); drop the least recently used. */
+  private async evict(): Promise<void> {
+    while (this.sessions.size > this.maxSessions) {
+      const [k, p] = this.sessions.entries().next().value as [string, Promise<CachedSession>];
+      this.sessions.delete(k);
+      (await p.catch(() => null))?.session.release();
+    }
   }
 
   private async create(source: () => SessionSource | Promise<SessionSource>): Promise<CachedSession> {
