@@ -85,7 +85,16 @@ describe('browser mode (bridge + engine host + Chromium)', { skip: skip ?? false
     await byTest('statusbar').getByText('Engine:').waitFor();
     t.diagnostic(`cold start to rendered start screen: ${Date.now() - server.startedAt} ms (server URL after ${server.startMs} ms)`);
     assert.ok(!page.url().includes('token='), 'the token moves from the URL into a cookie');
+    // ask for CUDA: this machine has none, so the engine stays on CPU and says why, once, in plain words
+    await byTest('provider-select').selectOption('cuda');
+    const fallback = byTest('fallback-reason');
+    await fallback.waitFor();
+    assert.match((await fallback.textContent()) ?? '', /CUDA/);
+    assert.match((await byTest('active-provider').textContent()) ?? '', /CPU/);
     await shot('01-start');
+    await fallback.getByTitle('Dismiss').click();
+    assert.equal(await fallback.count(), 0);
+    await byTest('provider-select').selectOption('auto');
 
     // create a project in a temp dir
     await byTest('new-name').fill('Dog study');

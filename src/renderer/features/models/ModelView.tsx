@@ -3,7 +3,10 @@ import { FileButton } from '../../components/FileButton';
 import { formatBytes, formatCount, formatShape } from '../../components/format';
 import { LayerList } from './LayerList';
 import { PreprocessEditor } from './PreprocessEditor';
-import { pickLabels, setLabels, setLabelsFromFile } from './service';
+import { inspectionKey, loadInspection, pickLabels, setLabels, setLabelsFromFile } from './service';
+import { inspectionsAtom } from './atoms';
+import { useAtomValue } from '../../state/store';
+import { useEffect } from 'react';
 
 function TensorRows({ kind, tensors }: { kind: string; tensors: TensorInfo[] }) {
   return (
@@ -16,6 +19,30 @@ function TensorRows({ kind, tensors }: { kind: string; tensors: TensorInfo[] }) 
           <td className="mono">{formatShape(t.shape)}</td>
         </tr>
       ))}
+    </>
+  );
+}
+
+/** The layer list at the size the model is run at (its preprocess size), which may differ from the stored inspection's. */
+function ModelLayers({ model }: { model: ModelRecord }) {
+  const d = model.description;
+  const { width, height } = model.preprocess;
+  const same = width === d.inspectedSize.width && height === d.inspectedSize.height;
+  const key = inspectionKey(model.id, width, height);
+  const other = useAtomValue(inspectionsAtom)[key];
+  useEffect(() => {
+    if (!same) void loadInspection(model.id, width, height);
+  }, [same, model.id, width, height]);
+  if (same) return <LayerList layers={d.layers} size={d.inspectedSize} />;
+  if (other && 'layers' in other) return <LayerList layers={other.layers} size={{ width, height }} />;
+  return (
+    <>
+      {other && 'error' in other && (
+        <div className="banner banner-error">
+          Shapes at {width}×{height} could not be computed ({other.error}); showing them at {d.inspectedSize.width}×{d.inspectedSize.height}.
+        </div>
+      )}
+      <LayerList layers={d.layers} size={d.inspectedSize} />
     </>
   );
 }
@@ -103,7 +130,7 @@ export function ModelView({ model }: { model: ModelRecord }) {
       </section>
       <section className="subpanel grow-panel">
         <h3>Layers</h3>
-        <LayerList layers={d.layers} size={d.inspectedSize} />
+        <ModelLayers model={model} />
       </section>
     </div>
   );

@@ -1,6 +1,10 @@
+import type { LayerInfo } from '../../../shared/contract';
 import { atom } from '../../state/store';
 
 export const selectedModelIdAtom = atom<string | null>(null);
 export const layerSearchAtom = atom('');
 /** model add in flight: the name of the file being read (shown instead of the Add button's label) */
 export const addingModelAtom = atom<string | null>(null);
+
+/** `${modelId}@${w}x${h}` → the layer list at that input size (when it differs from the stored inspection) */
+export const inspectionsAtom = atom<Record<string, { layers: LayerInfo[] } | { error: string }>>({});

@@ -4,7 +4,7 @@ import { store } from '../../state/store';
 import { attempt, clearArea } from '../notices/service';
 import { projectAtom } from '../project/atoms';
 import { refreshProject } from '../project/service';
-import { addingModelAtom, selectedModelIdAtom } from './atoms';
+import { addingModelAtom, inspectionsAtom, selectedModelIdAtom } from './atoms';
 
 export function selectedModel(): ModelRecord | undefined {
   const id = store.get(selectedModelIdAtom);
@@ -76,4 +76,25 @@ export async function pickLabels(modelId: string): Promise<boolean> {
   const path = await api.pickFile('labels');
   if (path) await setLabels(modelId, { kind: 'path', path }, path);
   return true;
+}
+
+export function inspectionKey(modelId: string, width: number, height: number): string {
+  return `${modelId}@${width}x${height}`;
+}
+
+const inspecting = new Set<string>();
+
+/** Layer shapes at another input size (the model's preprocess size), computed by the engine once per size. */
+export async function loadInspection(modelId: string, width: number, height: number): Promise<void> {
+  const key = inspectionKey(modelId, width, height);
+  if (store.get(inspectionsAtom)[key] || inspecting.has(key)) return;
+  inspecting.add(key);
+  try {
+    const d = await api.invoke('model:inspect', { modelId, width, height });
+    store.set(inspectionsAtom, (m) => ({ ...m, [key]: { layers: d.layers } }));
+  } catch (err) {
+    store.set(inspectionsAtom, (m) => ({ ...m, [key]: { error: (err as Error).message } }));
+  } finally {
+    inspecting.delete(key);
+  }
 }

@@ -4,7 +4,7 @@ import { store } from '../../state/store';
 import { artifactsAtom } from '../run/atoms';
 import { selectedPhotoIdAtom, thumbnailsAtom } from '../photos/atoms';
 import { clearFinished } from '../jobs/service';
-import { layerSearchAtom, selectedModelIdAtom } from '../models/atoms';
+import { inspectionsAtom, layerSearchAtom, selectedModelIdAtom } from '../models/atoms';
 import { attempt, clearArea } from '../notices/service';
 import { projectAtom, projectBusyAtom, recentAtom } from './atoms';
 import { applyView, currentView, viewAtoms } from './view';
@@ -27,6 +27,7 @@ function enter(state: ProjectState): void {
   store.set(artifactsAtom, {});
   clearFinished(); // finished jobs belong to the project that was open before
   store.set(layerSearchAtom, '');
+  store.set(inspectionsAtom, {});
   applyView(state);
   store.set(projectAtom, state);
   clearArea('project');
