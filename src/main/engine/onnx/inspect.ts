@@ -185,10 +185,10 @@ export function withExtraOutputs(m: Model, extra: string[]): Model {
   return { ...m, graph: { ...m.graph, outputs: [...m.graph.outputs, ...add] } };
 }
 
-/** Default inspection size: the declared size, else 227 for Caffe AlexNet-family models, else 224. */
+/** Default inspection size: the declared size, else 227 for Caffe AlexNet-family models, 299 for Inception v3/v4 and Xception, else 224. */
 export function defaultSize(img: ImageInput, fileName: string): { width: number; height: number } {
   if (img.fixedWidth && img.fixedHeight) return { width: img.fixedWidth, height: img.fixedHeight };
-  const s = /squeezenet|alexnet|caffenet/i.test(fileName) ? 227 : 224;
+  const s = /squeezenet|alexnet|caffenet/i.test(fileName) ? 227 : /inception.?v[34]|xception/i.test(fileName) ? 299 : 224;
   return { width: img.fixedWidth ?? s, height: img.fixedHeight ?? s };
 }
 
@@ -197,6 +197,12 @@ export interface InspectOptions {
   height?: number;
   /** the onnxruntime session options used for the shape run (threads); CPU always */
   intraOpNumThreads?: number;
+}
+
+/** Netron-style entry point: open a model (path or bytes) and describe it. Throws InspectError. */
+export async function open(input: string | Uint8Array, opts: InspectOptions & { fileName?: string } = {}): Promise<ModelDescription> {
+  const lm = typeof input === 'string' ? loadModelFile(input) : loadModelBytes(input, opts.fileName ?? 'model.onnx');
+  return inspectModel(lm, opts);
 }
 
 /** Static checks that need no onnxruntime: opset range and hostile declared dims. */
