@@ -49,6 +49,8 @@ export function readNsfwjsArtifacts(model: NsfwjsModelName): TfjsArtifacts {
     const p = path.join(dir, file);
     if (!fs.existsSync(p)) throw new TfjsImportError(`${label}: ${p} is missing; the installed nsfwjs package does not bundle this model.`);
     const m = req(p);
+    // The shard modules are megabytes of base64; do not keep them alive in the module cache.
+    delete req.cache[p];
     return m && typeof m === 'object' && 'default' in m ? (m as { default: unknown }).default : m;
   };
   const modelJson = load('model.min.js') as TfjsModelJson;
