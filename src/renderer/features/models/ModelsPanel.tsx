@@ -6,6 +6,11 @@ import { projectAtom } from '../project/atoms';
 import { addingModelAtom, selectedModelIdAtom } from './atoms';
 import { addModelFile, pickAndAddModel, removeModel } from './service';
 
+/** Runs belong to their model and photo: removing either deletes them (the project file cascades). */
+export function removeText(name: string, runs: number): string {
+  return runs ? `Remove ${name} and its ${runs} run${runs === 1 ? '' : 's'} from this project?` : `Remove ${name} from this project?`;
+}
+
 export function ModelsPanel() {
   const project = useAtomValue(projectAtom);
   const [selected, setSelected] = useAtom(selectedModelIdAtom);
@@ -39,7 +44,7 @@ export function ModelsPanel() {
                   {m.description.nodeCount} nodes · {formatBytes(m.description.fileSize)}
                 </span>
               </button>
-              <button className="icon-button list-remove" title={`Remove ${m.name} from the project`} onClick={() => void removeModel(m.id)}>
+              <button className="icon-button list-remove" title={`Remove ${m.name} from the project`} onClick={() => confirm(removeText(m.name, project?.runs.filter((r) => r.modelId === m.id).length ?? 0)) && void removeModel(m.id)}>
                 ×
               </button>
             </li>

@@ -3,6 +3,7 @@ import type { PhotoRecord } from '../../../shared/contract';
 import { FileButton } from '../../components/FileButton';
 import { useAtom, useAtomValue } from '../../state/store';
 import { Banners } from '../notices/Banners';
+import { removeText } from '../models/ModelsPanel';
 import { projectAtom } from '../project/atoms';
 import { addingPhotosAtom, selectedPhotoIdAtom, thumbnailsAtom } from './atoms';
 import { addPhotoFiles, loadThumbnail, pickAndAddPhoto, removePhoto } from './service';
@@ -44,7 +45,7 @@ export function PhotosPanel() {
                 <PhotoThumb photo={p} />
                 <span className="thumb-name">{p.name}</span>
               </button>
-              <button className="icon-button thumb-remove" title={`Remove ${p.name}`} onClick={() => void removePhoto(p.id)}>
+              <button className="icon-button thumb-remove" title={`Remove ${p.name}`} onClick={() => confirm(removeText(p.name, project?.runs.filter((r) => r.photoId === p.id).length ?? 0)) && void removePhoto(p.id)}>
                 ×
               </button>
             </div>
