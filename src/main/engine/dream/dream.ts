@@ -8,7 +8,7 @@ import { CompiledGradients, layerActivations, type SessionTiming } from './gradi
 import { runDreamLoop, planFor, type LoopHooks, type LoopSettings, type OctaveReport } from './loop';
 import { dreamObjective, defaultDreamLayer, withGuideScore } from './objective';
 import { decodeRgb, resizeRgb, toPlanar, type PixelSpace, type Rgb } from './pixels';
-import { receptiveField } from './receptive-field';
+import { receptiveField, spatialSize } from './receptive-field';
 import { parseDreamSettings, type DreamLayer, type DreamSettings, type DreamSettingsInput } from './settings';
 
 export type ImageSource = string | Uint8Array | Rgb;
@@ -88,8 +88,14 @@ export async function dream(req: DreamRequest, hooks: LoopHooks = {}): Promise<D
     }
   }
   const objective = dreamObjective(layers, guideScores);
+  const positions = (h: number, w: number) => new Map(layers.map((l) => { const [a, b] = spatialSize(req.model, input, h, w, l.name); return [l.name, a * b]; }));
   const provider = req.provider ?? 'cpu';
-  const grads = new CompiledGradients({ model, input, objective, provider, threads: req.threads });
+  const grads = new CompiledGradients({
+    model, input, provider, threads: req.threads,
+    objective: (h, w) => dreamObjective(layers, guideScores, positions(h, w)),
+    // Report the objective as a mean over the first layer's positions (exactly the layer's mean of squares for one layer).
+    objectiveNorm: (h, w) => positions(h, w).get(layers[0]!.name)!,
+  });
   const loop: LoopSettings = {
     octaves: s.octaves, octaveScale: s.octaveScale, iterations: s.iterations, step: s.step, jitter: s.jitter, seed,
     stepUnit: [0, 1, 2].map((c) => (req.space.rangeMax - req.space.rangeMin) / 255 / req.space.std[c]!),

@@ -16,7 +16,10 @@ export interface SessionTiming {
 export interface GradientSessionOptions {
   model: Model;
   input: string;
-  objective: Objective;
+  /** the objective to compile for an input of h×w */
+  objective: (h: number, w: number) => Objective;
+  /** the reported objective value is divided by this (per-shape scaling back to a mean) */
+  objectiveNorm?: (h: number, w: number) => number;
   provider?: ExecutionProviderName;
   /** onnxruntime intra-op threads (default: ORT's choice, all cores) */
   threads?: number;
@@ -51,7 +54,7 @@ export class CompiledGradients implements GradientSource {
   private async open(h: number, w: number): Promise<{ session: ort.InferenceSession; run: GradientRun }> {
     const { model, input, objective } = this.opts;
     const t0 = performance.now();
-    const g = await compileGradient(model, { input, shape: [1, 3, h, w], objective });
+    const g = await compileGradient(model, { input, shape: [1, 3, h, w], objective: objective(h, w) });
     const t1 = performance.now();
     if (g.targetInputs.length > 0) {
       throw new Error(`the dream objective needs target inputs (${g.targetInputs.map((t) => t.name).join(', ')}), which dreaming does not feed`);
@@ -60,14 +63,28 @@ export class CompiledGradients implements GradientSource {
     this.timings.push({ shape: [h, w], compileMs: t1 - t0, createMs: performance.now() - t1 });
     const inName = g.inputName, objName = g.outputs.objective, gradName = g.outputs.inputGrad;
     const dims = [1, 3, h, w];
+    const norm = this.opts.objectiveNorm?.(h, w) ?? 1;
     const run: GradientRun = async (x, grad) => {
       const out = await session.run({ [inName]: new ort.Tensor('float32', x, dims) }, [objName, gradName]);
       const gd = out[gradName]!.data as Float32Array;
       if (gd.length !== grad.length) throw new Error(`gradient has ${gd.length} values, expected ${grad.length}`);
       grad.set(gd);
-      return Number((out[objName]!.data as Float32Array)[0]);
+      return Number((out[objName]!.data as Float32Array)[0]) / norm;
     };
     return { session, run };
+  }
+
+  async retainOnly(shapes: [number, number][]): Promise<void> {
+    const keep = new Set(shapes.map(([h, w]) => `${h}x${w}`));
+    for (const [key, s] of [...this.sessions]) {
+      if (keep.has(key)) continue;
+      this.sessions.delete(key);
+      try {
+        await (await s).session.release();
+      } catch {
+        // a session that failed to open has nothing to release
+      }
+    }
   }
 
   /** Total compile + session start time so far (ms). */

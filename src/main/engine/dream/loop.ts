@@ -6,7 +6,7 @@
 // through fixed-size tiles so memory stays bounded and one session serves every big octave.
 import { clipChannels, meanAbs, planar, resizeBilinear, thumbnail, type Planar } from './planar';
 import { fromPlanar, resizeRgb, subtractPhoto, toPlanar, validRange, type PixelSpace, type Rgb } from './pixels';
-import { gridPlan, readTile, tileCount, wholePlan, writeTileCore, type TilePlan } from './tiles';
+import { gridPlan, planPixels, readTile, tileCount, tileShapes, wholePlan, writeTileCore, type TilePlan } from './tiles';
 import { DreamControl, randInt, seededRandom } from './control';
 
 /** d objective / d input for one input shape. `grad` receives the gradient (same layout as `input`). */
@@ -16,6 +16,8 @@ export interface GradientRun {
 export interface GradientSource {
   /** a runner for inputs of [1, C, h, w]; compiled on first use and cached */
   forShape(h: number, w: number): Promise<GradientRun>;
+  /** release sessions of every other shape (an octave's sessions are not needed by the next) */
+  retainOnly?(shapes: [number, number][]): Promise<void>;
 }
 
 export interface LoopSettings {
@@ -64,7 +66,8 @@ export interface OctaveReport {
   width: number;
   height: number;
   tiles: number;
-  tileInput: [number, number];
+  /** the distinct model input shapes this octave ran */
+  tileShapes: [number, number][];
   /** ms to get the gradient session (compile + create) — 0 when cached */
   sessionMs: number;
   ms: number;
@@ -104,7 +107,7 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
   const { lo, hi } = validRange(space);
   const sizes = octaveSizes(photo.height, photo.width, s.octaves, s.octaveScale);
   const plans = sizes.map((z) => planFor(z.h, z.w, s));
-  const work = plans.map((p) => tileCount(p) * p.inputH * p.inputW * s.iterations);
+  const work = plans.map((p) => planPixels(p) * s.iterations);
   const totalWork = work.reduce((a, b) => a + b, 0);
   let doneWork = 0;
   let lastPreview = -Infinity;
@@ -113,9 +116,6 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
   let objectiveBefore: number | undefined;
   const full = sizes[sizes.length - 1];
   const measure = hooks.measureObjective ?? false;
-  if (measure) {
-    objectiveBefore = await gradientOf(toPlanar(photo, space), planFor(full.h, full.w, s), grads, 0, 0, undefined);
-  }
 
   const reports: OctaveReport[] = [];
   let detail: Planar | undefined;
@@ -135,17 +135,21 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
     }
     const grad = planar(src.c, h, w);
     const ts = performance.now();
-    const run = await grads.forShape(plan.inputH, plan.inputW);
+    await grads.retainOnly?.(tileShapes(plan));
+    for (const [th, tw] of tileShapes(plan)) await grads.forShape(th, tw);
     const sessionMs = performance.now() - ts;
-    const rep: OctaveReport = { width: w, height: h, tiles: tileCount(plan), tileInput: [plan.inputH, plan.inputW], sessionMs, ms: 0, stepMs: [], objectiveFirst: NaN, objectiveLast: NaN };
+    // The photo's own objective is measured with the full-size sessions, once they exist.
+    if (measure && k === sizes.length - 1) objectiveBefore = await gradientOf(toPlanar(photo, space), plan, grads, 0, 0, undefined);
+    const rep: OctaveReport = { width: w, height: h, tiles: tileCount(plan), tileShapes: tileShapes(plan), sessionMs, ms: 0, stepMs: [], objectiveFirst: NaN, objectiveLast: NaN };
     reports.push(rep);
 
     for (let it = 0; it < s.iterations; it++) {
       if (await control.checkpoint()) { cancelled = true; break; }
       const tStep = performance.now();
-      const oy = randInt(rand, -s.jitter, s.jitter) + (s.tileShift && tileCount(plan) > 1 ? randInt(rand, 0, plan.coreH - 1) : 0);
-      const ox = randInt(rand, -s.jitter, s.jitter) + (s.tileShift && tileCount(plan) > 1 ? randInt(rand, 0, plan.coreW - 1) : 0);
-      const obj = await gradientOf(src, plan, grads, oy, ox, grad, run, control);
+      const shift = s.tileShift && tileCount(plan) > 1;
+      const oy = randInt(rand, -s.jitter, s.jitter) + (shift ? randInt(rand, 0, s.tileSize - 1) : 0);
+      const ox = randInt(rand, -s.jitter, s.jitter) + (shift ? randInt(rand, 0, s.tileSize - 1) : 0);
+      const obj = await gradientOf(src, plan, grads, oy, ox, grad, control);
       if (obj === undefined) { cancelled = true; break; } // cancelled mid-step: src is still the last full frame
       const scale = s.step / (meanAbs(grad.data) + 1e-8);
       const plane = h * w;
@@ -197,19 +201,22 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
  * Gradient of the image rolled by (oy, ox), rolled back into `grad`; returns the mean objective over
  * tiles, or undefined when cancelled between tiles. With no `grad`, only the objective is wanted.
  */
-async function gradientOf(img: Planar, plan: TilePlan, grads: GradientSource, oy: number, ox: number, grad: Planar | undefined, run?: GradientRun, control?: DreamControl): Promise<number | undefined> {
-  const r = run ?? (await grads.forShape(plan.inputH, plan.inputW));
-  const n = img.c * plan.inputH * plan.inputW;
-  const tile = new Float32Array(n);
-  const tileGrad = new Float32Array(n);
+async function gradientOf(img: Planar, plan: TilePlan, grads: GradientSource, oy: number, ox: number, grad: Planar | undefined, control?: DreamControl): Promise<number | undefined> {
+  // One buffer pair per tile shape (onnxruntime gets whole arrays, never views).
+  const bufs = new Map<number, { tile: Float32Array; grad: Float32Array }>();
   let sum = 0, count = 0;
-  for (const y0 of plan.rows) {
-    for (const x0 of plan.cols) {
+  for (const row of plan.rows) {
+    for (const col of plan.cols) {
       if (control && count > 0 && (await control.checkpoint())) return undefined;
-      readTile(img, plan, y0, x0, oy, ox, tile);
-      sum += await r(tile, tileGrad);
+      const m = img.c * row.size * col.size;
+      let b = bufs.get(m);
+      if (!b) bufs.set(m, (b = { tile: new Float32Array(m), grad: new Float32Array(m) }));
+      const { tile, grad: tileGrad } = b;
+      readTile(img, row, col, oy, ox, tile);
+      const run = await grads.forShape(row.size, col.size);
+      sum += await run(tile, tileGrad);
       count++;
-      if (grad) writeTileCore(grad, plan, y0, x0, oy, ox, tileGrad);
+      if (grad) writeTileCore(grad, row, col, oy, ox, tileGrad);
     }
   }
   return sum / count;

@@ -24,14 +24,20 @@ export function defaultDreamLayer(model: Model, input: string): string {
   return pool[Math.min(pool.length - 1, Math.floor(pool.length * 0.6))]!.outputs[0]!;
 }
 
-export function dreamObjective(layers: DreamLayer[], guideScores?: Map<string, string>): Objective {
+/**
+ * `positions` (layer → H'·W' at the input shape being compiled) turns each term's mean over positions
+ * into a sum: tiles of different sizes then give gradients on one common scale, as parts of the
+ * whole image's gradient must.
+ */
+export function dreamObjective(layers: DreamLayer[], guideScores?: Map<string, string>, positions?: Map<string, number>): Objective {
   const terms: Objective[] = layers.map((l) => {
     let o: Objective;
     const g = guideScores?.get(l.name);
     if (g) o = { kind: 'channel', layer: g, channel: 0 };
     else if (l.channels) o = l.channels.length === 1 ? { kind: 'channel', layer: l.name, channel: l.channels[0]! } : { kind: 'scale', factor: 1 / l.channels.length, of: { kind: 'sum', terms: l.channels.map((c) => ({ kind: 'channel' as const, layer: l.name, channel: c })) } };
     else o = { kind: 'deepdream', layer: l.name };
-    return l.weight === 1 ? o : { kind: 'scale', factor: l.weight, of: o };
+    const factor = l.weight * (positions?.get(l.name) ?? 1);
+    return factor === 1 ? o : { kind: 'scale', factor, of: o };
   });
   return terms.length === 1 ? terms[0]! : { kind: 'sum', terms };
 }

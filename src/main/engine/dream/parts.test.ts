@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import sharp from 'sharp';
 import { planar, resizeBilinear } from './planar';
-import { gridPlan, readTile, wholePlan, writeTileCore } from './tiles';
+import { gridPlan, readTile, tileShapes, wholePlan, writeTileCore } from './tiles';
 import { addPngText, readPngText } from './png-text';
 import { parseLayerSpec, parseDreamSettings } from './settings';
 import { octaveSizes } from './loop';
@@ -35,7 +35,7 @@ test('a whole-image tile is np.roll of the image', () => {
   const img = ramp(3, 13, 17);
   const plan = wholePlan(13, 17);
   const tile = new Float32Array(3 * 13 * 17);
-  readTile(img, plan, 0, 0, 5, -7, tile);
+  readTile(img, plan.rows[0]!, plan.cols[0]!, 5, -7, tile);
   assert.deepEqual(Array.from(tile), Array.from(roll(img, 5, -7).data));
 });
 
@@ -45,25 +45,30 @@ test('tile cores written back (un-rolled) rebuild the image exactly, for any shi
     const plan = gridPlan(37, 53, core, margin);
     const back = planar(3, 37, 53);
     back.data.fill(NaN);
-    const tile = new Float32Array(3 * plan.inputH * plan.inputW);
-    for (const y0 of plan.rows) for (const x0 of plan.cols) {
-      readTile(img, plan, y0, x0, sy, sx, tile);
-      writeTileCore(back, plan, y0, x0, sy, sx, tile);
+    for (const row of plan.rows) for (const col of plan.cols) {
+      const tile = new Float32Array(3 * row.size * col.size);
+      readTile(img, row, col, sy, sx, tile);
+      writeTileCore(back, row, col, sy, sx, tile);
     }
     assert.deepEqual(Array.from(back.data), Array.from(img.data), `core ${core} margin ${margin} shift ${sy},${sx}`);
   }
 });
 
-test('tile margins read neighbours of the rolled image and zeros beyond its edge', () => {
+test('tile windows take margins inside the image and stop at its edges', () => {
+  const plan = gridPlan(100, 70, 32, 16);
+  assert.deepEqual(plan.rows, [
+    { core: 0, coreLen: 32, start: 0, size: 48 },
+    { core: 32, coreLen: 32, start: 16, size: 64 },
+    { core: 64, coreLen: 32, start: 48, size: 52 },
+    { core: 96, coreLen: 4, start: 80, size: 20 },
+  ]);
+  assert.deepEqual(tileShapes(plan).length, 4 * 3);
   const img = ramp(1, 8, 8);
-  const plan = gridPlan(8, 8, 4, 2);
-  const tile = new Float32Array(plan.inputH * plan.inputW);
-  readTile(img, plan, 0, 4, 0, 0, tile);
-  // row 0..1 of the tile are above the image: zero; column 6..7 of the tile (x = 8, 9) are past the right edge: zero
-  assert.equal(tile[0], 0);
-  assert.equal(tile[2 * 8 + 7], 0);
-  // tile (2, 0) is image (0, 2): a margin pixel that lies inside the image
-  assert.equal(tile[2 * 8 + 0], img.data[0 * 8 + 2]);
+  const p2 = gridPlan(8, 8, 4, 2);
+  const tile = new Float32Array(p2.rows[1]!.size * p2.cols[0]!.size);
+  readTile(img, p2.rows[1]!, p2.cols[0]!, 0, 0, tile);
+  assert.equal(p2.rows[1]!.size, 6);
+  assert.equal(tile[0], img.data[2 * 8 + 0]); // the window of row 1 starts at y = 2
 });
 
 test('bilinear zoom keeps corners and constant images, and interpolates linearly', () => {

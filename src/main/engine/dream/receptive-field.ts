@@ -50,3 +50,38 @@ function through(node: Node, i: FieldInfo): FieldInfo {
   const kMax = Math.max(...k.map((kk, j) => (d[j] ?? 1) * (kk - 1) + 1), node.opType === 'Conv' && !attrInts(node, 'kernel_shape') ? 3 : 1);
   return { field: i.field + (kMax - 1) * i.stride, stride: i.stride * Math.max(...s) };
 }
+
+/**
+ * Spatial size [h, w] of `layer` for an input of h×w, through Conv / pooling arithmetic (pads, strides,
+ * dilations, ceil_mode, auto_pad); every other op keeps its first spatial input's size.
+ */
+export function spatialSize(model: Model, input: string, h: number, w: number, layer: string): [number, number] {
+  const size = new Map<string, [number, number]>([[input, [h, w]]]);
+  for (const node of model.graph.nodes) {
+    const inSize = node.inputs.map((n) => size.get(n)).find((x) => x);
+    if (!inSize) continue;
+    if (GLOBAL_OPS.has(node.opType)) continue;
+    const out = SPATIAL_OPS.has(node.opType) ? windowed(node, inSize) : inSize;
+    for (const o of node.outputs) if (o) size.set(o, out);
+    if (node.outputs.includes(layer)) break;
+  }
+  const s = size.get(layer);
+  if (!s) throw new Error(`layer "${layer}" is not a spatial tensor computed from "${input}"`);
+  return s;
+}
+
+function windowed(node: Node, [h, w]: [number, number]): [number, number] {
+  const k = attrInts(node, 'kernel_shape') ?? [3, 3];
+  const s = attrInts(node, 'strides') ?? [1, 1];
+  const d = attrInts(node, 'dilations') ?? [1, 1];
+  const pads = attrInts(node, 'pads') ?? [0, 0, 0, 0];
+  const autoPad = node.attrs.auto_pad?.type === 'string' ? node.attrs.auto_pad.value : 'NOTSET';
+  const ceil = node.attrs.ceil_mode?.type === 'int' && node.attrs.ceil_mode.value === 1;
+  return [h, w].map((n, i) => {
+    const stride = s[i] ?? 1;
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(n / stride);
+    const eff = (d[i] ?? 1) * ((k[i] ?? 1) - 1) + 1;
+    const padded = n + (autoPad === 'VALID' ? 0 : (pads[i] ?? 0) + (pads[i + 2] ?? 0)) - eff;
+    return (ceil ? Math.ceil(padded / stride) : Math.floor(padded / stride)) + 1;
+  }) as [number, number];
+}

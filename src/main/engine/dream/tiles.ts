@@ -1,89 +1,94 @@
-// Gradient of a whole (rolled) image computed in fixed-size tiles.
+// Gradient of a whole (rolled) image computed in tiles.
 //
 // The original notebook rolls the image by a random jitter (np.roll, wrap-around), takes the gradient,
 // and rolls it back. We do the same without materialising the rolled copy: a tile reads the rolled
 // image through index arithmetic. Tile cores sit on a grid of `core`-sized cells in rolled coordinates;
-// each tile also reads `margin` pixels of context on every side (zero outside the image, exactly like
-// the convolutions' own zero padding on the whole image). With origins on multiples of the layer's
-// stride and margin ≥ receptive field − 1, the gradient inside a core equals the whole image's.
-import type { Planar } from './planar';
+// each tile also reads up to `margin` pixels of context on every side, but never past the image edge:
+// there the tile simply ends, so the model pads exactly as it does on the whole image. With cores and
+// margins on multiples of the layer's stride and margin ≥ receptive field − 1, the gradient inside a
+// core is exactly the whole image's. Edge tiles are smaller, so a plan has up to 3×3 tile shapes.
+
+/** One row (or column) of tiles: the core [core, core + coreLen) read through the window [start, start + size). */
+export interface Span {
+  core: number;
+  coreLen: number;
+  start: number;
+  size: number;
+}
 
 export interface TilePlan {
-  /** size of the model input each run gets (core + 2·margin) */
-  inputH: number;
-  inputW: number;
-  coreH: number;
-  coreW: number;
-  margin: number;
-  /** core origins in rolled-image coordinates */
-  rows: number[];
-  cols: number[];
+  rows: Span[];
+  cols: Span[];
 }
 
-/** One run over the whole image: no margin, the core is the image. */
+import type { Planar } from './planar';
+
+/** One run over the whole image. */
 export function wholePlan(h: number, w: number): TilePlan {
-  return { inputH: h, inputW: w, coreH: h, coreW: w, margin: 0, rows: [0], cols: [0] };
+  return { rows: [{ core: 0, coreLen: h, start: 0, size: h }], cols: [{ core: 0, coreLen: w, start: 0, size: w }] };
 }
 
-/** A grid of core×core tiles covering h×w (the last row/column reaches past the image edge into zero padding). */
+function spans(n: number, core: number, margin: number): Span[] {
+  const out: Span[] = [];
+  for (let c = 0; c < n; c += core) {
+    const start = Math.max(0, c - margin), end = Math.min(n, c + core + margin);
+    out.push({ core: c, coreLen: Math.min(core, n - c), start, size: end - start });
+  }
+  return out;
+}
+
+/** A grid of core×core tiles covering h×w, each with up to `margin` px of context. */
 export function gridPlan(h: number, w: number, core: number, margin: number): TilePlan {
-  const rows: number[] = [], cols: number[] = [];
-  for (let y = 0; y < h; y += core) rows.push(y);
-  for (let x = 0; x < w; x += core) cols.push(x);
-  return { inputH: core + 2 * margin, inputW: core + 2 * margin, coreH: core, coreW: core, margin, rows, cols };
+  return { rows: spans(h, core, margin), cols: spans(w, core, margin) };
 }
 
 export function tileCount(p: TilePlan): number {
   return p.rows.length * p.cols.length;
 }
 
+/** Distinct input shapes [h, w] the plan runs (each needs its own session). */
+export function tileShapes(p: TilePlan): [number, number][] {
+  const hs = [...new Set(p.rows.map((r) => r.size))], ws = [...new Set(p.cols.map((c) => c.size))];
+  return hs.flatMap((h) => ws.map((w) => [h, w] as [number, number]));
+}
+
+/** Pixels the plan feeds the model per pass (for progress weights). */
+export function planPixels(p: TilePlan): number {
+  return p.rows.reduce((a, r) => a + r.size, 0) * p.cols.reduce((a, c) => a + c.size, 0);
+}
+
 const mod = (a: number, n: number) => ((a % n) + n) % n;
 
-/**
- * Copy the tile whose core starts at (y0, x0) of the image rolled by (shiftY, shiftX) into `out`
- * (C × inputH × inputW). Rows/columns outside the rolled image are zero.
- */
-export function readTile(img: Planar, plan: TilePlan, y0: number, x0: number, shiftY: number, shiftX: number, out: Float32Array): void {
-  const { inputH: th, inputW: tw, margin } = plan;
+/** Copy the window of tile (row, col) of the image rolled by (shiftY, shiftX) into `out` (C × row.size × col.size). */
+export function readTile(img: Planar, row: Span, col: Span, shiftY: number, shiftX: number, out: Float32Array): void {
   const { c, h, w } = img;
+  const th = row.size, tw = col.size;
   const plane = h * w, tplane = th * tw;
-  // Source column for every tile column (or -1 for padding): the same for all rows and channels.
+  // Source column for every tile column: the same for all rows and channels.
   const srcX = new Int32Array(tw);
-  for (let tx = 0; tx < tw; tx++) {
-    const rx = x0 - margin + tx;
-    srcX[tx] = rx < 0 || rx >= w ? -1 : mod(rx - shiftX, w);
-  }
+  for (let tx = 0; tx < tw; tx++) srcX[tx] = mod(col.start + tx - shiftX, w);
   for (let ty = 0; ty < th; ty++) {
-    const ry = y0 - margin + ty;
+    const rowBase = mod(row.start + ty - shiftY, h) * w;
     for (let ch = 0; ch < c; ch++) {
-      const o = ch * tplane + ty * tw;
-      if (ry < 0 || ry >= h) {
-        out.fill(0, o, o + tw);
-        continue;
-      }
-      const rowBase = ch * plane + mod(ry - shiftY, h) * w;
-      for (let tx = 0; tx < tw; tx++) {
-        const sx = srcX[tx];
-        out[o + tx] = sx < 0 ? 0 : img.data[rowBase + sx];
-      }
+      const o = ch * tplane + ty * tw, s = ch * plane + rowBase;
+      for (let tx = 0; tx < tw; tx++) out[o + tx] = img.data[s + srcX[tx]];
     }
   }
 }
 
 /** Write the core of a tile's gradient back, un-rolled, into the whole-image gradient. */
-export function writeTileCore(grad: Planar, plan: TilePlan, y0: number, x0: number, shiftY: number, shiftX: number, tile: Float32Array): void {
-  const { inputH: th, inputW: tw, margin, coreH, coreW } = plan;
+export function writeTileCore(grad: Planar, row: Span, col: Span, shiftY: number, shiftX: number, tile: Float32Array): void {
   const { c, h, w } = grad;
-  const plane = h * w, tplane = th * tw;
-  const yEnd = Math.min(coreH, h - y0), xEnd = Math.min(coreW, w - x0);
-  const dstX = new Int32Array(xEnd);
-  for (let cx = 0; cx < xEnd; cx++) dstX[cx] = mod(x0 + cx - shiftX, w);
-  for (let cy = 0; cy < yEnd; cy++) {
-    const dy = mod(y0 + cy - shiftY, h);
+  const tw = col.size, plane = h * w, tplane = row.size * tw;
+  const oy = row.core - row.start, ox = col.core - col.start;
+  const dstX = new Int32Array(col.coreLen);
+  for (let cx = 0; cx < col.coreLen; cx++) dstX[cx] = mod(col.core + cx - shiftX, w);
+  for (let cy = 0; cy < row.coreLen; cy++) {
+    const dy = mod(row.core + cy - shiftY, h);
     for (let ch = 0; ch < c; ch++) {
-      const src = ch * tplane + (cy + margin) * tw + margin;
+      const src = ch * tplane + (cy + oy) * tw + ox;
       const dst = ch * plane + dy * w;
-      for (let cx = 0; cx < xEnd; cx++) grad.data[dst + dstX[cx]] = tile[src + cx];
+      for (let cx = 0; cx < col.coreLen; cx++) grad.data[dst + dstX[cx]] = tile[src + cx];
     }
   }
 }
