@@ -32,3 +32,8 @@ export function formatTime(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 }
+
+/** Runs belong to their model and photo: removing either deletes them (the project file cascades). */
+export function removeText(name: string, runs: number): string {
+  return runs ? `Remove ${name} and its ${runs} run${runs === 1 ? '' : 's'} from this project?` : `Remove ${name} from this project?`;
+}

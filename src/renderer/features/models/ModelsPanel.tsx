@@ -1,15 +1,10 @@
 import { FileButton } from '../../components/FileButton';
-import { formatBytes } from '../../components/format';
+import { formatBytes, removeText } from '../../components/format';
 import { useAtom, useAtomValue } from '../../state/store';
 import { Banners } from '../notices/Banners';
 import { projectAtom } from '../project/atoms';
 import { addingModelAtom, selectedModelIdAtom } from './atoms';
 import { addModelFile, pickAndAddModel, removeModel } from './service';
-
-/** Runs belong to their model and photo: removing either deletes them (the project file cascades). */
-export function removeText(name: string, runs: number): string {
-  return runs ? `Remove ${name} and its ${runs} run${runs === 1 ? '' : 's'} from this project?` : `Remove ${name} from this project?`;
-}
 
 export function ModelsPanel() {
   const project = useAtomValue(projectAtom);

@@ -3,7 +3,7 @@ import type { PhotoRecord } from '../../../shared/contract';
 import { FileButton } from '../../components/FileButton';
 import { useAtom, useAtomValue } from '../../state/store';
 import { Banners } from '../notices/Banners';
-import { removeText } from '../models/ModelsPanel';
+import { removeText } from '../../components/format';
 import { projectAtom } from '../project/atoms';
 import { addingPhotosAtom, selectedPhotoIdAtom, thumbnailsAtom } from './atoms';
 import { addPhotoFiles, loadThumbnail, pickAndAddPhoto, removePhoto } from './service';
