@@ -54,6 +54,8 @@ export default defineConfig({
     root: resolve(root, 'src/renderer'),
     plugins: [react()],
     build: {
+      // electron-vite leaves bundles unminified; the renderer is also served over HTTP in browser mode
+      minify: true,
       outDir: resolve(root, 'out/renderer'),
       rollupOptions: { input: { index: resolve(root, 'src/renderer/index.html') } },
     },
