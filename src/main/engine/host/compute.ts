@@ -19,6 +19,9 @@ function startWorker(): Worker {
   return new Worker(path.join(__dirname, 'compute-worker.js'));
 }
 
+/** A model as the host names it: like ModelRef, but embedded bytes can be fetched lazily. */
+export type ModelSource = Omit<ModelRef, 'bytes'> & { bytes?: Uint8Array | (() => Uint8Array) };
+
 export class ComputeError extends Error {
   constructor(message: string, public code?: string) {
     super(message);
@@ -80,16 +83,21 @@ export class Compute {
     });
   }
 
-  /** Send bytes only the first time; retry once with bytes if the worker forgot them. */
-  private async withModel<T>(ref: ModelRef, f: (r: ModelRef) => Promise<T>): Promise<T> {
-    const lean: ModelRef = this.sent.has(ref.sha) || !ref.bytes ? { sha: ref.sha, fileName: ref.fileName, ...(ref.path ? { path: ref.path } : {}) } : ref;
+  /**
+   * Send bytes only when the worker does not hold the model yet (and once more if it forgot them after
+   * a restart). `bytes` may be a function so embedded weights are read from the project only when needed.
+   */
+  private async withModel<T>(ref: ModelSource, f: (r: ModelRef) => Promise<T>): Promise<T> {
+    const base: ModelRef = { sha: ref.sha, fileName: ref.fileName, ...(ref.path ? { path: ref.path } : {}) };
+    const full = (): ModelRef => (ref.bytes ? { ...base, bytes: typeof ref.bytes === 'function' ? ref.bytes() : ref.bytes } : base);
+    const first = this.sent.has(ref.sha) ? base : full();
     try {
-      const r = await f(lean);
+      const r = await f(first);
       this.sent.add(ref.sha);
       return r;
     } catch (e) {
-      if ((e as ComputeError).code === 'need-model' && ref.bytes && lean !== ref) {
-        const r = await f(ref);
+      if ((e as ComputeError).code === 'need-model' && ref.bytes && !first.bytes) {
+        const r = await f(full());
         this.sent.add(ref.sha);
         return r;
       }
@@ -102,10 +110,10 @@ export class Compute {
     this.setting = setting;
     return this.call({ op: 'setProvider', setting });
   }
-  inspect(model: ModelRef, width?: number, height?: number) {
+  inspect(model: ModelSource, width?: number, height?: number) {
     return this.withModel(model, (m) => this.call({ op: 'inspect', model: m, ...(width ? { width } : {}), ...(height ? { height } : {}) }));
   }
-  run(model: ModelRef, input: string, data: Float32Array, dims: number[], fetch: string[]) {
+  run(model: ModelSource, input: string, data: Float32Array, dims: number[], fetch: string[]) {
     // not transferred: a retry with bytes may need the data again
     return this.withModel(model, (m) => this.call({ op: 'run', model: m, input, data, dims, fetch }));
   }
