@@ -205,6 +205,14 @@ export const requestSchemas = {
   'run:remove': z.object({ runId: id }),
   'artifact:get': z.object({ artifactId: id }),
 
+  /** DeepDream as a job (live 'job:preview' frames); `settings` is checked by the engine's dream schema. fromRunId: dream again on that dream's result */
+  'run:dream': z.object({ modelId: id, photoId: id, fromRunId: id.optional(), guidePhotoId: id.optional(), settings: z.record(z.string(), z.unknown()).default({}) }),
+  /** a dream's full-size result: PNG (settings in a text chunk) or JPEG; written to `path` when given, else returned */
+  'dream:export': z.object({ runId: id, format: z.enum(['png', 'jpeg']).default('png'), path: filePath.optional() }),
+  /** pause / resume a running dream (between steps) */
+  'job:pause': z.object({ jobId: id }),
+  'job:resume': z.object({ jobId: id }),
+
   'job:list': z.object({}),
   'job:cancel': z.object({ jobId: id }),
 
@@ -236,6 +244,11 @@ export interface ResultMap {
   'run:activations': JobInfo;
   'run:remove': null;
   'artifact:get': { mime: string; base64: string };
+  /** starts a job; the run (kind 'dream') arrives with 'job:done' (a cancelled dream's kept frame with 'project:changed') */
+  'run:dream': JobInfo;
+  'dream:export': { fileName: string; mime: string; base64?: string; path?: string };
+  'job:pause': null;
+  'job:resume': null;
   'job:list': JobInfo[];
   'job:cancel': null;
   'engine:status': EngineStatus;

@@ -17,6 +17,7 @@ import { parseLabels, topK } from '../runtime/classify';
 import { Compute } from './compute';
 import type { ModelRef } from './compute-protocol';
 import { Jobs } from './jobs';
+import { dreamHandlers } from './dream';
 import { resolveSource } from './sources';
 import { importTfjsModel, isTfjsModelJson } from '../importers/index';
 import { ensureDefaultModel } from '../importers/default-model';
@@ -299,6 +300,7 @@ export class Host {
       return { mime: a.mime, base64: Buffer.from(a.bytes).toString('base64') };
     },
 
+    ...dreamHandlers({ project: () => this.project(), jobs: () => this.jobs, changed: () => this.changed(), emit: (e, p) => this.opts.emit(e, p) }),
     'job:list': () => this.jobs.list(),
     'job:cancel': ({ jobId }) => {
       this.jobs.cancel(jobId);
