@@ -205,6 +205,20 @@ export const requestSchemas = {
   'run:remove': z.object({ runId: id }),
   'artifact:get': z.object({ artifactId: id }),
 
+  /** attribution (saliency, IG, Grad-CAM, occlusion…) as a job; `settings` is checked by the engine's attribution schema */
+  'run:attribute': z.object({ modelId: id, photoId: id, settings: z.record(z.string(), z.unknown()) }),
+  /** an attribution run's channel-summed map (float32 little-endian, base64) for drawing in the UI */
+  'attribution:map': z.object({ runId: id }),
+  /** an attribution run as a file: the overlay PNG (with these display options), the raw map as .npy, or CSV */
+  'attribution:export': z.object({
+    runId: id,
+    format: z.enum(['png', 'npy', 'csv']),
+    signMode: z.enum(['all', 'positive', 'negative', 'absolute']).optional(),
+    colormap: z.enum(['inferno', 'viridis', 'hot', 'gray', 'bwr']).optional(),
+    opacity: z.number().min(0).max(1).optional(),
+    legend: z.boolean().optional(),
+  }),
+
   /** DeepDream as a job (live 'job:preview' frames); `settings` is checked by the engine's dream schema. fromRunId: dream again on that dream's result */
   'run:dream': z.object({ modelId: id, photoId: id, fromRunId: id.optional(), guidePhotoId: id.optional(), settings: z.record(z.string(), z.unknown()).default({}) }),
   /** a dream's full-size result: PNG (settings in a text chunk) or JPEG; written to `path` when given, else returned */
@@ -244,6 +258,10 @@ export interface ResultMap {
   'run:activations': JobInfo;
   'run:remove': null;
   'artifact:get': { mime: string; base64: string };
+  /** starts a job; the run (kind 'attribution') arrives with 'job:done' */
+  'run:attribute': JobInfo;
+  'attribution:map': { width: number; height: number; base64: string; method: string };
+  'attribution:export': { fileName: string; mime: string; base64: string };
   /** starts a job; the run (kind 'dream') arrives with 'job:done' (a cancelled dream's kept frame with 'project:changed') */
   'run:dream': JobInfo;
   'dream:export': { fileName: string; mime: string; base64?: string; path?: string };

@@ -7,7 +7,7 @@ import { GradientRunner, targetObjective, type GradRules } from './gradient-runn
 import { gradCamPlan } from './methods/gradcam';
 import { integratedGradientsPlan } from './methods/integrated-gradients';
 import { noiseTunnelPlan } from './methods/noise-tunnel';
-import { occlusion } from './methods/occlusion';
+import { occlusion, occlusionWindows } from './methods/occlusion';
 import { gradientPlan, type GradPlan } from './methods/plan';
 import { defaultCamLayer, modelFacts, type ModelFacts } from './model-info';
 import {
@@ -42,7 +42,15 @@ export class Attributor {
     this.gradients = new GradientRunner(model, this.facts.inputName, chw, this.label);
   }
 
-  async attribute(input: InputImage, raw: AttributionSettingsInput | AttributionSettings): Promise<AttributionResult> {
+  /**
+   * `onProgress(fraction)` is called after every batch of images; throwing from it stops the run
+   * (cancel). The fraction counts network passes against an estimate of how many the method needs.
+   */
+  async attribute(
+    input: InputImage,
+    raw: AttributionSettingsInput | AttributionSettings,
+    opts: { onProgress?: (fraction: number) => void } = {},
+  ): Promise<AttributionResult> {
     const t0 = performance.now();
     const settings = parseAttributionSettings(raw);
     const [, c, h, w] = input.shape;
@@ -50,6 +58,11 @@ export class Attributor {
       throw new Error(`${this.label}: the image is [1,${c},${h},${w}] but this attributor was made for [1,${this.chw.join(',')}]`);
     }
     const timing = newTiming();
+    if (opts.onProgress) {
+      const expected = expectedPasses(settings, h, w);
+      const report = opts.onProgress;
+      timing.tick = () => report(Math.min(1, timing.passes / expected));
+    }
     const { target, score } = await this.resolveTarget(settings.target, input.data, timing);
     const resolved = { ...settings, target } as AttributionSettings;
     const out = await this.run(resolved, target, input, timing);
@@ -58,7 +71,7 @@ export class Attributor {
       shape: out.shape,
       map: out.map,
       targetScore: out.targetScore ?? score,
-      timings: { totalMs: performance.now() - t0, ...timing },
+      timings: { totalMs: performance.now() - t0, prepareMs: timing.prepareMs, runMs: timing.runMs, passes: timing.passes },
     };
     if (out.completeness) {
       const { attributionSum, scoreDelta, baselineScore } = out.completeness;
@@ -146,6 +159,20 @@ export class Attributor {
   async release(): Promise<void> {
     await this.forward.release();
     await this.gradients.release();
+  }
+}
+
+/** Roughly how many images a method pushes through the network (for progress only). */
+export function expectedPasses(s: AttributionSettings, h: number, w: number): number {
+  switch (s.method) {
+    case 'saliency': case 'gradxinput': case 'guided': case 'deconvnet': case 'gradcam': return 2;
+    case 'guided-gradcam': return 3;
+    case 'ig': return 3 + s.steps;
+    case 'smoothgrad': return 1 + s.samples * (s.inner === 'ig' ? s.steps + 2 : 1);
+    case 'occlusion': {
+      const { ys, xs } = occlusionWindows(h, w, s.window, s.stride);
+      return 2 + ys.length * xs.length;
+    }
   }
 }
 

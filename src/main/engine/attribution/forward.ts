@@ -5,7 +5,13 @@ import * as ort from 'onnxruntime-node';
 import { encodeModel, type Model } from '../onnx/model';
 import type { ResolvedTarget } from './types';
 
-export interface Timing { prepareMs: number; runMs: number; passes: number }
+export interface Timing {
+  prepareMs: number;
+  runMs: number;
+  passes: number;
+  /** called after every batch; throwing from it stops the attribution (how jobs cancel) */
+  tick?: () => void;
+}
 export const newTiming = (): Timing => ({ prepareMs: 0, runMs: 0, passes: 0 });
 
 /** The tensor a target is read from. */
@@ -110,6 +116,7 @@ export class ForwardRunner {
       const out = await sess.run({ [this.inputName]: new ort.Tensor('float32', buf, [B, ...this.chw]) }, [fetch]);
       timing.runMs += performance.now() - t0;
       timing.passes += B;
+      timing.tick?.();
       const t = out[fetch]!;
       take(start, n, t.data as Float32Array, t.dims);
     }

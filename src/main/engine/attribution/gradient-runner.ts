@@ -4,6 +4,7 @@
 // the session's total is their sum, so item i's gradient is exactly d f(x_i) / d x_i; padded items in
 // a last, short batch are computed and thrown away.
 import * as ort from 'onnxruntime-node';
+import { compileGradient } from '../autodiff/index';
 import type { Model } from '../onnx/model';
 import type { Objective } from '../../../shared/objectives';
 import { balancedBatch, type Timing } from './forward';
@@ -47,8 +48,6 @@ export class GradientRunner {
     if (!c) {
       const t0 = performance.now();
       c = (async () => {
-        // loaded on first use: forward-only methods (occlusion) never pay for the compiler
-        const { compileGradient } = await import('../autodiff/index');
         const g = await compileGradient(this.model, {
           input: this.inputName,
           shape: [batch, ...this.chw],
@@ -87,6 +86,7 @@ export class GradientRunner {
       const out = await c.session.run({ [c.inputName]: new ort.Tensor('float32', buf, [B, ...this.chw]) }, fetches);
       timing.runMs += performance.now() - t0;
       timing.passes += B;
+      timing.tick?.();
       const scores = out[c.perItem]!.data as Float32Array;
       const grad = out[c.inputGrad]!.data as Float32Array;
       for (let j = 0; j < n; j++) {

@@ -17,6 +17,7 @@ import { parseLabels, topK } from '../runtime/classify';
 import { Compute } from './compute';
 import type { ModelRef } from './compute-protocol';
 import { Jobs } from './jobs';
+import { attributionHandlers } from './attribution';
 import { dreamHandlers } from './dream';
 import { resolveSource } from './sources';
 import { importTfjsModel, isTfjsModelJson } from '../importers/index';
@@ -301,6 +302,7 @@ export class Host {
     },
 
     ...dreamHandlers({ project: () => this.project(), jobs: () => this.jobs, changed: () => this.changed(), emit: (e, p) => this.opts.emit(e, p) }),
+    ...attributionHandlers({ project: () => this.project(), modelRef: (r) => this.modelRef(r), jobs: () => this.jobs, changed: () => this.changed() }),
     'job:list': () => this.jobs.list(),
     'job:cancel': ({ jobId }) => {
       this.jobs.cancel(jobId);
