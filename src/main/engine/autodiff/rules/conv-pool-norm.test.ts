@@ -21,6 +21,7 @@ interface Case extends OneNodeCase {
   /** op types the backward must (not) use, to pin the chosen strategy */
   expectOps?: string[];
   forbidOps?: string[];
+  pool?: PoolMode;
 }
 
 const cases: Case[] = [
@@ -49,10 +50,10 @@ const cases: Case[] = [
   { name: 'ConvTranspose output_shape', op: 'ConvTranspose', x: [1, 2, 3, 3], consts: [weights([2, 2, 3, 3], 23)], attrs: { strides: A.ints([3, 2]), output_shape: A.ints([10, 8]) } },
   { name: 'ConvTranspose SAME_UPPER', op: 'ConvTranspose', x: [1, 2, 3, 4], consts: [weights([2, 2, 4, 3], 24)], attrs: { strides: A.ints([2, 2]), auto_pad: A.string('SAME_UPPER') } },
   // MaxPool
-  { name: 'MaxPool 3x3 s2 ceil_mode (GoogLeNet, overlapping)', op: 'MaxPool', input: 'distinct', x: [2, 3, 11, 12], attrs: { kernel_shape: A.ints([3, 3]), strides: A.ints([2, 2]), ceil_mode: A.int(1) }, expectOps: ['ScatterElements'] },
+  { name: 'MaxPool 3x3 s2 ceil_mode (GoogLeNet, overlapping)', op: 'MaxPool', input: 'distinct', x: [2, 3, 11, 12], attrs: { kernel_shape: A.ints([3, 3]), strides: A.ints([2, 2]), ceil_mode: A.int(1) } },
   { name: 'MaxPool 3x3 s2 pads 1', op: 'MaxPool', input: 'distinct', x: [2, 2, 9, 8], attrs: { kernel_shape: A.ints([3, 3]), strides: A.ints([2, 2]), pads: A.ints([1, 1, 1, 1]) } },
   { name: 'MaxPool 3x3 s1 pads 1 (inception branch)', op: 'MaxPool', input: 'distinct', x: [1, 3, 6, 7], attrs: { kernel_shape: A.ints([3, 3]), strides: A.ints([1, 1]), pads: A.ints([1, 1, 1, 1]) } },
-  { name: 'MaxPool 2x2 s2 floor drops a row (disjoint: MaxUnpool)', op: 'MaxPool', input: 'distinct', x: [2, 3, 7, 8], attrs: { kernel_shape: A.ints([2, 2]), strides: A.ints([2, 2]) }, expectOps: ['MaxUnpool'], forbidOps: ['ScatterElements'] },
+  { name: 'MaxPool 2x2 s2 floor drops a row (disjoint)', op: 'MaxPool', input: 'distinct', x: [2, 3, 7, 8], attrs: { kernel_shape: A.ints([2, 2]), strides: A.ints([2, 2]) } },
   { name: 'MaxPool 2x2 s2 ceil_mode (disjoint, overhang)', op: 'MaxPool', input: 'distinct', x: [1, 2, 7, 7], attrs: { kernel_shape: A.ints([2, 2]), strides: A.ints([2, 2]), ceil_mode: A.int(1) } },
   { name: 'MaxPool asymmetric pads, dilation 2', op: 'MaxPool', input: 'distinct', x: [1, 2, 9, 9], attrs: { kernel_shape: A.ints([2, 3]), strides: A.ints([1, 2]), dilations: A.ints([2, 1]), pads: A.ints([1, 0, 0, 1]) } },
   { name: 'MaxPool SAME_UPPER odd size', op: 'MaxPool', input: 'distinct', x: [1, 2, 7, 9], attrs: { kernel_shape: A.ints([3, 3]), strides: A.ints([2, 2]), auto_pad: A.string('SAME_UPPER') } },
@@ -77,11 +78,23 @@ const cases: Case[] = [
   { name: 'InstanceNormalization', op: 'InstanceNormalization', x: [2, 3, 4, 5], consts: [weights([3], 33), weights([3], 34)], eps: 1e-3, tol: 2e-3 },
 ];
 
-// MaxPool's overlapping-window backward differs by opset (scatter-add from 16, MaxUnpool phases
-// before), so every MaxPool case runs at both.
-const expanded: Case[] = cases.flatMap((c) => (c.op === 'MaxPool'
-  ? [c, { ...c, name: `${c.name} @ opset 13`, opset: 13, expectOps: c.expectOps?.map((o) => (o === 'ScatterElements' ? 'MaxUnpool' : o)), forbidOps: ['ScatterElements'] }]
-  : [c]));
+// MaxPool has several backward strategies (see poolStrategy); every MaxPool case runs through each.
+type PoolMode = 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'dense';
+const poolModes: { suffix: string; pool: PoolMode; opset?: number; expectOps: string[]; forbidOps: string[] }[] = [
+  { suffix: 'match', pool: 'match', expectOps: ['Equal', 'Where'], forbidOps: ['ScatterElements', 'MaxUnpool'] },
+  { suffix: 'default @ opset 17', pool: 'auto', opset: 17, expectOps: ['MaxPool'], forbidOps: ['Where'] },
+  { suffix: 'default @ opset 13', pool: 'auto', opset: 13, expectOps: ['MaxUnpool'], forbidOps: ['ScatterElements'] },
+  { suffix: 'scatter-add', pool: 'scatter', opset: 17, expectOps: ['ScatterElements'], forbidOps: ['MaxUnpool'] },
+  { suffix: 'MaxUnpool phases', pool: 'phases', expectOps: ['MaxUnpool'], forbidOps: ['ScatterElements'] },
+  { suffix: 'dense from indices', pool: 'dense', expectOps: ['Mod', 'Where'], forbidOps: ['ScatterElements', 'MaxUnpool'] },
+];
+const expanded: Case[] = cases.flatMap((c) => {
+  if (c.op !== 'MaxPool') return [c];
+  const dilated = (c.attrs?.dilations?.value as number[] | undefined)?.some((d) => d > 1) ?? false;
+  return poolModes
+    .filter((m) => !(m.pool === 'match' && dilated))
+    .map((m) => ({ ...c, name: `${c.name} — ${m.suffix}`, pool: m.pool, opset: m.opset ?? c.opset, expectOps: m.expectOps, forbidOps: m.forbidOps }));
+});
 
 for (const c of expanded) {
   test(`FD: ${c.name}`, async () => {
@@ -89,7 +102,13 @@ for (const c of expanded) {
     const x = c.input === 'distinct' ? distinctValues(n, 100) : randomValues(n, 100);
     // linear ops: any step is exact, so take a big one to drown float32 rounding
     const eps = c.eps ?? (c.input === 'distinct' ? 0.01 : 0.5);
-    const r = await checkRule(rules, c, x, 7, eps);
+    poolStrategy.mode = c.pool ?? 'auto';
+    let r;
+    try {
+      r = await checkRule(rules, c, x, 7, eps);
+    } finally {
+      poolStrategy.mode = 'auto';
+    }
     for (const op of c.expectOps ?? []) assert.ok(r.backwardOps.includes(op), `backward should use ${op}: ${r.backwardOps.join(', ')}`);
     for (const op of c.forbidOps ?? []) assert.ok(!r.backwardOps.includes(op), `backward should not use ${op}: ${r.backwardOps.join(', ')}`);
     assert.ok(r.relL2 < (c.tol ?? 1e-4), `relative L2 error ${r.relL2.toExponential(2)} (max abs ${r.maxAbs.toExponential(2)})`);
@@ -114,13 +133,17 @@ test('FD: Conv stride 1 through the ConvTranspose strategy', async () => {
   }
 });
 
-test('FD: disjoint MaxPool through the scatter-add strategy', async () => {
-  const c = cases.find((k) => k.name.startsWith('MaxPool 2x2 s2 ceil_mode'))!;
-  poolStrategy.mode = 'scatter';
+test('MaxPool ties inside a window: the first maximum wins by default (PyTorch), all tie under match', async () => {
+  const c: OneNodeCase = { op: 'MaxPool', x: [1, 1, 2, 4], attrs: { kernel_shape: A.ints([3, 2]), strides: A.ints([2, 2]), pads: A.ints([1, 0, 0, 0]) } };
+  const x = Float32Array.from([1, 1, 0, 3, 1, 0, 2, 3]); // window 0: three 1s tie; window 1: two 3s tie
+  const dy = randomValues(2, 8); // the harness's R for seed 7
+  const round = (v: ArrayLike<number>) => Array.from(v, (k) => Math.round(k * 1e5));
+  const first = await checkRule(rules, c, x, 7, 1e-3);
+  assert.deepEqual(round(first.grad), round([dy[0]!, 0, 0, dy[1]!, 0, 0, 0, 0]));
+  poolStrategy.mode = 'match';
   try {
-    const r = await checkRule(rules, c, distinctValues(size(c.x), 100), 7, 0.01);
-    assert.ok(r.backwardOps.includes('ScatterElements'));
-    assert.ok(r.relL2 < 1e-4, `relative L2 error ${r.relL2}`);
+    const all = await checkRule(rules, c, x, 7, 1e-3);
+    assert.deepEqual(round(all.grad), round([dy[0]!, dy[0]!, 0, dy[1]!, dy[0]!, 0, 0, dy[1]!]));
   } finally {
     poolStrategy.mode = 'auto';
   }

@@ -145,27 +145,7 @@ export async function checkRule(rules: RuleMap, c: OneNodeCase, x: Float32Array,
   const model = oneNodeModel(c);
   const fwd = await runY(model, x, c.x);
   const r = randomValues(tensorSize(fwd.dims), seed + 1);
-
-  const node = model.graph.nodes[0]!;
-  const shapes = new Map<string, number[]>([['x', c.x], ['y', fwd.dims]]);
-  const consts = new Map<string, Tensor>();
-  for (const t of model.graph.initializers) { shapes.set(t.name, t.dims); consts.set(t.name, t); }
-  const ctx = new OneNodeContext(node, c.opset ?? 17, shapes, consts);
-  const rule = rules[c.op];
-  if (!rule) throw new Error(`no rule for ${c.op}`);
-  const [dx] = rule(ctx, ['dy']);
-  if (!dx) throw new Error(`${c.op} rule returned no gradient for x`);
-
-  const bw: Model = {
-    ...model,
-    graph: {
-      ...model.graph,
-      nodes: [node, ...ctx.nodes],
-      initializers: [...model.graph.initializers, ...ctx.inits],
-      inputs: [{ name: 'x', dtype: 'float32', shape: c.x }, { name: 'dy', dtype: 'float32', shape: fwd.dims }],
-      outputs: [{ name: dx, dtype: 'float32' }],
-    },
-  };
+  const { model: bw, dx, backwardOps } = backwardModel(rules, c, fwd.dims);
   const session = await ort.InferenceSession.create(encodeModel(bw), { intraOpNumThreads: 1 });
   let grad: Float32Array;
   try {
@@ -201,5 +181,36 @@ export async function checkRule(rules: RuleMap, c: OneNodeCase, x: Float32Array,
     den += fd[i]! * fd[i]!;
     maxAbs = Math.max(maxAbs, Math.abs(d));
   }
-  return { grad, fd, relL2: Math.sqrt(num / Math.max(den, 1e-30)), maxAbs, backwardOps: ctx.nodes.map((k) => k.opType) };
+  return { grad, fd, relL2: Math.sqrt(num / Math.max(den, 1e-30)), maxAbs, backwardOps };
+}
+
+/**
+ * The forward node plus its rule's backward nodes as one model: inputs x and dy (the gradient
+ * arriving at the node's first output, whose shape is `yDims`), output dx.
+ */
+export function backwardModel(rules: RuleMap, c: OneNodeCase, yDims: number[]): { model: Model; dx: string; backwardOps: string[] } {
+  const model = oneNodeModel(c);
+  const node = model.graph.nodes[0]!;
+  const shapes = new Map<string, number[]>([['x', c.x], ['y', yDims]]);
+  const consts = new Map<string, Tensor>();
+  for (const t of model.graph.initializers) { shapes.set(t.name, t.dims); consts.set(t.name, t); }
+  const ctx = new OneNodeContext(node, c.opset ?? 17, shapes, consts);
+  const rule = rules[c.op];
+  if (!rule) throw new Error(`no rule for ${c.op}`);
+  const [dx] = rule(ctx, ['dy']);
+  if (!dx) throw new Error(`${c.op} rule returned no gradient for x`);
+  return {
+    dx,
+    backwardOps: ctx.nodes.map((k) => k.opType),
+    model: {
+      ...model,
+      graph: {
+        ...model.graph,
+        nodes: [node, ...ctx.nodes],
+        initializers: [...model.graph.initializers, ...ctx.inits],
+        inputs: [{ name: 'x', dtype: 'float32', shape: c.x }, { name: 'dy', dtype: 'float32', shape: yDims }],
+        outputs: [{ name: dx, dtype: 'float32' }],
+      },
+    },
+  };
 }

@@ -1,0 +1,358 @@
+// Gradient-compiler benchmark (`npm run bench:grad`): for each real model and input size, our own
+// onnxruntime forward to the target tensor vs the compiled forward+backward of mean(target²) to the
+// input (DeepDream's objective), with the PyTorch 1.13 reference numbers of the issue.
+//
+// Every row runs in its own child process so peak memory (max RSS) belongs to that row alone.
+// Forward and forward+backward runs alternate, so load from other processes hits both alike: on a
+// shared machine compare the RATIOS within one run, not absolute times across runs.
+//
+//   tsx scripts/bench-grad.ts [--rows googlenet,vgg] [--runs 10] [--threads 2]
+//       [--conv auto|transpose] [--pool auto|match|indices|scatter|phases|dense] [--opt all|extended|basic|disabled]
+//       [--no-mem-pattern] [--profile] [--json]
+//   tsx scripts/bench-grad.ts --ops     (backward strategies of single layers, GoogLeNet-at-512 sizes)
+//
+// --profile writes onnxruntime's JSON trace of the gradient session and prints where the time goes
+// per op type, split into forward and backward nodes.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { encodeModel, readModelFile, type Model } from '../src/main/engine/onnx/model';
+import { compileGradient } from '../src/main/engine/autodiff/index';
+import { convRules, convStrategy } from '../src/main/engine/autodiff/rules/conv';
+import { poolRules, poolStrategy } from '../src/main/engine/autodiff/rules/pool';
+import { deepdream } from '../src/shared/objectives';
+import { normRules } from '../src/main/engine/autodiff/rules/norm';
+import { backwardModel, oneNodeModel, randomValues, type OneNodeCase } from '../src/main/engine/autodiff/rules/rule-harness';
+import { A } from '../src/main/engine/autodiff/types';
+
+const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'models');
+
+interface Row {
+  model: 'googlenet' | 'squeezenet' | 'vgg';
+  file: string;
+  input: string;
+  target: string;
+  shape: [number, number, number, number];
+  /** PyTorch 1.13 fwd+bwd and onnxruntime-node fwd reference medians (ms), where the issue gives them */
+  torch?: number;
+  ortFwd?: number;
+}
+
+const MODELS = {
+  googlenet: { file: 'bvlc_googlenet.onnx', input: 'data', target: 'inception_4c/output' },
+  squeezenet: { file: 'squeezenet1.1.onnx', input: 'data', target: 'fire9/concat' },
+  vgg: { file: 'vgg19_to_block3.onnx', input: 'input_bgr_meansub', target: 'block3_conv4_relu' },
+} as const;
+
+const ROWS: Row[] = [
+  { model: 'googlenet', ...MODELS.googlenet, shape: [1, 3, 224, 224], torch: 106, ortFwd: 43 },
+  { model: 'googlenet', ...MODELS.googlenet, shape: [1, 3, 512, 512], torch: 622, ortFwd: 219 },
+  { model: 'googlenet', ...MODELS.googlenet, shape: [8, 3, 128, 128], torch: 232, ortFwd: 107 },
+  // SqueezeNet's reference numbers were taken at its native 227×227
+  { model: 'squeezenet', ...MODELS.squeezenet, shape: [1, 3, 227, 227], torch: 31, ortFwd: 5.7 },
+  { model: 'squeezenet', ...MODELS.squeezenet, shape: [1, 3, 512, 512] },
+  { model: 'squeezenet', ...MODELS.squeezenet, shape: [8, 3, 128, 128] },
+  { model: 'vgg', ...MODELS.vgg, shape: [1, 3, 224, 224], torch: 360, ortFwd: 145 },
+  { model: 'vgg', ...MODELS.vgg, shape: [1, 3, 512, 512] },
+  { model: 'vgg', ...MODELS.vgg, shape: [8, 3, 128, 128] },
+];
+
+interface Flags {
+  rows?: string[];
+  runs: number;
+  threads: number;
+  conv: 'auto' | 'transpose';
+  pool: 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'dense';
+  opt: 'all' | 'extended' | 'basic' | 'disabled';
+  memPattern: boolean;
+  profile: boolean;
+  json: boolean;
+  ops: boolean;
+}
+
+function parseFlags(argv: string[]): Flags {
+  const f: Flags = { runs: 10, threads: 2, conv: 'auto', pool: 'auto', opt: 'all', memPattern: true, profile: false, json: false, ops: false };
+  const value = (i: number) => {
+    const v = argv[i + 1];
+    if (v === undefined) throw new Error(`bench-grad: ${argv[i]} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--rows') f.rows = value(i++).split(',');
+    else if (a === '--runs') f.runs = Math.max(1, Number(value(i++)));
+    else if (a === '--threads') f.threads = Number(value(i++));
+    else if (a === '--conv') f.conv = value(i++) as Flags['conv'];
+    else if (a === '--pool') f.pool = value(i++) as Flags['pool'];
+    else if (a === '--opt') f.opt = value(i++) as Flags['opt'];
+    else if (a === '--no-mem-pattern') f.memPattern = false;
+    else if (a === '--profile') f.profile = true;
+    else if (a === '--json') f.json = true;
+    else if (a === '--ops') f.ops = true;
+    else if (a === '--child') i++;
+    else throw new Error(`bench-grad: unknown option ${a}`);
+  }
+  return f;
+}
+
+const rowName = (r: Row) => `${r.model} ${r.shape[0] > 1 ? `b${r.shape[0]}@${r.shape[2]}` : r.shape[2]}`;
+
+// ---------------------------------------------------------------------------------------------
+// Child: one row.
+
+interface Result {
+  row: string;
+  fwd: Stats;
+  grad: Stats;
+  compileMs: number;
+  sessionMs: number;
+  forwardNodes: number;
+  backwardNodes: number;
+  maxRssMb: number;
+  profile?: { forward: [string, number][]; backward: [string, number][]; perRunMs: number };
+}
+interface Stats { median: number; min: number; max: number }
+
+function stats(xs: number[]): Stats {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return { median: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, min: s[0]!, max: s[s.length - 1]! };
+}
+
+/** The model cut down to what `target` needs, with `target` as its only output. */
+function forwardTo(model: Model, target: string): Model {
+  const need = new Set([target]);
+  const nodes = [];
+  for (let i = model.graph.nodes.length - 1; i >= 0; i--) {
+    const n = model.graph.nodes[i]!;
+    if (!n.outputs.some((o) => need.has(o))) continue;
+    nodes.unshift(n);
+    n.inputs.forEach((x) => x && need.add(x));
+  }
+  return { ...model, graph: { ...model.graph, nodes, outputs: [{ name: target, dtype: 'float32' }], valueInfo: [] } };
+}
+
+function sessionOptions(f: Flags, profilePrefix?: string): ort.InferenceSession.SessionOptions {
+  return {
+    // idle worker threads sleep instead of spinning: CPU time then measures work, and colleagues'
+    // processes on the same cores are not slowed by our spinning
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    intraOpNumThreads: f.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: f.opt,
+    enableMemPattern: f.memPattern,
+    ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
+  };
+}
+
+async function runChild(row: Row, f: Flags): Promise<Result> {
+  convStrategy.mode = f.conv;
+  poolStrategy.mode = f.pool;
+  const file = path.join(SHARED, row.file);
+  const model = readModelFile(file);
+
+  const t0 = performance.now();
+  const compiled = await compileGradient(model, { input: row.input, shape: row.shape, objective: deepdream(row.target) });
+  const compileMs = performance.now() - t0;
+  const profileDir = f.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-grad-')) : undefined;
+  const t1 = performance.now();
+  const gradSession = await ort.InferenceSession.create(compiled.bytes, sessionOptions(f, profileDir && path.join(profileDir, 'grad')));
+  const sessionMs = performance.now() - t1;
+  const fwdSession = await ort.InferenceSession.create(
+    encodeModel(forwardTo(model, row.target)),
+    sessionOptions(f),
+  );
+
+  const n = row.shape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n);
+  let seed = 12345;
+  for (let i = 0; i < n; i++) { seed = (seed * 1103515245 + 12345) >>> 0; x[i] = (seed / 2 ** 32) * 200 - 100; }
+  const feeds = { [row.input]: new ort.Tensor('float32', x, row.shape) };
+
+  const fwdTimes: number[] = [];
+  const gradTimes: number[] = [];
+  const warmup = 2;
+  for (let i = 0; i < warmup + f.runs; i++) {
+    let t = performance.now();
+    await fwdSession.run(feeds);
+    const tf = performance.now() - t;
+    t = performance.now();
+    const out = await gradSession.run(feeds, [compiled.outputs.inputGrad]);
+    const tg = performance.now() - t;
+    if (i === 0) {
+      const g = out[compiled.outputs.inputGrad]!.data as Float32Array;
+      if (!g.some((v) => v !== 0) || g.some((v) => !Number.isFinite(v))) throw new Error(`${rowName(row)}: the input gradient is all zero or not finite`);
+    }
+    if (i >= warmup) { fwdTimes.push(tf); gradTimes.push(tg); }
+  }
+
+  let profile: Result['profile'];
+  if (profileDir) {
+    gradSession.endProfiling();
+    await gradSession.release();
+    const trace = fs.readdirSync(profileDir).find((p) => p.endsWith('.json'));
+    if (trace) profile = summarizeProfile(JSON.parse(fs.readFileSync(path.join(profileDir, trace), 'utf8')), warmup + f.runs);
+    fs.rmSync(profileDir, { recursive: true, force: true });
+  }
+
+  return {
+    row: rowName(row),
+    fwd: stats(fwdTimes),
+    grad: stats(gradTimes),
+    compileMs,
+    sessionMs,
+    forwardNodes: compiled.stats.forwardNodes,
+    backwardNodes: compiled.stats.backwardNodes,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    profile,
+  };
+}
+
+/**
+ * Kernel time per op type from onnxruntime's trace. Backward nodes are the ones the compiler emitted
+ * under a `<forward node>/grad` scope; everything else (forward graph, objective) counts as forward.
+ */
+function summarizeProfile(events: { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }[], runs: number): Result['profile'] {
+  const fwd = new Map<string, number>();
+  const bwd = new Map<string, number>();
+  let total = 0;
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.op_name) continue;
+    const ms = (e.dur ?? 0) / 1000 / runs;
+    const map = e.name.includes('/grad') ? bwd : fwd;
+    map.set(e.args.op_name, (map.get(e.args.op_name) ?? 0) + ms);
+    total += ms;
+  }
+  const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
+  return { forward: top(fwd), backward: top(bwd), perRunMs: total };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: spawn one child per row, print the table.
+
+function fmt(s: Stats): string {
+  return `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const childAt = argv.indexOf('--child');
+  const f = parseFlags(argv);
+  if (childAt >= 0) {
+    const row = ROWS.find((r) => rowName(r) === argv[childAt + 1]);
+    if (!row) throw new Error(`bench-grad: unknown row ${argv[childAt + 1]}`);
+    process.stdout.write(`RESULT ${JSON.stringify(await runChild(row, f))}\n`);
+    return;
+  }
+  if (f.ops) return benchOps(f);
+  if (!fs.existsSync(SHARED)) {
+    console.log(`bench-grad: skipped — ${SHARED} (the shared models folder) is absent`);
+    return;
+  }
+  const rows = ROWS.filter((r) => !f.rows || f.rows.some((k) => rowName(r).startsWith(k)));
+  const settings = `threads=${f.threads} opt=${f.opt} memPattern=${f.memPattern} conv=${f.conv} pool=${f.pool} runs=${f.runs}`;
+  if (!f.json) {
+    console.log(`bench-grad: objective mean(target²) → d/d input; onnxruntime-node ${ort.env.versions.common}, ${os.cpus().length} CPUs visible; ${settings}`);
+    console.log('times: median (min–max) ms; ratio = fwd+bwd / our fwd (goal ≤ 2.5); vs torch = fwd+bwd / PyTorch fwd+bwd (goal ≤ 0.6)\n');
+    console.log(['row', 'target', 'fwd ms', 'fwd+bwd ms', 'ratio', 'torch ref', 'vs torch', 'ort fwd ref', 'compile ms', 'session ms', 'nodes f/b', 'peak RSS MB'].join(' | '));
+  }
+  const results: (Result & { target: string; torch?: number; ortFwd?: number })[] = [];
+  const self = path.resolve(__filename);
+  for (const r of rows) {
+    const child = spawnSync(process.execPath, [...process.execArgv, self, ...argv, '--child', rowName(r)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    if (!line) {
+      console.log(`${rowName(r)}: FAILED\n${child.stderr.slice(-2000)}`);
+      process.exitCode = 1;
+      continue;
+    }
+    const res = { ...(JSON.parse(line.slice(7)) as Result), target: r.target, torch: r.torch, ortFwd: r.ortFwd };
+    results.push(res);
+    if (f.json) continue;
+    const ratio = res.grad.median / res.fwd.median;
+    console.log([
+      res.row, r.target, fmt(res.fwd), fmt(res.grad), ratio.toFixed(2) + '×',
+      r.torch ?? '–', r.torch ? (res.grad.median / r.torch).toFixed(2) + '×' : '–', r.ortFwd ?? '–',
+      res.compileMs.toFixed(0), res.sessionMs.toFixed(0), `${res.forwardNodes}/${res.backwardNodes}`, res.maxRssMb.toFixed(0),
+    ].join(' | '));
+    if (res.profile) {
+      const show = (list: [string, number][]) => list.slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+      const sum = (list: [string, number][]) => list.reduce((a, [, v]) => a + v, 0);
+      console.log(`    profile (kernel ms per run, ${res.profile.perRunMs.toFixed(1)} total): forward ${sum(res.profile.forward).toFixed(1)}: ${show(res.profile.forward)}`);
+      console.log(`    backward ${sum(res.profile.backward).toFixed(1)}: ${show(res.profile.backward)}`);
+    }
+  }
+  if (f.json) console.log(JSON.stringify({ settings, results }, null, 2));
+}
+
+// ---------------------------------------------------------------------------------------------
+// --ops: one layer at a time, forward alone vs forward + that layer's backward, per strategy.
+
+interface OpCase { name: string; c: OneNodeCase; y: number[]; variants: { label: string; set: () => void; opset?: number }[] }
+
+async function benchOps(f: Flags): Promise<void> {
+  const rules = { ...convRules, ...poolRules, ...normRules };
+  const w = (dims: number[]) => ({ dims, values: randomValues(dims.reduce((a, b) => a * b, 1), 1) });
+  const convVariants = [
+    { label: 'flipped-kernel Conv', set: () => { convStrategy.mode = 'auto'; } },
+    { label: 'ConvTranspose', set: () => { convStrategy.mode = 'transpose'; } },
+  ];
+  const poolVariants = [
+    { label: 'match (default)', set: () => { poolStrategy.mode = 'match'; }, opset: 17 },
+    { label: 'ScatterElements add (opset 16+)', set: () => { poolStrategy.mode = 'scatter'; }, opset: 17 },
+    { label: 'MaxUnpool phases + Sum', set: () => { poolStrategy.mode = 'phases'; }, opset: 17 },
+    { label: 'dense masks + interleave', set: () => { poolStrategy.mode = 'dense'; }, opset: 17 },
+  ];
+  const k = (v: number[]) => A.ints(v);
+  const cases: OpCase[] = [
+    { name: 'Conv 3x3 pad 1, 96→128 @64² (inception_3a/3x3)', c: { op: 'Conv', x: [1, 96, 64, 64], consts: [w([128, 96, 3, 3])], attrs: { pads: k([1, 1, 1, 1]) } }, y: [1, 128, 64, 64], variants: convVariants },
+    { name: 'Conv 1x1, 256→128 @64² (inception_3b/1x1)', c: { op: 'Conv', x: [1, 256, 64, 64], consts: [w([128, 256, 1, 1])] }, y: [1, 128, 64, 64], variants: convVariants },
+    { name: 'Conv 3x3 pad 1, 64→64 @256² (vgg block1_conv2 at 256)', c: { op: 'Conv', x: [1, 64, 256, 256], consts: [w([64, 64, 3, 3])], attrs: { pads: k([1, 1, 1, 1]) } }, y: [1, 64, 256, 256], variants: convVariants },
+    { name: 'Conv 7x7 s2 pad 3, 3→64 @512² (conv1/7x7_s2)', c: { op: 'Conv', x: [1, 3, 512, 512], consts: [w([64, 3, 7, 7])], attrs: { strides: k([2, 2]), pads: k([3, 3, 3, 3]) } }, y: [1, 64, 256, 256], variants: [convVariants[1]!] },
+    { name: 'MaxPool 3x3 s2 ceil, 64 @256² (pool1/3x3_s2)', c: { op: 'MaxPool', x: [1, 64, 256, 256], attrs: { kernel_shape: k([3, 3]), strides: k([2, 2]), ceil_mode: A.int(1) } }, y: [1, 64, 128, 128], variants: poolVariants },
+    { name: 'MaxPool 3x3 s1 pad 1, 192 @64² (inception_3a/pool)', c: { op: 'MaxPool', x: [1, 192, 64, 64], attrs: { kernel_shape: k([3, 3]), strides: k([1, 1]), pads: k([1, 1, 1, 1]) } }, y: [1, 192, 64, 64], variants: poolVariants },
+    { name: 'MaxPool 2x2 s2, 128 @128² (vgg block2_pool)', c: { op: 'MaxPool', x: [1, 128, 128, 128], attrs: { kernel_shape: k([2, 2]), strides: k([2, 2]) } }, y: [1, 128, 64, 64], variants: [{ label: 'MaxUnpool (disjoint windows)', set: () => { poolStrategy.mode = 'indices'; } }, ...poolVariants] },
+    { name: 'LRN size 5, 64 @128² (pool1/norm1)', c: { op: 'LRN', x: [1, 64, 128, 128], attrs: { size: A.int(5), alpha: A.float(1e-4), beta: A.float(0.75), bias: A.float(1) } }, y: [1, 64, 128, 128], variants: [{ label: 'AveragePool window sums', set: () => {} }] },
+  ];
+  console.log(`bench-grad --ops: median of ${f.runs} runs, wall/CPU ms, threads=${f.threads}; fwd = the layer alone, f+b = layer + its backward`);
+  // CPU time (user+sys of this process, spinning off) is what a layer costs even when other
+  // processes share the cores; wall time is what a user waits.
+  const time = async (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<string> => {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < f.runs + 2; i++) {
+      const c = process.cpuUsage();
+      const t = performance.now();
+      await session.run(feeds);
+      const dc = process.cpuUsage(c);
+      if (i >= 2) { wall.push(performance.now() - t); cpu.push((dc.user + dc.system) / 1000); }
+    }
+    return `${stats(wall).median.toFixed(1)}/${stats(cpu).median.toFixed(1)}`;
+  };
+  for (const oc of cases) {
+    const x = new ort.Tensor('float32', randomValues(oc.c.x.reduce((a, b) => a * b, 1), 2), oc.c.x);
+    const dy = new ort.Tensor('float32', randomValues(oc.y.reduce((a, b) => a * b, 1), 3), oc.y);
+    const fwd = await ort.InferenceSession.create(encodeModel(oneNodeModel(oc.c)), sessionOptions(f));
+    const tf = await time(fwd, { x });
+    await fwd.release();
+    const parts: string[] = [];
+    for (const v of oc.variants) {
+      v.set();
+      const { model } = backwardModel(rules, { ...oc.c, opset: v.opset ?? oc.c.opset }, oc.y);
+      const s = await ort.InferenceSession.create(encodeModel(model), sessionOptions(f));
+      parts.push(`${v.label} ${await time(s, { x, dy })}`);
+      await s.release();
+    }
+    convStrategy.mode = 'auto';
+    poolStrategy.mode = 'auto';
+    console.log(`${oc.name}: fwd ${tf} | f+b: ${parts.join(' | ')}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exit(1);
+});
