@@ -135,7 +135,8 @@ export function findImageInput(m: Model, fileName: string): ImageInput {
   const inputs = realInputs(m);
   for (const inp of inputs) {
     const s = inp.shape;
-    if (!s || s.length !== 4 || (inp.dtype && inp.dtype !== 'float32' && inp.dtype !== 'float16')) continue;
+    // float32 only: images are fed as float32 tensors (a float16 model needs a cast we do not insert yet)
+    if (!s || s.length !== 4 || (inp.dtype && inp.dtype !== 'float32')) continue;
     const c1 = s[1], c3 = s[3];
     const fixed = (d: unknown) => (typeof d === 'number' ? d : undefined);
     let layout: 'NCHW' | 'NHWC' | undefined;
@@ -153,7 +154,7 @@ export function findImageInput(m: Model, fileName: string): ImageInput {
     return { name: inp.name, layout, channels, ...(h ? { fixedHeight: h } : {}), ...(w ? { fixedWidth: w } : {}) };
   }
   const seen = inputs.map((i) => `"${i.name}" ${i.dtype ?? '?'} [${(i.shape ?? []).map((d) => d ?? '?').join(',')}]`).join(', ');
-  throw new InspectError('no-image-input', `${fileName} has no image-like input (a rank-4 float input with 1 or 3 channels, NCHW or NHWC); its inputs are: ${seen || 'none'}.`);
+  throw new InspectError('no-image-input', `${fileName} has no image-like input (a rank-4 float32 input with 1 or 3 channels, NCHW or NHWC); its inputs are: ${seen || 'none'}.`);
 }
 
 /** dtype of every tensor we can know statically (inputs, initializers, value_info, then propagated). */
