@@ -13,6 +13,8 @@ export class Engine {
   private readonly pending = new Map<number, Pending>();
   private readonly clients = new Set<WebContents>();
   private stopping = false;
+  /** engine events seen by main (the engine sends every event to every client, main included) */
+  onEvent: ((e: Extract<WireMessage, { type: 'event' }>) => void) | null = null;
 
   constructor(private readonly entry = join(__dirname, 'host.js')) {}
 
@@ -20,6 +22,7 @@ export class Engine {
     if (this.proc) return this.proc;
     const proc = utilityProcess.fork(this.entry, [], { serviceName: 'Featurescope engine', stdio: 'inherit' });
     proc.on('message', (msg: WireMessage) => {
+      if (msg?.type === 'event') return this.onEvent?.(msg);
       if (msg?.type !== 'response') return;
       const p = this.pending.get(msg.id);
       if (!p) return;

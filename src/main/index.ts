@@ -10,6 +10,18 @@ import { trustWindow } from './security';
 
 const engine = new Engine();
 
+// A project opened or created from the page changes the File ▸ Open Recent list.
+let menuTimer: ReturnType<typeof setTimeout> | null = null;
+let lastProjectPath = '';
+engine.onEvent = (e) => {
+  if (e.event !== 'project:changed') return;
+  const path = (e.payload as { path?: string } | null)?.path ?? '';
+  if (path === lastProjectPath) return;
+  lastProjectPath = path;
+  if (menuTimer) clearTimeout(menuTimer);
+  menuTimer = setTimeout(() => void buildMenu(engine), 300);
+};
+
 function pageUrl(): string {
   // electron-vite's dev server in `electron-vite dev`, the built files otherwise
   return process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(__dirname, '../renderer/index.html')).href;

@@ -59,6 +59,9 @@ function useWindowDrop(enabled: boolean): boolean {
 export function App() {
   const project = useAtomValue(projectAtom);
   const dragging = useWindowDrop(project !== null);
+  useEffect(() => {
+    document.title = project ? `${project.name} — Featurescope` : 'Featurescope';
+  }, [project?.name]);
   return (
     <div className="app">
       {project ? <ProjectScreen project={project} /> : <StartScreen />}

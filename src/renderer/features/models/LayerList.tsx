@@ -1,14 +1,15 @@
 import { useMemo } from 'react';
 import type { LayerInfo } from '../../../shared/contract';
 import { formatShape } from '../../components/format';
-import { useAtom } from '../../state/store';
-import { selectedLayerAtom } from '../run/atoms';
+import { useAtom, useSetAtom } from '../../state/store';
+import { selectedLayerAtom, tabAtom } from '../run/atoms';
 import { layerSearchAtom } from './atoms';
 
 /** Every tensor a person can study, searchable by name or op type; clicking picks it for activations. */
 export function LayerList({ layers, size }: { layers: LayerInfo[]; size: { width: number; height: number } }) {
   const [query, setQuery] = useAtom(layerSearchAtom);
   const [selected, setSelected] = useAtom(selectedLayerAtom);
+  const setTab = useSetAtom(tabAtom);
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();
     if (!q) return layers;
@@ -45,7 +46,11 @@ export function LayerList({ layers, size }: { layers: LayerInfo[]; size: { width
                 className={l.name === selected ? 'selected' : ''}
                 data-layer={l.name}
                 onClick={() => setSelected(l.name)}
-                title="Use this layer for activations"
+                onDoubleClick={() => {
+                  setSelected(l.name);
+                  setTab('run');
+                }}
+                title="Click: use this layer for activations · double-click: go to Run"
               >
                 <td className="num muted">{l.order}</td>
                 <td className="mono">

@@ -114,7 +114,13 @@ export function RunPanel({ model, photo, runs, models, photos }: {
           </div>
         </div>
         <div className="run-actions">
-          <button className="button primary" data-testid="classify" disabled={!model || !photo || busy || !model.description.isClassifier} onClick={() => void classify()}>
+          <button
+            className="button primary"
+            data-testid="classify"
+            disabled={!model || !photo || busy || !model.description.isClassifier}
+            title={model && !model.description.isClassifier ? 'This model has no class output; look at its layers instead.' : undefined}
+            onClick={() => void classify()}
+          >
             {busy ? 'Classifying…' : 'Classify'}
           </button>
           <div className="row">
