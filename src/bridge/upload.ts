@@ -62,7 +62,9 @@ export async function receiveUpload(
           reject(new UploadError(`upload: "${name}" is over the ${fmt(limit)} limit for a ${kind}`, 413));
         }
       });
-      req.on('aborted', () => reject(new UploadError(`upload: "${name}" was interrupted`, 400)));
+      req.on('close', () => {
+        if (!req.complete) reject(new UploadError(`upload: "${name}" was interrupted`, 400));
+      });
       req.on('error', reject);
       out.on('error', reject);
       out.on('finish', resolve);
