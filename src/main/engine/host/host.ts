@@ -14,11 +14,11 @@ import { decodeResized, encodePng, imageInfo, thumbnail } from '../image/image';
 import { imageToTensor } from '../image/preprocess';
 import { activationGrid } from '../image/grid';
 import { parseLabels, topK } from '../runtime/classify';
-import { Compute } from './compute';
+import { Compute, type ModelSource } from './compute';
 import type { ModelRef } from './compute-protocol';
 import { Jobs } from './jobs';
-import { attributionHandlers } from './attribution';
 import { dreamHandlers } from './dream';
+import { attributionHandlers } from './attribution';
 import { resolveSource } from './sources';
 import { importTfjsModel, isTfjsModelJson } from '../importers/index';
 import { ensureDefaultModel } from '../importers/default-model';
@@ -110,14 +110,29 @@ export class Host {
   }
 
   /** How the compute worker gets this model: the original file when it is still there, else the embedded bytes. */
-  private modelRef(rec: ModelRecord): ModelRef {
+  private modelSource(rec: ModelRecord): ModelSource {
     const onDisk = fs.existsSync(rec.path) && fs.statSync(rec.path).isFile() && fs.statSync(rec.path).size === rec.description.fileSize;
     if (onDisk && !rec.embedded) return { sha: rec.sha256, fileName: rec.name, path: rec.path };
     if (rec.embedded) {
-      const bytes = this.project().modelBytes(rec.id);
-      if (bytes) return { sha: rec.sha256, fileName: rec.name, bytes, ...(onDisk ? { path: rec.path } : {}) };
+      const store = this.project();
+      // Embedded weights are the truth for an embedded model; read from the project only if the worker needs them.
+      return {
+        sha: rec.sha256, fileName: rec.name, ...(onDisk ? { path: rec.path } : {}),
+        bytes: () => {
+          const b = store.modelBytes(rec.id);
+          if (!b) throw new HostError('model-missing', `The embedded copy of ${rec.name} is missing from the project.`);
+          return b;
+        },
+      };
     }
     throw new HostError('model-missing', `The model file ${rec.path} is gone and the model was not embedded in the project. Add it again (with "embed" to keep it in the project).`);
+  }
+
+  /** modelSource with embedded bytes read now (for workers that take plain ModelRefs). */
+  private modelRef(rec: ModelRecord): ModelRef {
+    const src = this.modelSource(rec);
+    const { bytes, ...rest } = src;
+    return bytes ? { ...rest, bytes: typeof bytes === 'function' ? bytes() : bytes } : rest;
   }
 
   /** Photo → model input tensor, following the model's preprocessing. */
@@ -166,7 +181,9 @@ export class Host {
       const sha = sha256(bytes);
       // An upload is a temporary copy, so its bytes always go into the project.
       const keep = embed || src.temporary || tfjs;
-      const ref: ModelRef = { sha, fileName: src.name, bytes, ...(src.temporary || tfjs ? {} : { path: src.path }) };
+      // The worker reads a file on disk itself (external data resolves next to it); only bytes that exist
+      // nowhere else (uploads, conversions) are sent, so the weights are not copied across threads.
+      const ref: ModelRef = src.temporary || tfjs ? { sha, fileName: src.name, bytes } : { sha, fileName: src.name, path: src.path };
       const description = await this.compute.inspect(ref);
       const rec = store.addModel(
         { name: src.name, path: src.temporary ? src.name : src.path, sha256: sha, description, preprocess: description.suggestedPreprocess },
@@ -188,7 +205,7 @@ export class Host {
       const rec = store.model(modelId);
       const w = width ?? height, h = height ?? width;
       if (!w || !h || (w === rec.description.inspectedSize.width && h === rec.description.inspectedSize.height)) return rec.description;
-      return this.compute.inspect(this.modelRef(rec), w, h);
+      return this.compute.inspect(this.modelSource(rec), w, h);
     },
     'model:setPreprocess': ({ modelId, preprocess }) => {
       const rec = this.project().setModelPreprocess(modelId, preprocess);
@@ -239,7 +256,7 @@ export class Host {
       if (!out) throw new HostError('not-classifier', `${rec.name} is not a classifier: no output of shape [N, classes].`);
       const t0 = performance.now();
       const { tensor, preprocessMs } = await this.photoTensor(rec, photoId);
-      const r = await this.compute.run(this.modelRef(rec), rec.description.imageInput, tensor.data, tensor.dims, [out]);
+      const r = await this.compute.run(this.modelSource(rec), rec.description.imageInput, tensor.data, tensor.dims, [out]);
       this.lastRunMs.set(`${rec.sha256}|${tensor.dims.join('x')}`, r.runMs + r.sessionMs);
       const row = r.outputs[out]!.data;
       const { top: classes, appliedSoftmax } = topK(row, top, rec.labels);
@@ -260,7 +277,7 @@ export class Host {
       if (!info) throw new HostError('no-such-layer', `${rec.name} has no layer "${layer}".`);
       if (info.shape.length !== 4) throw new HostError('not-a-feature-map', `Layer "${layer}" is a vector [${info.shape.join(',')}]; activation maps need a [1,C,H,W] feature map.`);
       const photo = store.photo(photoId);
-      const ref = this.modelRef(rec);
+      const ref = this.modelSource(rec);
       return this.jobs.start('activations', `Activations of ${layer} on ${photo.name}`, async (ctl): Promise<RunRecord> => {
         const t0 = performance.now();
         ctl.step(0.02, 'preparing the photo');
@@ -301,8 +318,8 @@ export class Host {
       return { mime: a.mime, base64: Buffer.from(a.bytes).toString('base64') };
     },
 
-    ...dreamHandlers({ project: () => this.project(), jobs: () => this.jobs, changed: () => this.changed(), emit: (e, p) => this.opts.emit(e, p) }),
     ...attributionHandlers({ project: () => this.project(), modelRef: (r) => this.modelRef(r), jobs: () => this.jobs, changed: () => this.changed() }),
+    ...dreamHandlers({ project: () => this.project(), jobs: () => this.jobs, changed: () => this.changed(), emit: (e, p) => this.opts.emit(e, p) }),
     'job:list': () => this.jobs.list(),
     'job:cancel': ({ jobId }) => {
       this.jobs.cancel(jobId);
