@@ -11,11 +11,13 @@ import { tabAtom, type MainTab } from '../run/atoms';
 import { HistoryPanel } from '../run/HistoryPanel';
 import { RunPanel } from '../run/RunPanel';
 import { closeProject } from './service';
+import { AttributionPanel } from '../attribution/AttributionPanel';
 
 const TABS: { id: MainTab; label: string }[] = [
   { id: 'model', label: 'Model' },
   { id: 'run', label: 'Run' },
   { id: 'history', label: 'History' },
+  { id: 'attribution', label: 'Attribution' },
 ];
 
 export function ProjectScreen({ project }: { project: ProjectState }) {
@@ -62,6 +64,7 @@ export function ProjectScreen({ project }: { project: ProjectState }) {
             (model ? <ModelView model={model} /> : <div className="empty big">Add a model to see its inputs, outputs and layers.</div>)}
           {tab === 'run' && <RunPanel model={model} photo={photo} runs={project.runs} models={project.models} photos={project.photos} />}
           {tab === 'history' && <HistoryPanel project={project} />}
+          {tab === 'attribution' && <AttributionPanel project={project} model={model} photo={photo} />}
         </main>
         <aside className="rightbar">
           <JobsPanel />

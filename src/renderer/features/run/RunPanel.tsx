@@ -5,7 +5,7 @@ import { useAtom, useAtomValue } from '../../state/store';
 import { Banners } from '../notices/Banners';
 import { PhotoThumb } from '../photos/PhotosPanel';
 import { artifactsAtom, classifyBusyAtom, selectedLayerAtom, selectedRunIdAtom } from './atoms';
-import { channelRanking, runLayer, runTitle, topClasses } from './results';
+import { channelRanking, gridLayout, runLayer, runTitle, topClasses } from './results';
 import { activations, classify, loadArtifact } from './service';
 
 function ClassifyResult({ run }: { run: RunRecord }) {
@@ -36,10 +36,21 @@ function ActivationsResult({ run }: { run: RunRecord }) {
   }, [image?.id]);
   const channels = channelRanking(run);
   const src = image ? artifacts[image.id] : undefined;
+  const grid = gridLayout(run);
   return (
     <div className="activations" data-testid="activations-result">
       <div className="activation-grid">
         {src ? <img src={src} alt={`activation maps of ${runLayer(run)}`} /> : <div className="empty">{image ? 'Loading…' : 'No image stored.'}</div>}
+        {src && grid && (
+          // the grid image's cells are the channels in ranking order; label each cell with its channel
+          <div className="cell-labels" style={{ gridTemplateColumns: `repeat(${grid.cols}, 1fr)`, gridTemplateRows: `repeat(${grid.rows}, 1fr)` }}>
+            {channels.slice(0, grid.cols * grid.rows).map((c) => (
+              <span key={c.channel} title={`channel ${c.channel}: mean ${c.mean.toPrecision(3)}, max ${c.max.toPrecision(3)}`}>
+                {c.channel}
+              </span>
+            ))}
+          </div>
+        )}
       </div>
       {channels.length > 0 && (
         <div className="channel-list">

@@ -1,6 +1,6 @@
 import { atom } from '../../state/store';
 
-export type MainTab = 'model' | 'run' | 'history';
+export type MainTab = 'model' | 'run' | 'history' | 'attribution';
 
 export const tabAtom = atom<MainTab>('model');
 /** the layer activations are shown for (a tensor name from the model's layer list) */

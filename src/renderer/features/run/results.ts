@@ -52,3 +52,10 @@ export function runSummary(run: RunRecord): string {
   }
   return 'done';
 }
+
+/** How the engine laid out the activation grid image (cells in ranking order), when it says so. */
+export function gridLayout(run: RunRecord): { cols: number; rows: number } | undefined {
+  const g = run.result.grid as { cols?: unknown; rows?: unknown } | undefined;
+  if (!g || typeof g.cols !== 'number' || typeof g.rows !== 'number' || g.cols < 1 || g.rows < 1) return undefined;
+  return { cols: g.cols, rows: g.rows };
+}

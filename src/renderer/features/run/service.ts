@@ -47,7 +47,7 @@ export async function activations(): Promise<void> {
 export async function showRun(run: RunRecord): Promise<void> {
   await refreshProject();
   store.set(selectedRunIdAtom, run.id);
-  store.set(tabAtom, 'run');
+  store.set(tabAtom, run.kind === 'attribution' ? 'attribution' : 'run');
 }
 
 export function selectedRun(): RunRecord | undefined {
