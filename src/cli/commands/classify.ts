@@ -38,7 +38,7 @@ export const classifyCommand: Command = {
 
     const t0 = performance.now();
     const lm = loadModelFile(modelFile);
-    const d = await inspectModel(lm);
+    const d = await inspectModel(lm, { layers: false });
     if (!d.classifierOutput) throw Object.assign(new Error(`${d.fileName} is not a classifier: no output of shape [N, classes].`), { code: 'not-classifier' });
     const guess = d.suggestedPreprocess;
     const pre = presetName ? preset(presetName as PresetName, guess.width, guess.height, guess.layout) : guess;

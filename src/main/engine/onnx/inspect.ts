@@ -198,6 +198,8 @@ export interface InspectOptions {
   height?: number;
   /** the onnxruntime session options used for the shape run (threads); CPU always */
   intraOpNumThreads?: number;
+  /** false: skip the layer list (only graph outputs are shaped) — a cheaper run for one-shot tools */
+  layers?: boolean;
 }
 
 /** Netron-style entry point: open a model (path or bytes) and describe it. Throws InspectError. */
@@ -241,7 +243,7 @@ export async function inspectModel(lm: LoadedModel, opts: InspectOptions = {}): 
   const candidates: { name: string; opType: string; nodeName: string; order: number; preActivation: boolean }[] = [];
   const seen = new Set<string>();
   m.graph.nodes.forEach((n, order) => {
-    if (!LAYER_OPS.has(n.opType) || n.domain !== '') return;
+    if (opts.layers === false || !LAYER_OPS.has(n.opType) || n.domain !== '') return;
     const out = n.outputs[0];
     if (!out || seen.has(out)) return;
     seen.add(out);
