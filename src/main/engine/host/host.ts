@@ -12,7 +12,7 @@ import { dataDir, listRecent, rememberRecent } from '../../store/recent';
 import { sha256 } from '../onnx/inspect';
 import { decodeResized, encodePng, imageInfo, thumbnail } from '../image/image';
 import { imageToTensor } from '../image/preprocess';
-import { activationGrid } from '../image/grid';
+import { activationGrid, GRID_GAP } from '../image/grid';
 import { parseLabels, topK } from '../runtime/classify';
 import { Compute, type ModelSource } from './compute';
 import type { ModelRef } from './compute-protocol';
@@ -299,7 +299,7 @@ export class Host {
           {
             kind: 'activations', modelId, photoId, settings,
             result: {
-              layer, shape: act.dims, channels: grid.channels, grid: { cols: grid.cols, rows: grid.rows, cell: grid.cell, width: grid.image.width, height: grid.image.height },
+              layer, shape: act.dims, channels: grid.channels, grid: { cols: grid.cols, rows: grid.rows, cell: grid.cell, gap: GRID_GAP, width: grid.image.width, height: grid.image.height },
               timings: { preprocessMs, sessionMs: r.sessionMs, runMs: r.runMs },
             },
             status: 'done', provider: r.provider, durationMs: performance.now() - t0,

@@ -39,7 +39,9 @@ export interface Grid {
   cell: { width: number; height: number };
 }
 
-const GAP = 2;
+/** pixels between cells and around the edge */
+export const GRID_GAP = 2;
+const GAP = GRID_GAP;
 const MIN_CELL = 48;
 
 export function activationGrid(data: Float32Array, dims: number[], maxChannels: number): Grid {
