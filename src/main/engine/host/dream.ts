@@ -109,8 +109,6 @@ export function dreamHandlers(ctx: DreamHostContext): { [C in DreamChannel]: Han
             },
             [{ name: 'dream.png', mime: 'image/png', bytes: png }],
           );
-          // A cancelled job's done event carries no run, so tell the clients about the kept frame here.
-          if (summary.status === 'cancelled') ctx.changed();
           return run;
         } finally {
           clearInterval(poll);
