@@ -23,7 +23,7 @@ export interface DreamJob {
 function startWorker(): Worker {
   const override = process.env.FEATURESCOPE_DREAM_WORKER;
   if (override) return new Worker(override);
-  const ts = path.join(__dirname, 'worker.ts');
+  const ts = path.join(__dirname, 'dream-worker.ts');
   if (fs.existsSync(ts)) return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(ts)});`, { eval: true });
   return new Worker(path.join(__dirname, 'dream-worker.js'));
 }

@@ -1,4 +1,4 @@
-// Worker-thread entry for one dream (see worker-protocol.ts).
+// Worker-thread entry for one dream (see worker-protocol.ts). Built as out/main/dream-worker.js.
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { decodeModel, readModelFile } from '../onnx/model';
