@@ -78,7 +78,8 @@ if (parentPort) {
   clients.add(client);
   parentPort.on('message', (e) => void onMessage(e.data, client, e.ports ?? []));
 } else if (process.send) {
-  const client: Client = { send: (msg) => process.send?.(msg) };
+  // After the parent went away, send() would throw; the answer has nobody to go to anyway.
+  const client: Client = { send: (msg) => { if (process.connected) process.send?.(msg); } };
   clients.add(client);
   process.on('message', (msg) => void onMessage(msg, client));
   // The parent went away: close the project cleanly (checkpoint the WAL) and exit.

@@ -74,4 +74,8 @@ test('guess: Caffe "data" input → caffe; Keras VGG BGR-meansub → Keras means
   assert.equal(tf.preset, 'tf');
   assert.equal(tf.layout, 'NHWC');
   assert.equal(guessPreprocess(fakeModel('inputImage', ['ImageScaler', 'Conv'], 'OnnxMLTools'), { name: 'inputImage', layout: 'NCHW' }, 'candy.onnx', size).preset, 'raw255');
+  // sizes say something too: 227 is Caffe's AlexNet/SqueezeNet crop, 299 Keras Inception v3
+  assert.equal(guessPreprocess(fakeModel('input', ['Conv']), { name: 'input', layout: 'NCHW' }, 'alex.onnx', { width: 227, height: 227 }).preset, 'caffe');
+  assert.equal(guessPreprocess(fakeModel('input', ['Conv']), { name: 'input', layout: 'NCHW' }, 'inc.onnx', { width: 299, height: 299 }).preset, 'tf');
+  assert.equal(guessPreprocess(fakeModel('input', ['Conv'], 'pytorch'), { name: 'input', layout: 'NCHW' }, 'inc.onnx', { width: 299, height: 299 }).preset, 'torch');
 });

@@ -48,13 +48,15 @@ export function guessPreprocess(
   if (input.includes('bgr') && (input.includes('meansub') || input.includes('mean'))) {
     p = preset('caffe', size.width, size.height, img.layout);
     if (/vgg/.test(hint) || /keras/.test(producer)) p.mean = [...KERAS_CAFFE_MEAN];
-  } else if (input === 'data' || producer.includes('caffe') || ops.has('LRN')) {
+  } else if (input === 'data' || producer.includes('caffe') || ops.has('LRN') || (size.width === 227 && size.height === 227 && !/pytorch/.test(producer))) {
+    // 227×227 is the Caffe AlexNet/SqueezeNet crop
     p = preset('caffe', size.width, size.height, img.layout);
   } else if (ops.has('ImageScaler') || input.includes('bgr')) {
     // The model scales its own input (style-transfer nets): it wants plain 0..255 pixels.
     p = preset('raw255', size.width, size.height, img.layout);
     if (input.includes('bgr') || /onnxmltools|coreml/.test(producer)) p.channelOrder = 'BGR';
-  } else if (img.layout === 'NHWC' || /tf2onnx|keras|tensorflow/.test(producer)) {
+  } else if (img.layout === 'NHWC' || /tf2onnx|keras|tensorflow/.test(producer) || (size.width === 299 && !/pytorch/.test(producer))) {
+    // 299×299 is the Keras/TF Inception v3 / Xception size
     p = preset('tf', size.width, size.height, img.layout);
   } else {
     p = preset('torch', size.width, size.height, img.layout);
