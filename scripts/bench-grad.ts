@@ -7,7 +7,7 @@
 // shared machine compare the RATIOS within one run, not absolute times across runs.
 //
 //   tsx scripts/bench-grad.ts [--rows googlenet,vgg] [--runs 10] [--threads 2]
-//       [--conv auto|transpose] [--pool auto|match|indices|scatter|phases|dense] [--opt all|extended|basic|disabled]
+//       [--conv auto|transpose] [--pool auto|match|indices|scatter|phases|dense] [--lrn slices|pool] [--opt all|extended|basic|disabled]
 //       [--no-mem-pattern] [--profile] [--json]
 //   tsx scripts/bench-grad.ts --ops     (backward strategies of single layers, GoogLeNet-at-512 sizes)
 //
@@ -23,7 +23,7 @@ import { compileGradient } from '../src/main/engine/autodiff/index';
 import { convRules, convStrategy } from '../src/main/engine/autodiff/rules/conv';
 import { poolRules, poolStrategy } from '../src/main/engine/autodiff/rules/pool';
 import { deepdream } from '../src/shared/objectives';
-import { normRules } from '../src/main/engine/autodiff/rules/norm';
+import { normRules, normStrategy } from '../src/main/engine/autodiff/rules/norm';
 import { backwardModel, oneNodeModel, randomValues, type OneNodeCase } from '../src/main/engine/autodiff/rules/rule-harness';
 import { A } from '../src/main/engine/autodiff/types';
 
@@ -65,6 +65,7 @@ interface Flags {
   threads: number;
   conv: 'auto' | 'transpose';
   pool: 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'dense';
+  lrn: 'slices' | 'pool';
   opt: 'all' | 'extended' | 'basic' | 'disabled';
   memPattern: boolean;
   profile: boolean;
@@ -73,7 +74,7 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { runs: 10, threads: 2, conv: 'auto', pool: 'auto', opt: 'all', memPattern: true, profile: false, json: false, ops: false };
+  const f: Flags = { runs: 10, threads: 2, conv: 'auto', pool: 'auto', lrn: 'slices', opt: 'all', memPattern: true, profile: false, json: false, ops: false };
   const value = (i: number) => {
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`bench-grad: ${argv[i]} needs a value`);
@@ -86,6 +87,7 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--threads') f.threads = Number(value(i++));
     else if (a === '--conv') f.conv = value(i++) as Flags['conv'];
     else if (a === '--pool') f.pool = value(i++) as Flags['pool'];
+    else if (a === '--lrn') f.lrn = value(i++) as Flags['lrn'];
     else if (a === '--opt') f.opt = value(i++) as Flags['opt'];
     else if (a === '--no-mem-pattern') f.memPattern = false;
     else if (a === '--profile') f.profile = true;
@@ -106,12 +108,15 @@ interface Result {
   row: string;
   fwd: Stats;
   grad: Stats;
+  /** median CPU ms (user+sys, all threads) per run: the work, whatever else shares the cores */
+  fwdCpu: number;
+  gradCpu: number;
   compileMs: number;
   sessionMs: number;
   forwardNodes: number;
   backwardNodes: number;
   maxRssMb: number;
-  profile?: { forward: [string, number][]; backward: [string, number][]; perRunMs: number };
+  profile?: { forward: [string, number][]; backward: [string, number][]; nodes: [string, number][]; perRunMs: number };
 }
 interface Stats { median: number; min: number; max: number }
 
@@ -151,6 +156,7 @@ function sessionOptions(f: Flags, profilePrefix?: string): ort.InferenceSession.
 async function runChild(row: Row, f: Flags): Promise<Result> {
   convStrategy.mode = f.conv;
   poolStrategy.mode = f.pool;
+  normStrategy.lrnWindow = f.lrn;
   const file = path.join(SHARED, row.file);
   const model = readModelFile(file);
 
@@ -174,14 +180,22 @@ async function runChild(row: Row, f: Flags): Promise<Result> {
 
   const fwdTimes: number[] = [];
   const gradTimes: number[] = [];
+  const fwdCpu: number[] = [];
+  const gradCpu: number[] = [];
   const warmup = 2;
+  const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
   for (let i = 0; i < warmup + f.runs; i++) {
+    let c = process.cpuUsage();
     let t = performance.now();
     await fwdSession.run(feeds);
     const tf = performance.now() - t;
+    const cf = cpuMs(process.cpuUsage(c));
+    c = process.cpuUsage();
     t = performance.now();
     const out = await gradSession.run(feeds, [compiled.outputs.inputGrad]);
     const tg = performance.now() - t;
+    const cg = cpuMs(process.cpuUsage(c));
+    if (i >= warmup) { fwdCpu.push(cf); gradCpu.push(cg); }
     if (i === 0) {
       const g = out[compiled.outputs.inputGrad]!.data as Float32Array;
       if (!g.some((v) => v !== 0) || g.some((v) => !Number.isFinite(v))) throw new Error(`${rowName(row)}: the input gradient is all zero or not finite`);
@@ -202,6 +216,8 @@ async function runChild(row: Row, f: Flags): Promise<Result> {
     row: rowName(row),
     fwd: stats(fwdTimes),
     grad: stats(gradTimes),
+    fwdCpu: stats(fwdCpu).median,
+    gradCpu: stats(gradCpu).median,
     compileMs,
     sessionMs,
     forwardNodes: compiled.stats.forwardNodes,
@@ -218,16 +234,19 @@ async function runChild(row: Row, f: Flags): Promise<Result> {
 function summarizeProfile(events: { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }[], runs: number): Result['profile'] {
   const fwd = new Map<string, number>();
   const bwd = new Map<string, number>();
+  const nodes = new Map<string, number>();
   let total = 0;
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.op_name) continue;
     const ms = (e.dur ?? 0) / 1000 / runs;
     const map = e.name.includes('/grad') ? bwd : fwd;
     map.set(e.args.op_name, (map.get(e.args.op_name) ?? 0) + ms);
+    const node = e.name.slice(0, -'_kernel_time'.length);
+    nodes.set(node, (nodes.get(node) ?? 0) + ms);
     total += ms;
   }
   const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
-  return { forward: top(fwd), backward: top(bwd), perRunMs: total };
+  return { forward: top(fwd), backward: top(bwd), nodes: top(nodes).slice(0, 10), perRunMs: total };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,11 +272,12 @@ async function main(): Promise<void> {
     return;
   }
   const rows = ROWS.filter((r) => !f.rows || f.rows.some((k) => rowName(r).startsWith(k)));
-  const settings = `threads=${f.threads} opt=${f.opt} memPattern=${f.memPattern} conv=${f.conv} pool=${f.pool} runs=${f.runs}`;
+  const settings = `threads=${f.threads} opt=${f.opt} memPattern=${f.memPattern} conv=${f.conv} pool=${f.pool} lrn=${f.lrn} runs=${f.runs}`;
   if (!f.json) {
     console.log(`bench-grad: objective mean(target²) → d/d input; onnxruntime-node ${ort.env.versions.common}, ${os.cpus().length} CPUs visible; ${settings}`);
-    console.log('times: median (min–max) ms; ratio = fwd+bwd / our fwd (goal ≤ 2.5); vs torch = fwd+bwd / PyTorch fwd+bwd (goal ≤ 0.6)\n');
-    console.log(['row', 'target', 'fwd ms', 'fwd+bwd ms', 'ratio', 'torch ref', 'vs torch', 'ort fwd ref', 'compile ms', 'session ms', 'nodes f/b', 'peak RSS MB'].join(' | '));
+    console.log('times: median (min–max) wall ms; ratio = fwd+bwd / our fwd (goal ≤ 2.5); CPU ratio = the same in CPU time (fwd/fwd+bwd CPU ms), steadier on a busy machine;');
+    console.log('vs torch = fwd+bwd / PyTorch fwd+bwd reference (goal ≤ 0.6; only meaningful on an idle machine)\n');
+    console.log(['row', 'target', 'fwd ms', 'fwd+bwd ms', 'ratio', 'CPU ratio', 'torch ref', 'vs torch', 'ort fwd ref', 'compile ms', 'session ms', 'nodes f/b', 'peak RSS MB'].join(' | '));
   }
   const results: (Result & { target: string; torch?: number; ortFwd?: number })[] = [];
   const self = path.resolve(__filename);
@@ -274,7 +294,7 @@ async function main(): Promise<void> {
     if (f.json) continue;
     const ratio = res.grad.median / res.fwd.median;
     console.log([
-      res.row, r.target, fmt(res.fwd), fmt(res.grad), ratio.toFixed(2) + '×',
+      res.row, r.target, fmt(res.fwd), fmt(res.grad), ratio.toFixed(2) + '×', `${(res.gradCpu / res.fwdCpu).toFixed(2)}× (${res.fwdCpu.toFixed(0)}/${res.gradCpu.toFixed(0)})`,
       r.torch ?? '–', r.torch ? (res.grad.median / r.torch).toFixed(2) + '×' : '–', r.ortFwd ?? '–',
       res.compileMs.toFixed(0), res.sessionMs.toFixed(0), `${res.forwardNodes}/${res.backwardNodes}`, res.maxRssMb.toFixed(0),
     ].join(' | '));
@@ -283,6 +303,7 @@ async function main(): Promise<void> {
       const sum = (list: [string, number][]) => list.reduce((a, [, v]) => a + v, 0);
       console.log(`    profile (kernel ms per run, ${res.profile.perRunMs.toFixed(1)} total): forward ${sum(res.profile.forward).toFixed(1)}: ${show(res.profile.forward)}`);
       console.log(`    backward ${sum(res.profile.backward).toFixed(1)}: ${show(res.profile.backward)}`);
+      console.log(`    slowest nodes: ${res.profile.nodes.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
     }
   }
   if (f.json) console.log(JSON.stringify({ settings, results }, null, 2));
@@ -315,7 +336,10 @@ async function benchOps(f: Flags): Promise<void> {
     { name: 'MaxPool 3x3 s2 ceil, 64 @256² (pool1/3x3_s2)', c: { op: 'MaxPool', x: [1, 64, 256, 256], attrs: { kernel_shape: k([3, 3]), strides: k([2, 2]), ceil_mode: A.int(1) } }, y: [1, 64, 128, 128], variants: poolVariants },
     { name: 'MaxPool 3x3 s1 pad 1, 192 @64² (inception_3a/pool)', c: { op: 'MaxPool', x: [1, 192, 64, 64], attrs: { kernel_shape: k([3, 3]), strides: k([1, 1]), pads: k([1, 1, 1, 1]) } }, y: [1, 192, 64, 64], variants: poolVariants },
     { name: 'MaxPool 2x2 s2, 128 @128² (vgg block2_pool)', c: { op: 'MaxPool', x: [1, 128, 128, 128], attrs: { kernel_shape: k([2, 2]), strides: k([2, 2]) } }, y: [1, 128, 64, 64], variants: [{ label: 'MaxUnpool (disjoint windows)', set: () => { poolStrategy.mode = 'indices'; } }, ...poolVariants] },
-    { name: 'LRN size 5, 64 @128² (pool1/norm1)', c: { op: 'LRN', x: [1, 64, 128, 128], attrs: { size: A.int(5), alpha: A.float(1e-4), beta: A.float(0.75), bias: A.float(1) } }, y: [1, 64, 128, 128], variants: [{ label: 'AveragePool window sums', set: () => {} }] },
+    { name: 'LRN size 5, 64 @128² (pool1/norm1)', c: { op: 'LRN', x: [1, 64, 128, 128], attrs: { size: A.int(5), alpha: A.float(1e-4), beta: A.float(0.75), bias: A.float(1) } }, y: [1, 64, 128, 128], variants: [
+      { label: 'slice-sum window (default)', set: () => { normStrategy.lrnWindow = 'slices'; } },
+      { label: 'AveragePool window', set: () => { normStrategy.lrnWindow = 'pool'; } },
+    ] },
   ];
   console.log(`bench-grad --ops: median of ${f.runs} runs, wall/CPU ms, threads=${f.threads}; fwd = the layer alone, f+b = layer + its backward`);
   // CPU time (user+sys of this process, spinning off) is what a layer costs even when other
@@ -348,6 +372,7 @@ async function benchOps(f: Flags): Promise<void> {
     }
     convStrategy.mode = 'auto';
     poolStrategy.mode = 'auto';
+    normStrategy.lrnWindow = 'slices';
     console.log(`${oc.name}: fwd ${tf} | f+b: ${parts.join(' | ')}`);
   }
 }

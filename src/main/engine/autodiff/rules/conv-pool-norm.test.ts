@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { A } from '../types';
 import { convRules, convStrategy } from './conv';
 import { poolRules, poolStrategy } from './pool';
-import { normRules } from './norm';
+import { normRules, normStrategy } from './norm';
 import { checkRule, distinctValues, randomValues, type OneNodeCase } from './rule-harness';
 
 const rules = { ...convRules, ...poolRules, ...normRules };
@@ -22,6 +22,7 @@ interface Case extends OneNodeCase {
   expectOps?: string[];
   forbidOps?: string[];
   pool?: PoolMode;
+  lrn?: 'pool';
 }
 
 const cases: Case[] = [
@@ -74,6 +75,9 @@ const cases: Case[] = [
   // (onnxruntime's LRN kernel only accepts odd sizes, so the swapped floor/ceil halves of an even
   // window cannot be checked against it; odd windows are symmetric)
   { name: 'LRN size 3', op: 'LRN', x: [1, 6, 2, 3], attrs: { size: A.int(3), alpha: A.float(1.5), beta: A.float(0.6), bias: A.float(2) }, eps: 1e-3, tol: 2e-3 },
+  { name: 'LRN size 5, beta 0.5', op: 'LRN', x: [1, 7, 2, 3], attrs: { size: A.int(5), alpha: A.float(1), beta: A.float(0.5), bias: A.float(1) }, eps: 1e-3, tol: 2e-3 },
+  { name: 'LRN size 3, beta 1', op: 'LRN', x: [1, 5, 2, 3], attrs: { size: A.int(3), alpha: A.float(1), beta: A.float(1), bias: A.float(1) }, eps: 1e-3, tol: 2e-3 },
+  { name: 'LRN size 5 via AveragePool window sums', op: 'LRN', lrn: 'pool', x: [2, 7, 3, 4], attrs: { size: A.int(5), alpha: A.float(2), beta: A.float(0.75), bias: A.float(1.5) }, eps: 1e-3, tol: 2e-3 },
   { name: 'BatchNormalization (inference)', op: 'BatchNormalization', x: [2, 3, 4, 4], consts: [weights([3], 30), weights([3], 31), weights([3], 32), { dims: [3], values: [0.5, 1.5, 2.5] }] },
   { name: 'InstanceNormalization', op: 'InstanceNormalization', x: [2, 3, 4, 5], consts: [weights([3], 33), weights([3], 34)], eps: 1e-3, tol: 2e-3 },
 ];
@@ -103,11 +107,13 @@ for (const c of expanded) {
     // linear ops: any step is exact, so take a big one to drown float32 rounding
     const eps = c.eps ?? (c.input === 'distinct' ? 0.01 : 0.5);
     poolStrategy.mode = c.pool ?? 'auto';
+    normStrategy.lrnWindow = c.lrn ?? 'slices';
     let r;
     try {
       r = await checkRule(rules, c, x, 7, eps);
     } finally {
       poolStrategy.mode = 'auto';
+      normStrategy.lrnWindow = 'slices';
     }
     for (const op of c.expectOps ?? []) assert.ok(r.backwardOps.includes(op), `backward should use ${op}: ${r.backwardOps.join(', ')}`);
     for (const op of c.forbidOps ?? []) assert.ok(!r.backwardOps.includes(op), `backward should not use ${op}: ${r.backwardOps.join(', ')}`);

@@ -2,13 +2,16 @@
 import { A, type GradContext, type RuleMap } from '../types';
 import { attrFloat, attrInt, tensorValues } from '../../onnx/model';
 
+/** LRN window-sum spelling; exposed for the benchmark ('slices' is the default, see windowMean). */
+export const normStrategy: { lrnWindow: 'slices' | 'pool' } = { lrnWindow: 'slices' };
+
 /**
  * LRN: y_c = x_c * D_c^-beta, D_c = bias + alpha/size * sum_{c' in win(c)} x_c'^2 with
  * win(c) = [c - floor((size-1)/2), c + ceil((size-1)/2)]. Then
  *   dx_j = dy_j D_j^-beta - 2 alpha beta/size * x_j * sum_{c : j in win(c)} dy_c x_c D_c^(-beta-1)
  * and j in win(c) <=> c in [j - ceil, j + floor]: the same window with the two halves swapped.
- * Channel-window sums are an AveragePool over a [N,1,C,rest] view with a (size x 1) kernel and
- * count_include_pad=1, which divides by exactly `size` — the 1/size of the formula for free.
+ * Channel-window sums are means over `size` channels of a zero-padded copy (so the 1/size of the
+ * formula comes with them).
  */
 function lrnGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | undefined)[] {
   const dY = dOut[0];
@@ -23,22 +26,49 @@ function lrnGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | unde
   const below = Math.floor((size - 1) / 2);
   const above = Math.ceil((size - 1) / 2);
 
+  const channels = xShape[1]!;
   const rest = xShape.slice(2).reduce((a, b) => a * b, 1);
-  const view = [xShape[0]!, 1, xShape[1]!, rest];
-  const windowMean = (t: string, before: number, after: number): string =>
-    ctx.op('AveragePool', [t], {
-      kernel_shape: A.ints([size, 1]), pads: A.ints([before, 0, after, 0]), strides: A.ints([1, 1]), count_include_pad: A.int(1),
-    });
+  const view = [xShape[0]!, 1, channels, rest];
+  // Window mean over channels. onnxruntime parallelizes pooling over N*C planes, and the [N,1,C,rest]
+  // view has one plane per item, so by default we sum `size` channel-shifted slices of a zero-padded
+  // copy instead (contiguous copies + one multithreaded Sum).
+  const windowMean = (t: string, before: number, after: number): string => {
+    if (normStrategy.lrnWindow === 'pool') {
+      return ctx.op('AveragePool', [ctx.reshape(t, view)], {
+        kernel_shape: A.ints([size, 1]), pads: A.ints([before, 0, after, 0]), strides: A.ints([1, 1]), count_include_pad: A.int(1),
+      });
+    }
+    const spatialZeros = xShape.slice(2).map(() => 0);
+    const padded = ctx.op('Pad', [t, ctx.ints([0, before, ...spatialZeros, 0, after, ...spatialZeros])]);
+    const slices = Array.from({ length: size }, (_, k) => ctx.slice(padded, [k], [k + channels], [1]));
+    return ctx.op('Mul', [slices.length === 1 ? slices[0]! : ctx.op('Sum', slices), ctx.scalar(1 / size)]);
+  };
 
-  const xv = ctx.reshape(x, view);
-  const dyv = ctx.reshape(dY, view);
-  const d = ctx.op('Add', [ctx.op('Mul', [windowMean(ctx.op('Mul', [xv, xv]), below, above), ctx.scalar(alpha)]), ctx.scalar(bias)]);
-  const dPow = ctx.op('Pow', [d, ctx.scalar(-beta)]); // D^-beta
+  const pooled = normStrategy.lrnWindow === 'pool';
+  const xv = pooled ? ctx.reshape(x, view) : x;
+  const dyv = pooled ? ctx.reshape(dY, view) : dY;
+  const d = ctx.op('Add', [ctx.op('Mul', [windowMean(ctx.op('Mul', [x, x]), below, above), ctx.scalar(alpha)]), ctx.scalar(bias)]);
+  const dPow = negativePower(ctx, d, beta); // D^-beta
   const direct = ctx.op('Mul', [dyv, dPow]);
   const q = ctx.op('Div', [ctx.op('Mul', [direct, xv]), d]); // dy x D^(-beta-1)
   const spread = windowMean(q, above, below); // transposed window; its 1/size cancels the size below
   const cross = ctx.op('Mul', [ctx.op('Mul', [xv, spread]), ctx.scalar(2 * alpha * beta)]);
-  return [ctx.reshape(ctx.op('Sub', [direct, cross]), xShape)];
+  const dx = ctx.op('Sub', [direct, cross]);
+  return [pooled ? ctx.reshape(dx, xShape) : dx];
+}
+
+/**
+ * d^-beta for d > 0. Pow runs a scalar powf per element in onnxruntime; the usual LRN exponents
+ * have cheaper spellings with Sqrt (vectorized): 0.75 (AlexNet/GoogLeNet), 0.5 and 1.
+ */
+function negativePower(ctx: GradContext, d: string, beta: number): string {
+  if (beta === 1) return ctx.op('Reciprocal', [d]);
+  if (beta === 0.5) return ctx.op('Reciprocal', [ctx.op('Sqrt', [d])]);
+  if (beta === 0.75) {
+    const root = ctx.op('Sqrt', [d]);
+    return ctx.op('Reciprocal', [ctx.op('Mul', [root, ctx.op('Sqrt', [root])])]);
+  }
+  return ctx.op('Pow', [d, ctx.scalar(-beta)]);
 }
 
 /** Per-channel values shaped to broadcast against [N, C, spatial...]. */
