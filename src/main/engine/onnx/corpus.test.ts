@@ -41,6 +41,20 @@ function externalModel(location: string): Uint8Array {
   })).finish();
 }
 
+/** A weight whose declared shape needs more bytes than it carries. */
+function shortWeight(): Uint8Array {
+  const T = protobuf.parse(ONNX_PROTO, { keepCase: true }).root.lookupType('onnx.ModelProto');
+  const vi = (name: string) => ({ name, type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_value: 1 }, { dim_value: 3 }, { dim_value: 8 }, { dim_value: 8 }] } } } });
+  return T.encode(T.fromObject({
+    ir_version: 8, opset_import: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'g', node: [{ name: 'add', op_type: 'Add', input: ['x', 'w'], output: ['y'] }],
+      initializer: [{ name: 'w', dims: [1000], data_type: 1, raw_data: new Uint8Array(4) }],
+      input: [vi('x')], output: [vi('y')],
+    },
+  })).finish();
+}
+
 interface Case { name: string; make(dir: string, g: Uint8Array): string; code: InspectErrorCode; fragment: RegExp }
 
 const write = (dir: string, name: string, bytes: Uint8Array | string) => {
@@ -65,6 +79,8 @@ const CASES: Case[] = [
   { name: 'no graph nodes', make: (d) => write(d, 'nograph.onnx', encodeModel(tiny({ nodes: [] }))), code: 'no-graph', fragment: /nograph\.onnx is not an ONNX model: it has no graph/ },
   { name: 'no image-like input', make: (d) => write(d, 'vector.onnx', encodeModel(tiny({ inputs: [{ name: 'x', dtype: 'float32', shape: [1, 10] }] }))), code: 'no-image-input', fragment: /vector\.onnx has no image-like input .* "x" float32 \[1,10\]/ },
   { name: 'huge declared dims', make: (d) => write(d, 'huge.onnx', encodeModel(tiny({ inputs: [{ name: 'x', dtype: 'float32', shape: [1, 3, 100000000, 224] }] }))), code: 'huge-dims', fragment: /huge\.onnx: tensor "x" declares a dimension of 100000000/ },
+  { name: 'a weight shorter than its shape', make: (d) => write(d, 'short.onnx', shortWeight()), code: 'bad-tensor', fragment: /short\.onnx: tensor "w" holds 4 bytes but its shape \[1000\] needs 4000/ },
+  { name: 'a float16 image input', make: (d) => write(d, 'half.onnx', encodeModel(tiny({ inputs: [{ name: 'x', dtype: 'float16', shape: [1, 3, 8, 8] }] }))), code: 'no-image-input', fragment: /rank-4 float32 input .* "x" float16 \[1,3,8,8\]/ },
   { name: 'an op onnxruntime does not know', make: (d) => write(d, 'fancy.onnx', encodeModel(tiny({ op: 'FancyOp' }))), code: 'ort-load-failed', fragment: /onnxruntime cannot load fancy\.onnx: .*FancyOp/ },
   { name: 'a directory named like a model', make: (d) => { const f = path.join(d, 'folder.onnx'); fs.mkdirSync(f); return f; }, code: 'is-directory', fragment: /folder\.onnx is a folder/ },
   { name: 'a path that does not exist', make: (d) => path.join(d, 'missing.onnx'), code: 'not-found', fragment: /missing\.onnx does not exist/ },
