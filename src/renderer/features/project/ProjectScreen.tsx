@@ -1,4 +1,6 @@
+import { Fragment } from 'react';
 import type { ProjectState } from '../../../shared/contract';
+import { featureTabs } from '../../app/featureTabs';
 import { useAtom, useAtomValue } from '../../state/store';
 import { JobsPanel } from '../jobs/JobsPanel';
 import { selectedModelIdAtom } from '../models/atoms';
@@ -11,14 +13,15 @@ import { tabAtom, type MainTab } from '../run/atoms';
 import { HistoryPanel } from '../run/HistoryPanel';
 import { RunPanel } from '../run/RunPanel';
 import { closeProject } from './service';
-import { AttributionPanel } from '../attribution/AttributionPanel';
 
-const TABS: { id: MainTab; label: string }[] = [
-  { id: 'model', label: 'Model' },
-  { id: 'run', label: 'Run' },
-  { id: 'history', label: 'History' },
-  { id: 'attribution', label: 'Attribution' },
-];
+function tabs(): { id: MainTab; label: string }[] {
+  return [
+    { id: 'model', label: 'Model' },
+    { id: 'run', label: 'Run' },
+    ...featureTabs.map((t) => ({ id: t.id, label: t.label })),
+    { id: 'history', label: 'History' },
+  ];
+}
 
 export function ProjectScreen({ project }: { project: ProjectState }) {
   const [tab, setTab] = useAtom(tabAtom);
@@ -34,7 +37,7 @@ export function ProjectScreen({ project }: { project: ProjectState }) {
           {project.name}
         </span>
         <nav className="tabs" role="tablist">
-          {TABS.map((t) => (
+          {tabs().map((t) => (
             <button
               key={t.id}
               role="tab"
@@ -64,7 +67,11 @@ export function ProjectScreen({ project }: { project: ProjectState }) {
             (model ? <ModelView model={model} /> : <div className="empty big">Add a model to see its inputs, outputs and layers.</div>)}
           {tab === 'run' && <RunPanel model={model} photo={photo} runs={project.runs} models={project.models} photos={project.photos} />}
           {tab === 'history' && <HistoryPanel project={project} />}
-          {tab === 'attribution' && <AttributionPanel project={project} model={model} photo={photo} />}
+          {featureTabs
+            .filter((t) => t.id === tab)
+            .map((t) => (
+              <Fragment key={t.id}>{t.render({ project, model, photo })}</Fragment>
+            ))}
         </main>
         <aside className="rightbar">
           <JobsPanel />

@@ -2,6 +2,7 @@
 // project file through `project:saveView`, and put back when the project is opened again. Only ids
 // that still exist in the project are restored.
 import type { ProjectState } from '../../../shared/contract';
+import { isKnownTab } from '../../app/featureTabs';
 import { store } from '../../state/store';
 import { selectedModelIdAtom } from '../models/atoms';
 import { selectedPhotoIdAtom } from '../photos/atoms';
@@ -33,7 +34,7 @@ export function applyView(project: ProjectState): void {
   store.set(selectedModelIdAtom, model?.id ?? null);
   store.set(selectedPhotoIdAtom, photo?.id ?? null);
   store.set(selectedLayerAtom, typeof v.layer === 'string' && model?.description.layers.some((l) => l.name === v.layer) ? v.layer : null);
-  store.set(tabAtom, v.tab === 'run' || v.tab === 'history' || v.tab === 'model' ? v.tab : 'model');
+  store.set(tabAtom, isKnownTab(v.tab) ? v.tab : 'model');
   store.set(selectedRunIdAtom, run?.id ?? null);
 }
 

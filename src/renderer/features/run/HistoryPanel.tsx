@@ -1,4 +1,5 @@
 import type { ProjectState } from '../../../shared/contract';
+import { tabForRunKind } from '../../app/featureTabs';
 import { formatDuration, formatTime } from '../../components/format';
 import { useAtom, useSetAtom } from '../../state/store';
 import { selectedRunIdAtom, tabAtom } from './atoms';
@@ -30,7 +31,7 @@ export function HistoryPanel({ project }: { project: ProjectState }) {
               className={r.id === runId ? 'selected' : ''}
               onClick={() => {
                 setRunId(r.id);
-                setTab('run');
+                setTab(tabForRunKind(r.kind));
               }}
             >
               <td className="muted">{formatTime(r.createdAt)}</td>

@@ -1,6 +1,7 @@
 import { atom } from '../../state/store';
 
-export type MainTab = 'model' | 'run' | 'history' | 'attribution';
+/** 'model' | 'run' | 'history', or a feature tab's id ([Note: feature tabs] in app/featureTabs.tsx) */
+export type MainTab = string;
 
 export const tabAtom = atom<MainTab>('model');
 /** the layer activations are shown for (a tensor name from the model's layer list) */

@@ -1,5 +1,6 @@
 import type { RunRecord } from '../../../shared/contract';
 import { api } from '../../api';
+import { tabForRunKind } from '../../app/featureTabs';
 import { store } from '../../state/store';
 import { jobsAtom } from '../jobs/atoms';
 import { selectedModelIdAtom } from '../models/atoms';
@@ -47,7 +48,7 @@ export async function activations(): Promise<void> {
 export async function showRun(run: RunRecord): Promise<void> {
   await refreshProject();
   store.set(selectedRunIdAtom, run.id);
-  store.set(tabAtom, run.kind === 'attribution' ? 'attribution' : 'run');
+  store.set(tabAtom, tabForRunKind(run.kind));
 }
 
 export function selectedRun(): RunRecord | undefined {
