@@ -1,0 +1,65 @@
+// One saved dream: the full-size result (shown fitted), its objective gain, timings, settings, and
+// the actions on it: export PNG (settings in a text chunk) or JPEG, load its settings, dream again.
+import { useEffect } from 'react';
+import type { RunRecord } from '../../../shared/contract';
+import { formatDuration } from '../../components/format';
+import { useAtomValue } from '../../state/store';
+import { artifactsAtom } from '../run/atoms';
+import { loadArtifact } from '../run/service';
+import { exportDream, loadSettings, startDream } from './service';
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+export function dreamSummary(run: RunRecord): string {
+  const before = num(run.result.objectiveBefore), after = num(run.result.objectiveAfter);
+  const gain = before && after ? `objective ×${(after / before).toFixed(1)}` : '';
+  return [run.status === 'cancelled' ? `cancelled after ${num(run.result.stepsDone) ?? '?'} steps (frame kept)` : 'done', gain].filter(Boolean).join(' · ');
+}
+
+export function DreamResult({ run }: { run: RunRecord }) {
+  const artifacts = useAtomValue(artifactsAtom);
+  const image = run.artifacts.find((a) => a.mime === 'image/png');
+  useEffect(() => {
+    if (image) void loadArtifact(image.id);
+  }, [image?.id]);
+  const src = image ? artifacts[image.id] : undefined;
+  const s = run.settings as Record<string, unknown>;
+  const layers = Array.isArray(s.layers) ? (s.layers as { name: string; weight: number; channels?: number[] }[]) : [];
+  const timings = (run.result.timings ?? {}) as { totalMs?: number; sessionMs?: number; octaves?: { width: number; height: number; ms: number; tiles: number }[] };
+  return (
+    <div className="dream-result" data-testid="dream-result" data-run-id={run.id} data-run-status={run.status}>
+      <div className="dream-image">
+        {src ? <img src={src} alt="dream result" data-testid="dream-result-image" /> : <div className="empty">{image ? 'Loading…' : 'No image stored.'}</div>}
+      </div>
+      <div className="dream-meta">
+        <div data-testid="dream-summary">{dreamSummary(run)}</div>
+        <div className="muted small mono">
+          {layers.map((l) => `${l.name}${l.weight !== 1 ? `×${l.weight}` : ''}${l.channels ? ` [${l.channels.join(',')}]` : ''}`).join(' + ')}
+        </div>
+        <div className="muted small">
+          {String(s.octaves)} octaves × {String(s.octaveScale)} · {String(s.iterations)} steps · step {String(s.step)} · jitter {String(s.jitter)} · seed{' '}
+          <span className="mono" data-testid="dream-seed">{String(s.seed)}</span>
+          {s.guidePhotoId ? ' · guided' : ''}
+        </div>
+        <div className="muted small">
+          {num(run.result.width)}×{num(run.result.height)} · {run.provider.toUpperCase()} · {formatDuration(timings.totalMs ?? run.durationMs)}
+          {timings.octaves ? ` (${timings.octaves.map((o) => formatDuration(o.ms)).join(' + ')})` : ''}
+        </div>
+        <div className="row dream-actions">
+          <button className="button small" data-testid="dream-export-png" onClick={() => void exportDream(run, 'png')}>
+            Export PNG
+          </button>
+          <button className="button small" data-testid="dream-export-jpeg" onClick={() => void exportDream(run, 'jpeg')}>
+            Export JPEG
+          </button>
+          <button className="button small" data-testid="dream-load-settings" onClick={() => loadSettings(run)}>
+            Use these settings
+          </button>
+          <button className="button small" data-testid="dream-again" onClick={() => void startDream(run)}>
+            Dream again on this
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

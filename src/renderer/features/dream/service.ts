@@ -1,0 +1,111 @@
+// Dream actions: start (or continue from a result), pause / resume / cancel, export. Writes atoms
+// through `store`; the job's progress and preview frames arrive through the jobs feature's events.
+import type { RunRecord } from '../../../shared/contract';
+import { api } from '../../api';
+import { store } from '../../state/store';
+import { jobsAtom } from '../jobs/atoms';
+import { selectedModelIdAtom } from '../models/atoms';
+import { attempt, clearArea, report } from '../notices/service';
+import { selectedPhotoIdAtom } from '../photos/atoms';
+import { projectAtom } from '../project/atoms';
+import { selectedRunIdAtom } from '../run/atoms';
+import { dreamBusyAtom, dreamFormAtom, dreamJobIdAtom, type DreamForm } from './atoms';
+
+// Dream messages share the Run area's banners (the notices feature's areas are fixed).
+const AREA = 'run' as const;
+
+/** Form → engine settings. Errors name the field; the engine checks ranges again. */
+export function formSettings(f: DreamForm): Record<string, unknown> {
+  const num = (label: string, v: string, integer: boolean): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new Error(`${label} must be ${integer ? 'a whole number' : 'a number'} (got "${v}")`);
+    return n;
+  };
+  const channels = f.channels.trim() ? f.channels.split(',').map((c) => num('Channels', c.trim(), true)) : undefined;
+  return {
+    layers: f.layer.trim() ? [{ name: f.layer.trim(), weight: num('Weight', f.weight, false), ...(channels ? { channels } : {}) }] : [],
+    octaves: num('Octaves', f.octaves, true),
+    octaveScale: num('Octave scale', f.octaveScale, false),
+    iterations: num('Iterations', f.iterations, true),
+    step: num('Step', f.step, false),
+    jitter: num('Jitter', f.jitter, true),
+    ...(f.seed.trim() ? { seed: num('Seed', f.seed, true) } : {}),
+  };
+}
+
+export async function startDream(fromRun?: RunRecord): Promise<void> {
+  const modelId = fromRun?.modelId ?? store.get(selectedModelIdAtom);
+  const photoId = fromRun?.photoId ?? store.get(selectedPhotoIdAtom);
+  if (!modelId) return report(AREA, 'Add or select a model first.');
+  if (!photoId) return report(AREA, 'Add or select a photo first.');
+  const form = store.get(dreamFormAtom);
+  let settings: Record<string, unknown>;
+  try {
+    settings = formSettings(form);
+  } catch (e) {
+    return report(AREA, (e as Error).message);
+  }
+  store.set(dreamBusyAtom, true);
+  try {
+    const job = await attempt(AREA, 'Could not start the dream', () =>
+      api.invoke('run:dream', {
+        modelId, photoId, settings,
+        ...(fromRun ? { fromRunId: fromRun.id } : {}),
+        ...(form.guidePhotoId ? { guidePhotoId: form.guidePhotoId } : {}),
+      }),
+    );
+    if (!job) return;
+    clearArea(AREA);
+    store.set(dreamJobIdAtom, job.id);
+    store.set(jobsAtom, (jobs) => [job, ...jobs.filter((j) => j.id !== job.id)]);
+  } finally {
+    store.set(dreamBusyAtom, false);
+  }
+}
+
+export async function pauseDream(jobId: string): Promise<void> {
+  await attempt(AREA, 'Could not pause', () => api.invoke('job:pause', { jobId }));
+}
+export async function resumeDream(jobId: string): Promise<void> {
+  await attempt(AREA, 'Could not resume', () => api.invoke('job:resume', { jobId }));
+}
+export async function cancelDream(jobId: string): Promise<void> {
+  await attempt(AREA, 'Could not cancel', () => api.invoke('job:cancel', { jobId }));
+}
+
+/** Full-resolution export: the browser downloads it (Electron shows its save dialog). */
+export async function exportDream(run: RunRecord, format: 'png' | 'jpeg'): Promise<void> {
+  const r = await attempt(AREA, `Could not export the ${format.toUpperCase()}`, () => api.invoke('dream:export', { runId: run.id, format }));
+  if (!r?.base64) return;
+  const bytes = Uint8Array.from(atob(r.base64), (c) => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: r.mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = r.fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Put a dream's settings back into the form (to run it again or tweak it). */
+export function loadSettings(run: RunRecord): void {
+  const s = run.settings as Record<string, unknown>;
+  const layer = Array.isArray(s.layers) ? (s.layers[0] as { name?: string; weight?: number; channels?: number[] } | undefined) : undefined;
+  const str = (v: unknown, d: string) => (typeof v === 'number' ? String(v) : d);
+  store.set(dreamFormAtom, (f) => ({
+    ...f,
+    layer: layer?.name ?? '', weight: str(layer?.weight, '1'), channels: layer?.channels?.join(',') ?? '',
+    octaves: str(s.octaves, f.octaves), octaveScale: str(s.octaveScale, f.octaveScale), iterations: str(s.iterations, f.iterations),
+    step: str(s.step, f.step), jitter: str(s.jitter, f.jitter), seed: str(s.seed, ''),
+  }));
+}
+
+export function dreamRuns(): RunRecord[] {
+  return (store.get(projectAtom)?.runs ?? []).filter((r) => r.kind === 'dream');
+}
+
+/** History and the dream strip pick runs through the Run feature's selection, which this tab reads. */
+export function showDreamRun(runId: string): void {
+  store.set(selectedRunIdAtom, runId);
+}
