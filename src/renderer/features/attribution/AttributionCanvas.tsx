@@ -1,0 +1,102 @@
+// One attribution map drawn over its photo: the map is coloured with the engine's own colormap code
+// (same scaling as the exported PNG), scaled to the photo with smoothing, and composited on a canvas, so
+// the opacity slider, sign mode and colormap redraw at once without asking the engine.
+import { useEffect, useRef, useState } from 'react';
+import type { RunRecord } from '../../../shared/contract';
+import { colorAt, colorize, defaultColormap, normalizeForDisplay, type ColormapName, type SignMode } from '../../../main/engine/attribution/colormap';
+import { useAtomValue } from '../../state/store';
+import { mapsAtom, photosAtom, type DisplayOptions } from './atoms';
+import { loadMap, loadPhoto } from './service';
+
+export function runSignMode(run: RunRecord, d: DisplayOptions): SignMode {
+  if (d.signMode !== 'auto') return d.signMode;
+  const s = run.result.signMode;
+  return s === 'all' || s === 'positive' || s === 'negative' || s === 'absolute' ? s : 'absolute';
+}
+
+export function runColormap(mode: SignMode, d: DisplayOptions): ColormapName {
+  return d.colormap !== 'auto' ? d.colormap : defaultColormap(mode);
+}
+
+export function Legend({ mode, colormap, scale }: { mode: SignMode; colormap: ColormapName; scale: number }) {
+  const stops = Array.from({ length: 9 }, (_, i) => {
+    const [r, g, b] = colorAt(colormap, i / 8);
+    return `rgb(${r},${g},${b}) ${(i / 8) * 100}%`;
+  }).join(', ');
+  const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toPrecision(3));
+  return (
+    <div className="attr-legend" data-testid="attr-legend" data-mode={mode} data-colormap={colormap} style={{ width: '100%', marginTop: 4 }}>
+      <div style={{ height: 10, borderRadius: 3, background: `linear-gradient(to right, ${stops})` }} />
+      <div className="row small mono" style={{ justifyContent: 'space-between', display: 'flex' }}>
+        <span>{mode === 'all' ? fmt(-scale) : '0'}</span>
+        <span className="muted">{mode}</span>
+        <span>{(mode === 'negative' ? '−' : '') + fmt(scale)}</span>
+      </div>
+    </div>
+  );
+}
+
+/** `fill`: take the width of the parent (a comparison grid cell) instead of the canvas's own size. */
+export function AttributionCanvas({ run, display, maxWidth = 640, caption, fill }: { run: RunRecord; display: DisplayOptions; maxWidth?: number; caption?: string; fill?: boolean }) {
+  const maps = useAtomValue(mapsAtom);
+  const photos = useAtomValue(photosAtom);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [scale, setScale] = useState(0);
+  const [drawn, setDrawn] = useState(0);
+  const map = maps[run.id];
+  const photoSrc = run.photoId ? photos[run.photoId] : undefined;
+  const mode = runSignMode(run, display);
+  const cmap = runColormap(mode, display);
+
+  useEffect(() => {
+    void loadMap(run.id);
+    if (run.photoId) void loadPhoto(run.photoId);
+  }, [run.id, run.photoId]);
+
+  useEffect(() => {
+    if (!map || !photoSrc || !canvas.current) return;
+    let live = true;
+    const img = new Image();
+    img.onload = () => {
+      const c = canvas.current;
+      if (!live || !c) return;
+      const k = Math.min(1, maxWidth / img.naturalWidth);
+      c.width = Math.round(img.naturalWidth * k);
+      c.height = Math.round(img.naturalHeight * k);
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0, c.width, c.height);
+      const { values, scale: s } = normalizeForDisplay(map.data, mode);
+      const rgba = colorize(values, mode, cmap, display.opacity);
+      const heat = document.createElement('canvas');
+      heat.width = map.width;
+      heat.height = map.height;
+      heat.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), map.width, map.height), 0, 0);
+      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingQuality = 'high';
+      ctx.drawImage(heat, 0, 0, c.width, c.height);
+      setScale(s);
+      setDrawn((n) => n + 1);
+    };
+    img.src = photoSrc;
+    return () => { live = false; };
+  }, [map, photoSrc, mode, cmap, display.opacity, maxWidth]);
+
+  const r = run.result as { targetText?: string; targetScore?: number; completeness?: { relativeError: number }; timings?: { totalMs: number }; method?: string; layer?: string };
+  return (
+    <figure className="attr-figure" data-testid="attr-figure" data-run-id={run.id} style={{ margin: 0, maxWidth: fill ? undefined : maxWidth, minWidth: 0 }}>
+      <canvas ref={canvas} data-testid="attr-canvas" data-drawn={drawn} data-opacity={display.opacity} data-mode={mode} style={{ maxWidth: '100%', width: fill ? '100%' : undefined, display: 'block', borderRadius: 4 }} />
+      {!map || !photoSrc ? <div className="empty">Loading…</div> : <Legend mode={mode} colormap={cmap} scale={scale} />}
+      <figcaption className="small">
+        <strong>{caption ?? r.method ?? 'attribution'}</strong>
+        {r.layer ? <span className="muted"> @ {r.layer}</span> : null}
+        <div className="muted">
+          {r.targetText} · score {r.targetScore?.toPrecision(4)}
+          {r.timings ? ` · ${(r.timings.totalMs / 1000).toFixed(2)} s` : ''}
+        </div>
+        {r.completeness && (
+          <div data-testid="attr-completeness" className="mono">completeness error {(100 * r.completeness.relativeError).toFixed(2)}%</div>
+        )}
+      </figcaption>
+    </figure>
+  );
+}

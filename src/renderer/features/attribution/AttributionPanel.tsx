@@ -1,0 +1,183 @@
+// The Attribution tab: choose a method, its options and a target; run it as a job; see the map over
+// the photo with opacity, sign mode and colormap; tick several saved runs to compare them side by side;
+// export PNG / .npy / CSV. Runs are saved in the project by the engine with the settings they ran with.
+import type { ModelRecord, PhotoRecord, ProjectState, RunRecord } from '../../../shared/contract';
+import { COLORMAPS, SIGN_MODES } from '../../../main/engine/attribution/colormap';
+import { useEffect } from 'react';
+import { useAtom, useAtomValue } from '../../state/store';
+import { selectedRunIdAtom } from '../run/atoms';
+import { Banners } from '../notices/Banners';
+import { AttributionCanvas } from './AttributionCanvas';
+import { compareIdsAtom, displayAtom, formAtom, shownRunIdAtom, type AttributionForm, type MethodName } from './atoms';
+import { exportRun, runAttribution, toggleCompare } from './service';
+
+const METHODS: { id: MethodName; label: string }[] = [
+  { id: 'saliency', label: 'Saliency (vanilla gradient)' },
+  { id: 'gradxinput', label: 'Gradient × input' },
+  { id: 'smoothgrad', label: 'SmoothGrad' },
+  { id: 'ig', label: 'Integrated Gradients' },
+  { id: 'guided', label: 'Guided backprop' },
+  { id: 'deconvnet', label: 'Deconvnet' },
+  { id: 'gradcam', label: 'Grad-CAM' },
+  { id: 'guided-gradcam', label: 'Guided Grad-CAM' },
+  { id: 'occlusion', label: 'Occlusion' },
+];
+
+function runLabel(run: RunRecord): string {
+  const r = run.result as { method?: string; targetText?: string };
+  const s = (run.settings as { attribution?: Record<string, unknown> }).attribution ?? {};
+  const opts = r.method === 'ig' ? ` ${s.steps} steps` : r.method === 'smoothgrad' ? ` ${s.samples}× ${s.inner}` : r.method === 'occlusion' ? ` ${s.window}/${s.stride}` : '';
+  return `${r.method}${opts} · ${r.targetText ?? ''}`;
+}
+
+function NumberField({ label, value, onChange, step = 1, min, testId }: { label: string; value: number; onChange: (v: number) => void; step?: number; min?: number; testId: string }) {
+  return (
+    <label className="field">
+      <span className="small muted">{label}</span>
+      <input type="number" className="mono" data-testid={testId} value={value} step={step} min={min} onChange={(e) => onChange(Number(e.target.value))} />
+    </label>
+  );
+}
+
+function MethodOptions({ form, set }: { form: AttributionForm; set: (p: Partial<AttributionForm>) => void }) {
+  const ig = (
+    <>
+      <NumberField label="steps" testId="attr-steps" value={form.steps} min={1} onChange={(steps) => set({ steps })} />
+      <label className="field">
+        <span className="small muted">baseline</span>
+        <select data-testid="attr-baseline" value={form.baseline} onChange={(e) => set({ baseline: e.target.value as AttributionForm['baseline'] })}>
+          <option value="black">black</option>
+          <option value="blurred">blurred</option>
+          <option value="noise">uniform noise</option>
+        </select>
+      </label>
+    </>
+  );
+  switch (form.method) {
+    case 'smoothgrad':
+      return (
+        <>
+          <NumberField label="samples" testId="attr-samples" value={form.samples} min={1} onChange={(samples) => set({ samples })} />
+          <NumberField label="noise level" testId="attr-noise" value={form.noiseLevel} step={0.05} min={0} onChange={(noiseLevel) => set({ noiseLevel })} />
+          <label className="field">
+            <span className="small muted">of</span>
+            <select data-testid="attr-inner" value={form.inner} onChange={(e) => set({ inner: e.target.value as AttributionForm['inner'] })}>
+              {(['saliency', 'gradxinput', 'ig', 'guided', 'deconvnet'] as const).map((m) => <option key={m} value={m}>{m}</option>)}
+            </select>
+          </label>
+          {form.inner === 'ig' && ig}
+        </>
+      );
+    case 'ig':
+      return ig;
+    case 'gradcam': case 'guided-gradcam':
+      return (
+        <label className="field grow">
+          <span className="small muted">layer (empty: the last convolutional block)</span>
+          <input className="mono" data-testid="attr-layer" value={form.layer} placeholder="e.g. inception_4e/output" onChange={(e) => set({ layer: e.target.value })} />
+        </label>
+      );
+    case 'occlusion':
+      return (
+        <>
+          <NumberField label="window" testId="attr-window" value={form.window} min={1} onChange={(window) => set({ window })} />
+          <NumberField label="stride" testId="attr-stride" value={form.stride} min={1} onChange={(stride) => set({ stride })} />
+          <NumberField label="baseline value" testId="attr-baseline-value" value={form.baselineValue} step={0.1} onChange={(baselineValue) => set({ baselineValue })} />
+        </>
+      );
+    default:
+      return null;
+  }
+}
+
+export function AttributionPanel({ project, model, photo }: { project: ProjectState; model: ModelRecord | undefined; photo: PhotoRecord | undefined }) {
+  const [form, setForm] = useAtom(formAtom);
+  const [display, setDisplay] = useAtom(displayAtom);
+  const [shownId, setShownId] = useAtom(shownRunIdAtom);
+  const compareIds = useAtomValue(compareIdsAtom);
+  const finished = useAtomValue(selectedRunIdAtom);
+  // a job that just finished selects its run (run/service showRun): show it
+  useEffect(() => {
+    if (finished && project.runs.some((r) => r.id === finished && r.kind === 'attribution')) setShownId(finished);
+  }, [finished]);
+  const set = (p: Partial<AttributionForm>) => setForm({ ...form, ...p });
+  const runs = project.runs.filter((r) => r.kind === 'attribution' && r.status === 'done' && (!photo || r.photoId === photo.id));
+  const shown = runs.find((r) => r.id === shownId) ?? runs[0];
+  const comparing = runs.filter((r) => compareIds.includes(r.id));
+
+  return (
+    <div className="run-panel" data-testid="attribution-panel">
+      <div className="run-controls" style={{ flexWrap: 'wrap', gap: 8 }}>
+        <div className="form-grid" style={{ display: 'flex', flexWrap: 'wrap', gap: 8, alignItems: 'flex-end' }}>
+          <label className="field">
+            <span className="small muted">method</span>
+            <select data-testid="attr-method" value={form.method} onChange={(e) => set({ method: e.target.value as MethodName })}>
+              {METHODS.map((m) => <option key={m.id} value={m.id}>{m.label}</option>)}
+            </select>
+          </label>
+          <label className="field">
+            <span className="small muted">target</span>
+            <input className="mono" data-testid="attr-target" value={form.target} placeholder="top-1 class · class name · LAYER:CH" onChange={(e) => set({ target: e.target.value })} />
+          </label>
+          <MethodOptions form={form} set={set} />
+          <button className="button primary" data-testid="attr-run" disabled={!model || !photo} onClick={() => void runAttribution()}>
+            Attribute
+          </button>
+        </div>
+        <div className="muted small">{model ? `${model.name}` : 'select a model'} · {photo ? photo.name : 'select a photo'}</div>
+      </div>
+      <Banners area="run" />
+
+      <div className="row" style={{ display: 'flex', gap: 16, alignItems: 'center', flexWrap: 'wrap', margin: '8px 0' }}>
+        <label className="field">
+          <span className="small muted">opacity {Math.round(display.opacity * 100)}%</span>
+          <input type="range" min={0} max={1} step={0.05} data-testid="attr-opacity" value={display.opacity} onChange={(e) => setDisplay({ ...display, opacity: Number(e.target.value) })} />
+        </label>
+        <label className="field">
+          <span className="small muted">sign</span>
+          <select data-testid="attr-sign" value={display.signMode} onChange={(e) => setDisplay({ ...display, signMode: e.target.value as typeof display.signMode })}>
+            <option value="auto">auto</option>
+            {SIGN_MODES.map((m) => <option key={m} value={m}>{m}</option>)}
+          </select>
+        </label>
+        <label className="field">
+          <span className="small muted">colormap</span>
+          <select data-testid="attr-colormap" value={display.colormap} onChange={(e) => setDisplay({ ...display, colormap: e.target.value as typeof display.colormap })}>
+            <option value="auto">auto</option>
+            {COLORMAPS.map((m) => <option key={m} value={m}>{m}</option>)}
+          </select>
+        </label>
+        {shown && (
+          <span className="row" style={{ display: 'flex', gap: 6 }}>
+            <button className="button small" data-testid="attr-export-png" onClick={() => void exportRun(shown.id, 'png')}>Export PNG</button>
+            <button className="button small" data-testid="attr-export-npy" onClick={() => void exportRun(shown.id, 'npy')}>Raw .npy</button>
+            <button className="button small" data-testid="attr-export-csv" onClick={() => void exportRun(shown.id, 'csv')}>CSV</button>
+          </span>
+        )}
+      </div>
+
+      <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
+        <div className="list" data-testid="attr-runs" style={{ minWidth: 240, maxWidth: 300 }}>
+          {runs.length === 0 && <div className="empty">No attributions for this photo yet.</div>}
+          {runs.map((r) => (
+            <div key={r.id} className={`list-item ${shown?.id === r.id ? 'active' : ''}`} data-testid="attr-run-item" data-run-id={r.id} data-method={(r.result as { method?: string }).method} style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
+              <input type="checkbox" style={{ width: "auto", flex: "none" }} title="compare side by side" data-testid="attr-compare-check" checked={compareIds.includes(r.id)} onChange={() => toggleCompare(r.id)} />
+              <button className="small" style={{ textAlign: 'left', flex: 1, background: 'none', border: 'none', color: 'inherit', cursor: 'pointer', padding: '4px 0' }} onClick={() => setShownId(r.id)}>{runLabel(r)}</button>
+            </div>
+          ))}
+        </div>
+        <div className="grow" style={{ flex: 1 }}>
+          {comparing.length >= 2 ? (
+            <div data-testid="attr-compare" style={{ display: 'grid', gap: 12, gridTemplateColumns: `repeat(${Math.min(comparing.length, 3)}, minmax(0, 1fr))` }}>
+              {comparing.map((r) => <AttributionCanvas key={r.id} run={r} display={display} maxWidth={480} fill />)}
+            </div>
+          ) : shown ? (
+            <AttributionCanvas run={shown} display={display} />
+          ) : (
+            <div className="empty big">Pick a method and press Attribute: the map appears over the photo here.</div>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

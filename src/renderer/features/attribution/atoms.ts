@@ -1,0 +1,43 @@
+import type { ColormapName, SignMode } from '../../../main/engine/attribution/colormap';
+import { atom } from '../../state/store';
+
+export type MethodName = 'saliency' | 'gradxinput' | 'smoothgrad' | 'ig' | 'guided' | 'deconvnet' | 'gradcam' | 'guided-gradcam' | 'occlusion';
+
+/** The form: plain settings as the engine's attribution schema reads them (the engine fills defaults). */
+export interface AttributionForm {
+  method: MethodName;
+  /** as typed: empty/top1, a class index or name, LAYER:CHANNEL, LAYER:CHANNEL:Y:X */
+  target: string;
+  samples: number;
+  noiseLevel: number;
+  inner: 'saliency' | 'gradxinput' | 'ig' | 'guided' | 'deconvnet';
+  steps: number;
+  baseline: 'black' | 'blurred' | 'noise';
+  layer: string;
+  window: number;
+  stride: number;
+  baselineValue: number;
+}
+
+export const DEFAULT_FORM: AttributionForm = {
+  method: 'saliency', target: '', samples: 25, noiseLevel: 0.15, inner: 'saliency', steps: 32, baseline: 'black',
+  layer: '', window: 32, stride: 16, baselineValue: 0,
+};
+
+export interface DisplayOptions {
+  /** 'auto': the method's natural mode (signed for IG / grad×input / occlusion, magnitude for gradients) */
+  signMode: SignMode | 'auto';
+  colormap: ColormapName | 'auto';
+  opacity: number;
+}
+
+export const formAtom = atom<AttributionForm>(DEFAULT_FORM);
+export const displayAtom = atom<DisplayOptions>({ signMode: 'auto', colormap: 'auto', opacity: 0.7 });
+/** the attribution run shown large */
+export const shownRunIdAtom = atom<string | null>(null);
+/** runs ticked for side-by-side comparison */
+export const compareIdsAtom = atom<string[]>([]);
+/** run id → its channel-summed map, fetched once */
+export const mapsAtom = atom<Record<string, { width: number; height: number; data: Float32Array }>>({});
+/** photo id → full-size-ish image (data: URL) to draw maps on */
+export const photosAtom = atom<Record<string, string>>({});

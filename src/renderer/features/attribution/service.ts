@@ -1,0 +1,92 @@
+// Attribution in the UI: start a job, fetch a saved run's map and photo for drawing, export files.
+import type { RunRecord } from '../../../shared/contract';
+import { api } from '../../api';
+import { store } from '../../state/store';
+import { jobsAtom } from '../jobs/atoms';
+import { selectedModelIdAtom } from '../models/atoms';
+import { attempt, clearArea, report } from '../notices/service';
+import { selectedPhotoIdAtom } from '../photos/atoms';
+import { projectAtom } from '../project/atoms';
+// the engine's own parser (pure code, no Node): the box accepts exactly what the CLI's --target does
+import { parseTarget } from '../../../main/engine/attribution/target';
+import { compareIdsAtom, displayAtom, formAtom, mapsAtom, photosAtom, shownRunIdAtom, type AttributionForm } from './atoms';
+
+/** The form → the engine's settings: only the fields the chosen method reads. */
+export function formSettings(f: AttributionForm, target: unknown): Record<string, unknown> {
+  const s: Record<string, unknown> = { method: f.method, target };
+  const ig = { steps: f.steps, baseline: f.baseline };
+  switch (f.method) {
+    case 'smoothgrad': Object.assign(s, { samples: f.samples, noiseLevel: f.noiseLevel, inner: f.inner }, f.inner === 'ig' ? ig : {}); break;
+    case 'ig': Object.assign(s, ig); break;
+    case 'gradcam': case 'guided-gradcam': if (f.layer.trim()) s.layer = f.layer.trim(); break;
+    case 'occlusion': Object.assign(s, { window: f.window, stride: f.stride, baselineValue: f.baselineValue }); break;
+  }
+  return s;
+}
+
+export async function runAttribution(): Promise<void> {
+  const modelId = store.get(selectedModelIdAtom);
+  const photoId = store.get(selectedPhotoIdAtom);
+  if (!modelId) return report('run', 'Add or select a model first.');
+  if (!photoId) return report('run', 'Add or select a photo first.');
+  const model = store.get(projectAtom)?.models.find((m) => m.id === modelId);
+  const form = store.get(formAtom);
+  let target: unknown;
+  try {
+    target = parseTarget(form.target, model?.labels);
+  } catch (e) {
+    return report('run', e, 'Target');
+  }
+  const job = await attempt('run', `Could not start ${form.method}`, () =>
+    api.invoke('run:attribute', { modelId, photoId, settings: formSettings(form, target) }),
+  );
+  if (!job) return;
+  clearArea('run');
+  store.set(jobsAtom, (jobs) => [job, ...jobs.filter((j) => j.id !== job.id)]);
+}
+
+export async function loadMap(runId: string): Promise<void> {
+  if (store.get(mapsAtom)[runId]) return;
+  const m = await attempt('run', 'Could not load the map', () => api.invoke('attribution:map', { runId }));
+  if (!m) return;
+  const bytes = Uint8Array.from(atob(m.base64), (c) => c.charCodeAt(0));
+  const data = new Float32Array(bytes.buffer, 0, m.width * m.height);
+  store.set(mapsAtom, (all) => ({ ...all, [runId]: { width: m.width, height: m.height, data } }));
+}
+
+export async function loadPhoto(photoId: string): Promise<void> {
+  if (store.get(photosAtom)[photoId]) return;
+  const t = await attempt('run', 'Could not load the photo', () => api.invoke('photo:thumbnail', { photoId, maxSize: 768 }));
+  if (t) store.set(photosAtom, (all) => ({ ...all, [photoId]: `data:${t.mime};base64,${t.base64}` }));
+}
+
+export function showAttribution(run: RunRecord): void {
+  store.set(shownRunIdAtom, run.id);
+}
+
+export function toggleCompare(runId: string): void {
+  store.set(compareIdsAtom, (ids) => (ids.includes(runId) ? ids.filter((i) => i !== runId) : [...ids, runId]));
+}
+
+/** Export a run as a file the browser downloads (Electron saves it through the same download path). */
+export async function exportRun(runId: string, format: 'png' | 'npy' | 'csv'): Promise<void> {
+  const d = store.get(displayAtom);
+  const file = await attempt('run', `Could not export ${format.toUpperCase()}`, () =>
+    api.invoke('attribution:export', {
+      runId, format,
+      ...(d.signMode !== 'auto' ? { signMode: d.signMode } : {}),
+      ...(d.colormap !== 'auto' ? { colormap: d.colormap } : {}),
+      opacity: d.opacity,
+    }),
+  );
+  if (!file) return;
+  const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: file.mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file.fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
