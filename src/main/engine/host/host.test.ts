@@ -99,6 +99,10 @@ test('host: project, GoogLeNet, dog.jpg, classify, activations job, reopen', { s
     assert.equal(model.preprocess.preset, 'caffe');
     const d = await host.call('model:inspect', { modelId: model.id, width: 224, height: 224 });
     assert.deepEqual(d.layers.find((l) => l.name === 'inception_4c/output')?.shape, [1, 512, 14, 14]);
+    const wide = await host.call('model:inspect', { modelId: model.id, width: 320, height: 256 });
+    assert.deepEqual(wide.layers.find((l) => l.name === 'inception_4c/output')?.shape, [1, 512, 16, 20]);
+    assert.deepEqual(wide.prunedAtSize, ['loss3/classifier']);
+    assert.deepEqual(await host.call('model:inspect', { modelId: model.id, width: 320, height: 256 }), wide);
 
     const photo = await host.call('photo:add', { source: { kind: 'path', path: dog } });
     assert.equal(photo.mime, 'image/jpeg');

@@ -44,6 +44,8 @@ export class Host {
   readonly jobs: Jobs;
   uploadDir: string | undefined;
   private ready: Promise<void>;
+  private inspectCache = new Map<string, Result<'model:inspect'>>();
+  private thumbCache = new Map<string, Result<'photo:thumbnail'>>();
   /** last model run time per (model, input shape), for job ETAs */
   private lastRunMs = new Map<string, number>();
 
@@ -205,7 +207,13 @@ export class Host {
       const rec = store.model(modelId);
       const w = width ?? height, h = height ?? width;
       if (!w || !h || (w === rec.description.inspectedSize.width && h === rec.description.inspectedSize.height)) return rec.description;
-      return this.compute.inspect(this.modelSource(rec), w, h);
+      // Same model bytes at the same size always give the same description: keep a few.
+      const key = `${rec.sha256}|${w}x${h}`;
+      const hit = this.inspectCache.get(key);
+      if (hit) return hit;
+      const d = await this.compute.inspect(this.modelSource(rec), w, h);
+      remember(this.inspectCache, key, d, 16);
+      return d;
     },
     'model:setPreprocess': ({ modelId, preprocess }) => {
       const rec = this.project().setModelPreprocess(modelId, preprocess);
@@ -245,8 +253,15 @@ export class Host {
     },
     'photo:thumbnail': async ({ photoId, maxSize }) => {
       const store = this.project();
-      const t = await thumbnail(store.photoBytes(photoId), maxSize, store.photo(photoId).name);
-      return { mime: t.mime, base64: Buffer.from(t.bytes).toString('base64'), width: t.width, height: t.height };
+      const photo = store.photo(photoId);
+      // Photos never change (a new one is a new id), so thumbnails are cached by content hash and size.
+      const key = `${photo.sha256}|${maxSize}`;
+      const hit = this.thumbCache.get(key);
+      if (hit) return hit;
+      const t = await thumbnail(store.photoBytes(photoId), maxSize, photo.name);
+      const out = { mime: t.mime, base64: Buffer.from(t.bytes).toString('base64'), width: t.width, height: t.height };
+      remember(this.thumbCache, key, out, 64);
+      return out;
     },
 
     'run:classify': async ({ modelId, photoId, top }) => {
@@ -337,6 +352,12 @@ export class Host {
       return { ...this.engine };
     },
   };
+}
+
+/** Insert into a small cache, dropping the oldest entry beyond `max`. */
+function remember<V>(m: Map<string, V>, key: string, value: V, max: number): void {
+  m.set(key, value);
+  while (m.size > max) m.delete(m.keys().next().value as string);
 }
 
 // ---- app settings (the provider choice survives restarts) -------------------------------------------
