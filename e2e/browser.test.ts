@@ -171,6 +171,7 @@ describe('browser mode (bridge + engine host + Chromium)', { skip: skip ?? false
     // the saved view: Run tab, showing the classification with the same top-1
     await top1.waitFor();
     assert.equal(Number(await top1.getAttribute('data-class-index')), top1Index);
+    assert.equal(await byTest('layer-input').inputValue(), 'inception_4c/output', 'the chosen layer is part of the saved view');
     await shot('07-reopened');
     await byTest('tab-history').click();
     assert.equal(await page.locator('[data-testid="history-table"] tbody tr').count(), 2);
