@@ -5,6 +5,7 @@
 import type { ReactNode } from 'react';
 import type { ModelRecord, PhotoRecord, ProjectState } from '../../shared/contract';
 import { AttributionPanel } from '../features/attribution/AttributionPanel';
+import { DreamPanel } from '../features/dream/DreamPanel';
 
 export interface TabContext {
   project: ProjectState;
@@ -23,6 +24,7 @@ export interface FeatureTab {
 /** The built-in tabs (Model, Run, History) live in ProjectScreen; these come between Run and History, in this order. */
 export const featureTabs: FeatureTab[] = [
   { id: 'attribution', label: 'Attribution', runKinds: ['attribution'], render: (ctx) => <AttributionPanel {...ctx} /> },
+  { id: 'dream', label: 'Dream', runKinds: ['dream'], render: (ctx) => <DreamPanel {...ctx} /> },
 ];
 
 export const CORE_TABS = ['model', 'run', 'history'] as const;

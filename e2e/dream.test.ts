@@ -1,0 +1,122 @@
+// DeepDream in browser mode, end to end: the real bridge, engine host (onnxruntime, SQLite) and Debian
+// Chromium. Pick sky.jpg and GoogLeNet, dream 2 octaves × 3 steps, watch the preview change, cancel one
+// run (its last full frame is kept), let one finish, reopen the project and find both, export a PNG whose
+// text chunk holds the settings. Screenshots go to e2e/artifacts/dream-*.png.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { readDreamRecord } from '../src/main/engine/dream/export';
+import { artifactsDir, assertBuilt, browserSkipReason, CHROMIUM_ARGS, chromiumPath, serve, shared, sharedDir, type Served } from './helpers';
+
+const skip = browserSkipReason();
+const SKY = join(sharedDir, 'images/content/sky.jpg');
+
+describe('dream in browser mode (bridge + engine host + Chromium)', { skip: skip ?? false }, () => {
+  let server: Served;
+  let browser: Browser;
+  let page: Page;
+  let work: string;
+
+  const shot = (name: string) => page.screenshot({ path: join(artifactsDir, `dream-${name}.png`) });
+  const byTest = (id: string) => page.locator(`[data-testid="${id}"]`);
+  const previewSrc = () => byTest('dream-preview').getAttribute('src');
+
+  before(async () => {
+    assertBuilt();
+    mkdirSync(artifactsDir, { recursive: true });
+    work = mkdtempSync(join(tmpdir(), 'featurescope-e2e-dream-'));
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    server = await serve();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    page.setDefaultTimeout(120_000);
+    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+    if (server) rmSync(server.dataDir, { recursive: true, force: true });
+  });
+
+  test('dream, cancel (frame kept), finish, reopen, export PNG with settings', { timeout: 600_000 }, async (t) => {
+    await page.goto(server.url);
+    await byTest('start-screen').waitFor();
+    await byTest('new-name').fill('Dreams');
+    await byTest('new-folder').fill(work);
+    await byTest('create-project').click();
+    await byTest('project-screen').waitFor();
+    const projectPath = join(work, 'Dreams.fscope');
+
+    await byTest('add-model-input').setInputFiles(shared.googlenet);
+    await byTest('model-view').waitFor();
+    await byTest('add-photo-input').setInputFiles(SKY);
+    await page.locator('[data-photo="sky.jpg"] img').waitFor();
+    await page.locator('[data-photo="sky.jpg"] button').first().click();
+
+    await byTest('tab-dream').click();
+    await byTest('dream-panel').waitFor();
+    await byTest('dream-octaves').fill('2');
+    await byTest('dream-iterations').fill('3');
+    await byTest('dream-seed').fill('1');
+    await shot('01-settings');
+
+    // Run 1: watch the live preview change, then cancel: the last full frame is kept as a cancelled run.
+    await byTest('dream-start').click();
+    await byTest('dream-preview').waitFor();
+    const first = await previewSrc();
+    await page.waitForFunction((src) => document.querySelector('[data-testid="dream-preview"]')?.getAttribute('src') !== src, first);
+    t.diagnostic(`progress when the preview changed: ${await byTest('dream-status').textContent()}`);
+    await shot('02-live-preview');
+    await byTest('dream-cancel').click();
+    const cancelled = page.locator('[data-testid="dream-result"][data-run-status="cancelled"]');
+    await cancelled.waitFor();
+    await cancelled.locator('[data-testid="dream-result-image"]').waitFor();
+    assert.match((await byTest('dream-summary').textContent()) ?? '', /cancelled after \d+ steps/);
+    await shot('03-cancelled-frame-kept');
+
+    // Run 2: let it finish.
+    await byTest('dream-start').click();
+    await byTest('dream-live').waitFor();
+    const done = page.locator('[data-testid="dream-result"][data-run-status="done"]');
+    await done.waitFor({ timeout: 300_000 });
+    await done.locator('[data-testid="dream-result-image"]').waitFor();
+    assert.equal(await byTest('dream-seed').first().textContent(), '1');
+    t.diagnostic(`finished: ${await byTest('dream-summary').textContent()}`);
+    await shot('04-done');
+
+    // Export: a PNG whose text chunk holds the settings.
+    const [download] = await Promise.all([page.waitForEvent('download'), byTest('dream-export-png').click()]);
+    const file = join(work, download.suggestedFilename());
+    await download.saveAs(file);
+    const rec = readDreamRecord(readFileSync(file));
+    assert.ok(rec, 'the exported PNG carries the dream record');
+    assert.equal(rec.settings.octaves, 2);
+    assert.equal(rec.settings.iterations, 3);
+    assert.equal(rec.settings.seed, 1);
+    assert.deepEqual(rec.settings.layers, [{ name: 'inception_4c/output', weight: 1 }]);
+    assert.equal(rec.model.sha256?.length, 64);
+
+    // Reopen the project: both dreams are there, next to their input photo.
+    await byTest('close-project').click();
+    await byTest('start-screen').waitFor();
+    await byTest('open-path').fill(projectPath);
+    await byTest('open-project').click();
+    await byTest('project-screen').waitFor();
+    await page.locator('[data-photo="sky.jpg"] button').first().click();
+    await byTest('tab-dream').click();
+    await byTest('dream-history').waitFor();
+    const items = page.locator('[data-testid="dream-history-item"]');
+    assert.equal(await items.count(), 2);
+    assert.deepEqual((await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-run-status')))).sort(), ['cancelled', 'done']);
+    await page.locator('[data-testid="dream-result"] [data-testid="dream-result-image"]').waitFor();
+    await shot('05-reopened');
+    await byTest('tab-history').click();
+    await byTest('history-table').waitFor();
+    assert.equal(await page.locator('[data-testid="history-table"] tbody tr', { hasText: 'sky.jpg' }).count(), 2);
+    await shot('06-history');
+  });
+});
