@@ -41,7 +41,13 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: { include: native },
-      rollupOptions: { input: mainInputs, external: native },
+      rollupOptions: {
+        input: mainInputs,
+        external: native,
+        // Shared chunks sit next to the entries (not in chunks/): engine code finds its workers with
+        // join(__dirname, '<name>-worker.js'), and __dirname is the folder of whichever file the code landed in.
+        output: { chunkFileNames: 'shared-[name]-[hash].js' },
+      },
     },
   },
   preload: {
