@@ -6,6 +6,8 @@ import { classifyCommand } from './classify';
 import { dreamCommand } from './dream';
 import { attributeCommand } from './attribute';
 import { importCommand } from './import';
+import { gradCommand } from './grad';
+import { gradcheckCommand } from './gradcheck';
 
 export const commands: Command[] = [
   inspectCommand,
@@ -13,4 +15,6 @@ export const commands: Command[] = [
   dreamCommand,
   attributeCommand,
   importCommand,
+  gradCommand,
+  gradcheckCommand,
 ];

@@ -121,13 +121,13 @@ export interface RunOptions {
 export async function runCase(manifestFile: string, m: Manifest, c: FixtureCase, opts: RunOptions = {}): Promise<CaseResult & { compiled: CompiledGradient }> {
   const dir = path.dirname(manifestFile);
   const modelFile = opts.modelFile ?? m.model.file;
-  const model = readModelFile(path.join(dir, modelFile));
+  const model = readModelFile(path.resolve(dir, modelFile));
   const tensor = (name: string): TensorDesc => {
     const d = c.tensors.find((t) => t.name === name) ?? m.tensors.find((t) => t.name === name);
     if (!d) throw new Error(`${manifestFile}: case ${c.id} names tensor "${name}" without a descriptor`);
     return d;
   };
-  const load = (name: string) => readF32(path.join(dir, tensor(name).file));
+  const load = (name: string) => readF32(path.resolve(dir, tensor(name).file));
   const [inputName, xName] = Object.entries(c.feeds)[0]!;
   const xDesc = tensor(xName);
   const N = xDesc.shape[0]!;
@@ -152,7 +152,7 @@ export async function runCase(manifestFile: string, m: Manifest, c: FixtureCase,
   let forwardRelL2 = 0;
   if (logitsOut) forwardRelL2 = Math.max(forwardRelL2, relL2(out[compiled.outputs.activations[logitsOut]!]!.data as Float32Array, load(m.forward.outputs[logitsOut]!)));
   for (const tap of m.forward.taps) {
-    const ref = readF32(path.join(dir, tap.tensor.file));
+    const ref = readF32(path.resolve(dir, tap.tensor.file));
     forwardRelL2 = Math.max(forwardRelL2, relL2(out[compiled.outputs.activations[tap.onnx_name]!]!.data as Float32Array, ref));
   }
   const value = (out[compiled.outputs.objective]!.data as Float32Array)[0]!;
