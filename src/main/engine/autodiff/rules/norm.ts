@@ -1,6 +1,6 @@
 // Gradient rules for normalization layers: LRN, BatchNormalization (inference), InstanceNormalization.
 import { A, type GradContext, type RuleMap } from '../types';
-import { attrFloat, attrInt, tensorValues } from '../../onnx/model';
+import { attrFloat, attrInt, tensorValues, type Node } from '../../onnx/model';
 
 /** LRN window-sum spelling; exposed for the benchmark ('slices' is the default, see windowMean). */
 export const normStrategy: { lrnWindow: 'slices' | 'pool' } = { lrnWindow: 'slices' };
@@ -138,3 +138,68 @@ export const normRules: RuleMap = {
   BatchNormalization: batchNormGrad,
   InstanceNormalization: instanceNormGrad,
 };
+
+/** What decomposeLrn needs from the compiler's emitter: fresh names and constant tensors. */
+export interface ForwardEmitter {
+  fresh(base: string): string;
+  tensor(dtype: 'float32', dims: number[], values: ArrayLike<number>): string;
+}
+
+/**
+ * Forward rewrite: every 4-D float LRN node becomes Mul → 1x1 Conv with a banded channel matrix →
+ * Add → Sqrt/Pow → Div, the same values (to float32 rounding) as onnxruntime's LRN kernel.
+ *
+ * Why: onnxruntime's CPU LRN runs a scalar loop with powf per element; in BVLC GoogLeNet its two
+ * LRNs cost more than all the convolutions before inception_4c. The 1x1 Conv runs in the blocked
+ * NCHWc kernels and its backward is another 1x1 Conv (the transposed band), so the whole gradient
+ * step gets cheaper. The window sum as a matrix: S[c] = sum_c' B[c, c'] x²[c'], B[c, c'] = alpha/size
+ * for c' in [c - floor((size-1)/2), c + ceil((size-1)/2)].
+ * Nodes whose shape is unknown or not 4-D stay as they are (the LRN rule above differentiates them).
+ */
+export function decomposeLrn(nodes: Node[], shapes: Map<string, number[]>, emitter: ForwardEmitter): Node[] {
+  const out: Node[] = [];
+  for (const n of nodes) {
+    const xShape = n.opType === 'LRN' && (n.domain === '' || n.domain === 'ai.onnx') ? shapes.get(n.inputs[0]!) : undefined;
+    if (!xShape || xShape.length !== 4) {
+      out.push(n);
+      continue;
+    }
+    const size = attrInt(n, 'size', 0);
+    if (size < 1) throw new Error(`LRN node "${n.name}": attribute size must be a positive integer`);
+    const alpha = attrFloat(n, 'alpha', 1e-4);
+    const beta = attrFloat(n, 'beta', 0.75);
+    const bias = attrFloat(n, 'bias', 1);
+    const below = Math.floor((size - 1) / 2);
+    const above = Math.ceil((size - 1) / 2);
+    const c = xShape[1]!;
+    const band = new Float32Array(c * c);
+    for (let i = 0; i < c; i++) for (let j = Math.max(0, i - below); j <= Math.min(c - 1, i + above); j++) band[i * c + j] = alpha / size;
+
+    const x = n.inputs[0]!;
+    const base = n.name || n.outputs[0]!;
+    let k = 0;
+    const node = (opType: string, inputs: string[], output?: string, attrs: Node['attrs'] = {}): string => {
+      const o = output ?? emitter.fresh(`${base}/lrn_${opType}`);
+      out.push({ name: `${base}/lrn_${k++}_${opType}`, opType, domain: '', inputs, outputs: [o], attrs });
+      shapes.set(o, xShape);
+      return o;
+    };
+    const scalar = (v: number) => emitter.tensor('float32', [], [v]);
+    const sq = node('Mul', [x, x]);
+    const s = node('Conv', [sq, emitter.tensor('float32', [c, c, 1, 1], band)], undefined, { kernel_shape: A.ints([1, 1]) });
+    const d = node('Add', [s, scalar(bias)]);
+    let den: string;
+    if (beta === 0.75) {
+      const root = node('Sqrt', [d]);
+      den = node('Mul', [root, node('Sqrt', [root])]);
+    } else if (beta === 0.5) {
+      den = node('Sqrt', [d]);
+    } else if (beta === 1) {
+      den = d;
+    } else {
+      den = node('Pow', [d, scalar(beta)]);
+    }
+    node('Div', [x, den], n.outputs[0]!);
+  }
+  return out;
+}
