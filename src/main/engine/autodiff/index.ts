@@ -7,6 +7,7 @@ import { compileObjective } from './objective-graph';
 import { specialize } from './specialize';
 import { walk } from './walker';
 import { commuteMaxPool } from './rewrite';
+import { decomposeLrn } from './rules/norm';
 import { ruleSet, type RuleSetName } from './rules/index';
 
 export { UnsupportedOpsError } from './errors';
@@ -74,6 +75,7 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
   const shapes = spec.shapes;
   const dtypes = spec.dtypes;
   spec.nodes = commuteMaxPool(spec.nodes, shapes, (b) => emitter.fresh(b));
+  spec.nodes = decomposeLrn(spec.nodes, shapes, emitter); // onnxruntime's LRN kernel is slow; see rules/norm.ts
   for (const n of spec.nodes) n.outputs.forEach((o) => dtypes.has(o) || dtypes.set(o, 'float32'));
 
   const obj = compileObjective(objective, { emitter, shapes, dtypes, resolve, batch: opts.shape[0]! });
