@@ -163,7 +163,7 @@ export async function specialize(model: Model, input: string, shape: number[], k
     const dtypes = new Map<string, DType>([[input, inputDtype]]);
     let meta: ort.InferenceSession;
     try {
-      meta = await ort.InferenceSession.create(encodeModel(probeModel), { graphOptimizationLevel: 'basic', logSeverityLevel: 3 });
+      meta = await ort.InferenceSession.create(encodeModel(probeModel), { graphOptimizationLevel: 'basic', logSeverityLevel: 4 });
     } catch (e) {
       throw new SpecializeError(`${label}: onnxruntime cannot load the model specialized to ${input} [${shape.join(',')}]: ${(e as Error).message}`);
     }
@@ -171,7 +171,8 @@ export async function specialize(model: Model, input: string, shape: number[], k
     for (const m of meta.outputMetadata) {
       if (!m.isTensor) continue;
       dtypes.set(m.name, m.type as DType);
-      if (m.shape.every((d) => typeof d === 'number' && d >= 0)) shapes.set(m.name, m.shape as number[]);
+      // [] is also what onnxruntime reports for an unknown rank, so scalars go through the probe run
+      if (m.shape.length > 0 && m.shape.every((d) => typeof d === "number" && d >= 0)) shapes.set(m.name, m.shape as number[]);
       else unresolved.push(m.name);
     }
     await meta.release();
@@ -189,7 +190,7 @@ export async function specialize(model: Model, input: string, shape: number[], k
       const zeros = new ort.Tensor(inputDtype as 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
       let res: ort.InferenceSession.ReturnType;
       try {
-        const s = await ort.InferenceSession.create(encodeModel({ ...model, graph: runGraph }), { logSeverityLevel: 3 });
+        const s = await ort.InferenceSession.create(encodeModel({ ...model, graph: runGraph }), { logSeverityLevel: 4 });
         res = await s.run({ [input]: zeros });
         await s.release();
       } catch (e) {
