@@ -7,7 +7,7 @@
 // shared machine compare the RATIOS within one run, not absolute times across runs.
 //
 //   tsx scripts/bench-grad.ts [--rows googlenet,vgg] [--runs 10] [--threads 2]
-//       [--conv auto|transpose] [--pool auto|match|indices|scatter|phases|dense] [--lrn slices|pool] [--opt all|extended|basic|disabled]
+//       [--conv auto|transpose] [--pool auto|match|indices|scatter|phases|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
 //       [--no-mem-pattern] [--profile] [--json]
 //   tsx scripts/bench-grad.ts --ops     (backward strategies of single layers, GoogLeNet-at-512 sizes)
 //
@@ -66,6 +66,8 @@ interface Flags {
   conv: 'auto' | 'transpose';
   pool: 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'dense';
   lrn: 'slices' | 'pool';
+  /** declare this default-domain opset on the source model first (experiment: the models are opset 13) */
+  opset?: number;
   opt: 'all' | 'extended' | 'basic' | 'disabled';
   memPattern: boolean;
   profile: boolean;
@@ -88,6 +90,7 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--conv') f.conv = value(i++) as Flags['conv'];
     else if (a === '--pool') f.pool = value(i++) as Flags['pool'];
     else if (a === '--lrn') f.lrn = value(i++) as Flags['lrn'];
+    else if (a === '--opset') f.opset = Number(value(i++));
     else if (a === '--opt') f.opt = value(i++) as Flags['opt'];
     else if (a === '--no-mem-pattern') f.memPattern = false;
     else if (a === '--profile') f.profile = true;
@@ -159,6 +162,7 @@ async function runChild(row: Row, f: Flags): Promise<Result> {
   normStrategy.lrnWindow = f.lrn;
   const file = path.join(SHARED, row.file);
   const model = readModelFile(file);
+  if (f.opset) model.opsetImports = model.opsetImports.map((o) => (o.domain === '' || o.domain === 'ai.onnx' ? { ...o, version: f.opset! } : o));
 
   const t0 = performance.now();
   const compiled = await compileGradient(model, { input: row.input, shape: row.shape, objective: deepdream(row.target) });
@@ -272,7 +276,7 @@ async function main(): Promise<void> {
     return;
   }
   const rows = ROWS.filter((r) => !f.rows || f.rows.some((k) => rowName(r).startsWith(k)));
-  const settings = `threads=${f.threads} opt=${f.opt} memPattern=${f.memPattern} conv=${f.conv} pool=${f.pool} lrn=${f.lrn} runs=${f.runs}`;
+  const settings = `threads=${f.threads} opt=${f.opt} memPattern=${f.memPattern} conv=${f.conv} pool=${f.pool} lrn=${f.lrn}${f.opset ? ` opset=${f.opset}` : ''} runs=${f.runs}`;
   if (!f.json) {
     console.log(`bench-grad: objective mean(target²) → d/d input; onnxruntime-node ${ort.env.versions.common}, ${os.cpus().length} CPUs visible; ${settings}`);
     console.log('times: median (min–max) wall ms; ratio = fwd+bwd / our fwd (goal ≤ 2.5); CPU ratio = the same in CPU time (fwd/fwd+bwd CPU ms), steadier on a busy machine;');
