@@ -43,6 +43,15 @@ const num = (f: ParsedFlags, name: string): number | undefined => {
   return n;
 };
 
+/** A bad setting or target is wrong usage (exit 2), not a failure of the run. */
+function asUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 export const attributeCommand: Command = {
   name: 'attribute',
   summary: 'saliency, SmoothGrad, Integrated Gradients, guided backprop, Grad-CAM, occlusion: where the model looks',
@@ -74,15 +83,15 @@ export const attributeCommand: Command = {
       ? preset(presetName as PresetName, wh.width, wh.height)
       : guessPreprocess(model, { name: input0?.name ?? '', layout: 'NCHW' }, modelName, wh);
 
-    const settings = parseAttributionSettings(Object.fromEntries(Object.entries({
+    const settings = asUsage(() => parseAttributionSettings(Object.fromEntries(Object.entries({
       method,
-      target: parseTarget(stringFlag(f, 'target'), labels),
+      target: asUsage(() => parseTarget(stringFlag(f, 'target'), labels)),
       batchSize: num(f, 'batch'), seed: num(f, 'seed'),
       samples: num(f, 'samples'), noiseLevel: num(f, 'noise'), inner: stringFlag(f, 'inner'), variant: stringFlag(f, 'variant'),
       steps: num(f, 'steps'), baseline: stringFlag(f, 'baseline'), blurSigma: num(f, 'blur-sigma'), integration: stringFlag(f, 'integration'),
       layer: stringFlag(f, 'layer'),
       window: num(f, 'window'), stride: num(f, 'stride'), baselineValue: num(f, 'baseline-value'),
-    }).filter(([, v]) => v !== undefined)));
+    }).filter(([, v]) => v !== undefined))));
 
     const photo = new Uint8Array(fs.readFileSync(image));
     const input = await photoToInput(photo, pre, path.basename(image));
