@@ -86,6 +86,21 @@ test('ops without a rule on the path fail before anything runs, all listed in on
   });
 });
 
+test('masks computed from the input (Greater, Cast of bool) carry no gradient and need no rule', async () => {
+  const m = model([
+    node('Greater', ['x', 'zero'], ['pos']),
+    node('Mul', ['x', 'tenth'], ['small']),
+    node('Where', ['pos', 'x', 'small'], ['leaky']),
+    node('Cast', ['pos'], ['posf'], { to: { type: 'int', value: 1 } }),
+    node('Mul', ['leaky', 'posf'], ['masked']),
+    node('Add', ['leaky', 'masked'], ['s']),
+    node('Mul', ['s', 'w'], ['z']),
+  ], [makeTensor('w', 'float32', [6], w), makeTensor('zero', 'float32', [], [0]), makeTensor('tenth', 'float32', [], [0.1])]);
+  const { grad } = await run(m, { input: 'x', shape: [1, 6], objective: sumAll }, x);
+  // x > 0: z = 2x·w → 2w; x < 0: z = 0.1x·w → 0.1w
+  grad.forEach((g, i) => assert.ok(Math.abs(g - (x[i]! > 0 ? 2 : 0.1) * w[i]!) < 1e-6, `element ${i}: ${g}`));
+});
+
 test('extra outputs: activations and the gradient w.r.t. an intermediate tensor', async () => {
   const { c, out } = await run(reluNet(), { input: 'x', shape: [1, 6], objective: sumAll, activations: ['r'], gradientsOf: ['r'] }, x);
   assert.deepEqual(Array.from(out[c.outputs.activations.r!]!.data as Float32Array), [1, 2, 0, 0, 0.5, 3]);

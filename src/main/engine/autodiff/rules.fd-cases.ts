@@ -6,7 +6,7 @@ import type { Attr } from '../onnx/model';
 export type FdInput =
   | 'x' // the differentiated input
   | '' // omitted optional input
-  | { dims: number[]; values?: number[]; dtype?: 'float32' | 'int64'; lo?: number; hi?: number };
+  | { dims: number[]; values?: number[]; dtype?: 'float32' | 'int64' | 'bool'; lo?: number; hi?: number };
 
 export interface FdCase {
   op: string;
@@ -110,6 +110,15 @@ export const fdCases: FdCase[] = [
   { op: 'Pad', name: 'Pad reflect', x: [1, 2, 4, 5], inputs: ['x', i64([0, 0, 2, 1, 0, 0, 1, 3])], attrs: { mode: A.string('reflect') } },
   { op: 'Pad', name: 'Pad edge', x: [1, 2, 4, 5], inputs: ['x', i64([0, 0, 2, 1, 0, 0, 1, 3])], attrs: { mode: A.string('edge') } },
   { op: 'Pad', name: 'Pad opset 10 attribute', opset: 10, x: [1, 2, 3, 3], attrs: { pads: A.ints([0, 0, 1, 1, 0, 0, 1, 0]) } },
+  { op: 'Gather', name: 'Gather axis 1 (repeated and negative indices)', x: [2, 5, 3], inputs: ['x', i64([4, -1, 0, 2])], attrs: { axis: A.int(1) } },
+  { op: 'Gather', name: 'Gather scalar index axis 0', x: [4, 3], inputs: ['x', { dims: [], values: [2], dtype: 'int64' }] },
+  { op: 'Where', x: [2, 3, 4], inputs: [{ dims: [3, 4], values: Array.from({ length: 12 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0), dtype: 'bool' }, 'x', c([4])] },
+  { op: 'Where', name: 'Where, x as the else branch', x: [2, 3, 4], inputs: [{ dims: [3, 4], values: Array.from({ length: 12 }, (_, i) => (i * 5) % 3 === 0 ? 1 : 0), dtype: 'bool' }, c([1]), 'x'] },
+  { op: 'DepthToSpace', x: [1, 8, 2, 3], attrs: { blocksize: A.int(2) } },
+  { op: 'DepthToSpace', name: 'DepthToSpace CRD', x: [1, 8, 2, 3], attrs: { blocksize: A.int(2), mode: A.string('CRD') } },
+  { op: 'SpaceToDepth', x: [1, 2, 4, 6], attrs: { blocksize: A.int(2) } },
+  { op: 'LayerNormalization', x: [2, 3, 5], inputs: ['x', c([5]), c([5])] },
+  { op: 'LayerNormalization', name: 'LayerNormalization axis 1, no bias', x: [2, 3, 2, 2], inputs: ['x', c([3, 2, 2])], attrs: { axis: A.int(1), epsilon: A.float(1e-3) } },
   // resize
   { op: 'Resize', name: 'Resize nearest x2 asymmetric floor (torch Upsample)', x: [1, 2, 3, 4], inputs: ['x', '', f32([1, 1, 2, 2])], attrs: { mode: A.string('nearest'), coordinate_transformation_mode: A.string('asymmetric'), nearest_mode: A.string('floor') } },
   { op: 'Resize', name: 'Resize linear x2 half_pixel', x: [1, 2, 3, 4], inputs: ['x', '', f32([1, 1, 2, 2])], attrs: { mode: A.string('linear') } },

@@ -32,13 +32,15 @@ export function walk(w: WalkInput): WalkResult {
   // value-dependence on the input (Shape/Size already folded away by specialization)
   const dep = new Set([input]);
   for (const n of nodes) if (n.inputs.some((i) => dep.has(i))) n.outputs.forEach((o) => o && dep.add(o));
-  // reverse reachability from the seed through dependent inputs
+  // reverse reachability from the seed through dependent floating-point inputs (booleans and
+  // integers computed from the input — masks, argmax — carry no gradient, so their producers need no rule)
+  const floating = (t: string) => FLOAT.has(w.dtypes.get(t) ?? 'float32');
   const reach = new Set([seed]);
   const active: Node[] = [];
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]!;
     if (!n.outputs.some((o) => reach.has(o))) continue;
-    const depIn = n.inputs.filter((x) => dep.has(x));
+    const depIn = n.inputs.filter((x) => dep.has(x) && floating(x));
     if (depIn.length === 0) continue;
     active.push(n);
     depIn.forEach((x) => reach.add(x));
@@ -76,7 +78,7 @@ export function walk(w: WalkInput): WalkResult {
     }
     n.inputs.forEach((x, i) => {
       const d = dIn[i];
-      if (!d || !dep.has(x)) return;
+      if (!d || !dep.has(x) || !floating(x)) return;
       const list = contributions.get(x) ?? [];
       list.push(d);
       contributions.set(x, list);
@@ -87,6 +89,8 @@ export function walk(w: WalkInput): WalkResult {
   for (const t of [input, ...w.extra]) grads.set(t, total(t));
   return { grads, backwardNodes: emitter.nodes.length - before };
 }
+
+const FLOAT = new Set(['float32', 'float16', 'float64', 'bfloat16']);
 
 function makeContext(w: WalkInput, node: Node, dep: Set<string>): GradContext {
   const e = w.emitter;
@@ -105,7 +109,7 @@ function makeContext(w: WalkInput, node: Node, dep: Set<string>): GradContext {
     constant: (t) => w.constants.get(t),
     wants: (i) => {
       const x = node.inputs[i];
-      return !!x && dep.has(x);
+      return !!x && dep.has(x) && FLOAT.has(w.dtypes.get(x) ?? 'float32');
     },
     emit: (op, inputs, attrs, count, domain) => e.emit(op, inputs, attrs, count, domain),
     op: (op, inputs, attrs) => e.op(op, inputs, attrs),

@@ -30,6 +30,20 @@ const mean = binary((ctx, dy) => ctx.op('Mul', [dy, ctx.scalar(1 / ctx.node.inpu
 // Max/Min of several inputs: the gradient goes to the input(s) equal to the result
 const extreme = binary((ctx, dy, i) => ctx.op('Where', [ctx.op('Equal', [inp(ctx, i), out0(ctx)]), dy, ctx.scalar(0)]));
 
+// Where(cond, a, b): the condition is boolean (no gradient); a and b get dy where they were chosen
+const where: GradRule = (ctx, dOut) => {
+  const dy = dOut[0];
+  if (!dy) return [];
+  const [cond, a, b] = ctx.node.inputs as [string, string, string];
+  const yShape = ctx.shape(out0(ctx));
+  const zero = ctx.scalar(0);
+  return [
+    undefined,
+    ctx.wants(1) ? ctx.unbroadcast(ctx.op('Where', [cond, dy, zero]), yShape, ctx.shape(a)) : undefined,
+    ctx.wants(2) ? ctx.unbroadcast(ctx.op('Where', [cond, zero, dy]), yShape, ctx.shape(b)) : undefined,
+  ];
+};
+
 const pow: GradRule = (ctx, dOut) => {
   const dy = dOut[0];
   if (!dy) return [];
@@ -141,6 +155,7 @@ export const elementwiseRules: RuleMap = {
   Max: extreme,
   Min: extreme,
   Pow: pow,
+  Where: where,
   Sqrt: sqrt,
   Exp: exp,
   Log: log,

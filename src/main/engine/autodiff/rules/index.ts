@@ -7,6 +7,7 @@ import { elementwiseRules } from './elementwise';
 import { reduceRules } from './reduce';
 import { shapeRules } from './shape';
 import { resizeRules } from './resize';
+import { layerNormRules } from './layernorm';
 import { convRules } from './conv';
 import { poolRules } from './pool';
 import { normRules } from './norm';
@@ -18,6 +19,7 @@ export const defaultRules: RuleMap = {
   ...reduceRules,
   ...shapeRules,
   ...resizeRules,
+  ...layerNormRules,
   ...convRules,
   ...poolRules,
   ...normRules,

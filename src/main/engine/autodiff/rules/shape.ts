@@ -210,7 +210,65 @@ const pad = unary((ctx, dy) => {
   return g;
 });
 
+/**
+ * Gather with constant indices (torch's `x[:, i]`, channel picks): the adjoint scatters dy back, written
+ * as a MatMul with a constant one-hot matrix M[k, idx[k]] = 1 along the gathered axis (repeated indices
+ * add up, as they must).
+ */
+const gather = unary((ctx, dy) => {
+  const n = ctx.node;
+  const xs = ctx.shape(x0(ctx));
+  const rank = xs.length;
+  const axis = normAxis(attrInt(n, 'axis', 0), rank);
+  if (ctx.wants(1)) throw new Error('Gather indices depend on the input; only constant indices are supported');
+  const t = ctx.constant(n.inputs[1]!);
+  if (!t) throw new Error(`Gather indices "${n.inputs[1]}" must be a constant`);
+  const L = xs[axis]!;
+  const idx = tensorNumbers(t).map((i) => (i < 0 ? i + L : i));
+  const K = idx.length;
+  const M = new Float32Array(K * L);
+  idx.forEach((i, k) => { M[k * L + i] = 1; });
+  const flat = [...xs.slice(0, axis), K, ...xs.slice(axis + 1)];
+  let g = ctx.reshape(dy, flat);
+  const perm = [...Array(rank).keys()].filter((i) => i !== axis).concat(axis);
+  const moved = axis !== rank - 1;
+  if (moved) g = ctx.op('Transpose', [g], { perm: A.ints(perm) });
+  g = ctx.op('MatMul', [g, ctx.tensor('float32', [K, L], M)]);
+  if (moved) {
+    const inv = new Array<number>(rank);
+    perm.forEach((p, i) => { inv[p] = i; });
+    g = ctx.op('Transpose', [g], { perm: A.ints(inv) });
+  }
+  return g;
+});
+
+/** DepthToSpace / SpaceToDepth are a reshape-transpose-reshape; the adjoint runs it backwards. */
+const depthSpace = unary((ctx, dy) => {
+  const n = ctx.node;
+  const [N, C, H, W] = ctx.shape(x0(ctx)) as [number, number, number, number];
+  const b = attrInt(n, 'blocksize', 0);
+  if (b < 1) throw new Error(`${n.opType} needs a blocksize`);
+  let mid: number[];
+  let perm: number[];
+  if (n.opType === 'DepthToSpace') {
+    const c = C / (b * b);
+    if (attrString(n, 'mode', 'DCR') === 'CRD') { mid = [N, c, b, b, H, W]; perm = [0, 1, 4, 2, 5, 3]; }
+    else { mid = [N, b, b, c, H, W]; perm = [0, 3, 4, 1, 5, 2]; }
+  } else {
+    mid = [N, C, H / b, b, W / b, b];
+    perm = [0, 3, 5, 1, 2, 4];
+  }
+  const transposed = perm.map((p) => mid[p]!);
+  const inv = new Array<number>(6);
+  perm.forEach((p, i) => { inv[p] = i; });
+  const g = ctx.op('Transpose', [ctx.reshape(dy, transposed)], { perm: A.ints(inv) });
+  return ctx.reshape(g, [N, C, H, W]);
+});
+
 export const shapeRules: RuleMap = {
+  Gather: gather,
+  DepthToSpace: depthSpace,
+  SpaceToDepth: depthSpace,
   Reshape: reshapeLike,
   Flatten: reshapeLike,
   Squeeze: reshapeLike,
