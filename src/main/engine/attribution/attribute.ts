@@ -85,7 +85,10 @@ export class Attributor {
   private async resolveTarget(t: TargetSpec, x: Float32Array, timing: Timing): Promise<{ target: ResolvedTarget; score: number }> {
     if (t.kind === 'top1') {
       if (!this.facts.logits) throw new Error(`${this.label}: the top-1 target needs a classifier output; give a LAYER:CHANNEL target`);
-      const row = await this.forward.fetchOne(x, this.facts.logits, timing);
+      const { data: row, dims } = await this.forward.fetchOne(x, this.facts.logits, timing);
+      if (dims.slice(2).some((d) => d !== 1)) {
+        throw new Error(`${this.label}: the top-1 target needs class scores, but the output "${this.facts.logits}" is [${dims.join(',')}]; give a LAYER:CHANNEL target`);
+      }
       let best = 0;
       for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
       const label = this.opts.labels?.[best];

@@ -133,9 +133,9 @@ export class ForwardRunner {
   }
 
   /** One image's whole output row of `fetch` (the logits, for top-1). */
-  async fetchOne(image: Float32Array, fetch: string, timing: Timing): Promise<Float32Array> {
-    let row = new Float32Array();
-    await this.runBatches(1, 1, fetch, (_, dst) => dst.set(image), (_s, _n, data) => { row = Float32Array.from(data); }, timing);
+  async fetchOne(image: Float32Array, fetch: string, timing: Timing): Promise<{ data: Float32Array; dims: readonly number[] }> {
+    let row = { data: new Float32Array(), dims: [] as readonly number[] };
+    await this.runBatches(1, 1, fetch, (_, dst) => dst.set(image), (_s, _n, data, dims) => { row = { data: Float32Array.from(data), dims: [...dims] }; }, timing);
     return row;
   }
 

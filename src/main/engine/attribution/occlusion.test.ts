@@ -73,3 +73,16 @@ test('top-1 resolves to the highest logit and names its label; a bad layer is na
   await assert.rejects(a.attribute(img([1, 1, 2], [2, 3]), { method: 'occlusion', window: 0 }), /bad attribution setting window/);
   await a.release();
 });
+
+test('top-1 on a model whose output is a feature map is refused with the output named', async () => {
+  const { camModel } = await import('./testing/tiny-models');
+  const m = camModel([4, 4], [1, -1], [[1, 1]]);
+  // cut the head: the graph now ends at the [N,2,2,2] feature map
+  m.graph.nodes = m.graph.nodes.slice(0, 2);
+  m.graph.outputs = [{ name: 'feat', dtype: 'float32', shape: ['N', 2, 2, 2] }];
+  const a = new Attributor(m, [1, 4, 4], { label: 'fmap.onnx' });
+  await assert.rejects(a.attribute(img([1, 4, 4], new Array(16).fill(1)), { method: 'occlusion', window: 2, stride: 2 }), /fmap\.onnx: the top-1 target needs class scores, but the output "feat" is \[1,2,2,2\]/);
+  const r = await a.attribute(img([1, 4, 4], new Array(16).fill(1)), { method: 'occlusion', window: 2, stride: 2, target: { kind: 'channel', layer: 'feat', channel: 0 } });
+  assert.equal(r.targetScore, 1);
+  await a.release();
+});
