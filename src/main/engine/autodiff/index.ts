@@ -6,7 +6,7 @@ import { Emitter } from './emitter';
 import { compileObjective } from './objective-graph';
 import { specialize } from './specialize';
 import { walk } from './walker';
-import { commuteMaxPool } from './rewrite';
+import { commuteMaxPool, MIN_EMIT_OPSET, raiseOpset } from './rewrite';
 import { decomposeLrn } from './rules/norm';
 import { ruleSet, type RuleSetName } from './rules/index';
 
@@ -71,9 +71,16 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
   const used = new Set<string>([opts.input]);
   for (const n of spec.nodes) n.outputs.forEach((o) => used.add(o));
   for (const k of spec.constants.keys()) used.add(k);
-  const emitter = new Emitter(spec.opset, used);
+  const opset = Math.max(spec.opset, MIN_EMIT_OPSET);
+  const emitter = new Emitter(opset, used);
   const shapes = spec.shapes;
   const dtypes = spec.dtypes;
+  spec.nodes = raiseOpset(spec.nodes, spec.opset, (name, values) => {
+    const t = emitter.tensor('float32', [values.length], values);
+    shapes.set(t, [values.length]);
+    dtypes.set(t, 'float32');
+    return t;
+  });
   spec.nodes = commuteMaxPool(spec.nodes, shapes, (b) => emitter.fresh(b));
   spec.nodes = decomposeLrn(spec.nodes, shapes, emitter); // onnxruntime's LRN kernel is slow; see rules/norm.ts
   for (const n of spec.nodes) n.outputs.forEach((o) => dtypes.has(o) || dtypes.set(o, 'float32'));
@@ -123,6 +130,7 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
   const initializers = [...spec.constants.values(), ...emitter.initializers].filter((t) => read.has(t.name));
   const out: Model = {
     ...model,
+    opsetImports: model.opsetImports.map((o) => (o.domain === '' || o.domain === 'ai.onnx' ? { ...o, version: opset } : o)),
     producerName: 'featurescope-autodiff',
     graph: {
       name: `${model.graph.name || 'model'}_grad`,

@@ -30,3 +30,32 @@ export function commuteMaxPool(nodes: Node[], shapes: Map<string, number[]>, fre
   }
   return out;
 }
+
+/** Rules emit Where, Expand, ConstantOfShape, Sign, Erf: the emitted model is at least opset 9. */
+export const MIN_EMIT_OPSET = 9;
+
+const CHANGED_BEFORE_9 = new Set(['BatchNormalization', 'Upsample']);
+
+/**
+ * Restate opset 7/8 forward nodes at opset 9. Between 7 and 9 only Upsample (scales attribute → input)
+ * and BatchNormalization (the `spatial` attribute) changed in ways that matter; everything else only
+ * gained types or broadcasting.
+ */
+export function raiseOpset(nodes: Node[], from: number, addConstant: (name: string, values: number[]) => string): Node[] {
+  if (from >= MIN_EMIT_OPSET) return nodes;
+  return nodes.map((n) => {
+    if (!CHANGED_BEFORE_9.has(n.opType) || (n.domain !== '' && n.domain !== 'ai.onnx')) return n;
+    if (n.opType === 'BatchNormalization') {
+      const spatial = n.attrs.spatial;
+      if (spatial && spatial.type === 'int' && spatial.value === 0) {
+        throw new Error(`BatchNormalization node "${n.name}" uses spatial=0 (opset ${from}), which has no opset-9 equivalent`);
+      }
+      const { spatial: _drop, ...attrs } = n.attrs;
+      return { ...n, attrs };
+    }
+    const scales = n.attrs.scales;
+    if (!scales || scales.type !== 'floats') throw new Error(`Upsample node "${n.name}" (opset ${from}) has no scales attribute`);
+    const { scales: _s, ...attrs } = n.attrs;
+    return { ...n, inputs: [n.inputs[0]!, addConstant(`${n.name}/scales`, scales.value)], attrs };
+  });
+}

@@ -78,6 +78,11 @@ export const fdCases: FdCase[] = [
   { op: 'Gemm', x: [2, 4], inputs: ['x', c([5, 4]), c([5])], attrs: { transB: A.int(1), alpha: A.float(0.7), beta: A.float(1.3) } },
   { op: 'Gemm', name: 'Gemm transA, x as B', x: [4, 3], inputs: [c([4, 2]), 'x', c([2, 1])], attrs: { transA: A.int(1) } },
   { op: 'Gemm', name: 'Gemm transA transB, x as A', x: [4, 2], inputs: ['x', c([3, 4])], attrs: { transA: A.int(1), transB: A.int(1) } },
+  { op: 'Gemm', name: 'Gemm opset 9 (no C-less Gemm before 11)', opset: 9, x: [2, 4], inputs: ['x', c([5, 4]), c([5])], attrs: { transB: A.int(1), alpha: A.float(0.7) } },
+  // opset 7/8 models are restated at opset 9
+  { op: 'Relu', name: 'Relu opset 7', opset: 7, x: [2, 3, 4], dist: 'away' },
+  { op: 'Upsample', name: 'Upsample opset 7 (scales attribute)', opset: 7, x: [1, 2, 3, 3], attrs: { mode: A.string('nearest'), scales: A.floats([1, 1, 2, 2]) } },
+  { op: 'BatchNormalization', name: 'BatchNormalization opset 7', opset: 7, x: [2, 3, 2, 2], inputs: ['x', c([3]), c([3]), c([3]), { dims: [3], lo: 0.5, hi: 2 }] },
   // reductions
   { op: 'ReduceMean', x: [2, 3, 4, 5], attrs: { axes: A.ints([2, 3]) } },
   { op: 'ReduceMean', name: 'ReduceMean opset 18 axes input, keepdims 0', opset: 18, x: [2, 3, 4], inputs: ['x', i64([1])], attrs: { keepdims: A.int(0) } },

@@ -133,8 +133,13 @@ const gemm: GradRule = (ctx, dOut) => {
   const alpha = attrFloat(ctx.node, 'alpha', 1);
   const beta = attrFloat(ctx.node, 'beta', 1);
   const tA = attrInt(ctx.node, 'transA', 0), tB = attrInt(ctx.node, 'transB', 0);
-  const gemmOp = (x: string, y: string, ta: number, tb: number) =>
-    ctx.op('Gemm', [x, y], { alpha: A.float(alpha), beta: A.float(0), transA: A.int(ta), transB: A.int(tb) });
+  const gemmOp = (x: string, y: string, ta: number, tb: number): string => {
+    if (ctx.opset >= 11) return ctx.op('Gemm', [x, y], { alpha: A.float(alpha), beta: A.float(0), transA: A.int(ta), transB: A.int(tb) });
+    // Gemm's C is optional only from opset 11
+    const t = (v: string, on: number) => (on ? ctx.op('Transpose', [v], { perm: A.ints([1, 0]) }) : v);
+    const mm = ctx.op('MatMul', [t(x, ta), t(y, tb)]);
+    return alpha === 1 ? mm : ctx.op('Mul', [mm, ctx.scalar(alpha)]);
+  };
   const da = ctx.wants(0) ? (tA ? gemmOp(b, dy, tB, 1) : gemmOp(dy, b, 0, 1 - tB)) : undefined;
   const db = ctx.wants(1) ? (tB ? gemmOp(dy, a, 1, tA) : gemmOp(a, dy, 1 - tA, 0)) : undefined;
   let dc: string | undefined;
