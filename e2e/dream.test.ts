@@ -55,7 +55,7 @@ describe('dream in browser mode (bridge + engine host + Chromium)', { skip: skip
     await byTest('model-view').waitFor();
     await byTest('add-photo-input').setInputFiles(SKY);
     await page.locator('[data-photo="sky.jpg"] img').waitFor();
-    await page.locator('[data-photo="sky.jpg"] button').first().click();
+    await page.locator('[data-photo="sky.jpg"]').click();
 
     await byTest('tab-dream').click();
     await byTest('dream-panel').waitFor();
@@ -84,7 +84,7 @@ describe('dream in browser mode (bridge + engine host + Chromium)', { skip: skip
     const done = page.locator('[data-testid="dream-result"][data-run-status="done"]');
     await done.waitFor({ timeout: 300_000 });
     await done.locator('[data-testid="dream-result-image"]').waitFor();
-    assert.equal(await byTest('dream-seed').first().textContent(), '1');
+    assert.equal(await done.locator('[data-testid="dream-seed"]').textContent(), '1');
     t.diagnostic(`finished: ${await byTest('dream-summary').textContent()}`);
     await shot('04-done');
 
@@ -106,7 +106,7 @@ describe('dream in browser mode (bridge + engine host + Chromium)', { skip: skip
     await byTest('open-path').fill(projectPath);
     await byTest('open-project').click();
     await byTest('project-screen').waitFor();
-    await page.locator('[data-photo="sky.jpg"] button').first().click();
+    await page.locator('[data-photo="sky.jpg"]').click();
     await byTest('tab-dream').click();
     await byTest('dream-history').waitFor();
     const items = page.locator('[data-testid="dream-history-item"]');
