@@ -65,7 +65,7 @@ export class Attributor {
     }
     const { target, score } = await this.resolveTarget(settings.target, input.data, timing);
     const resolved = { ...settings, target } as AttributionSettings;
-    const out = await this.run(resolved, target, input, timing);
+    const out = await this.run(resolved, target, input, score, timing);
     const result: AttributionResult = {
       settings: out.settings ?? resolved,
       shape: out.shape,
@@ -103,7 +103,7 @@ export class Attributor {
     return { target, score: score! };
   }
 
-  private async run(s: AttributionSettings, target: ResolvedTarget, input: InputImage, timing: Timing): Promise<{
+  private async run(s: AttributionSettings, target: ResolvedTarget, input: InputImage, score: number, timing: Timing): Promise<{
     map: Float32Array; shape: number[]; targetScore?: number; settings?: AttributionSettings;
     completeness?: { attributionSum: number; scoreDelta: number; baselineScore: number };
     layerMap?: AttributionResult['layerMap'];
@@ -124,7 +124,7 @@ export class Attributor {
         return { map: out.map, shape: full };
       }
       case 'ig': {
-        const out = await runPlan(this.igPlan(x, s), 'default');
+        const out = await runPlan(this.igPlan(x, s, score), 'default');
         return { map: out.map, shape: full, completeness: out.completeness };
       }
       case 'smoothgrad': {
@@ -154,9 +154,9 @@ export class Attributor {
     }
   }
 
-  private igPlan(x: Float32Array, s: { baseline: 'black' | 'blurred' | 'noise'; blurSigma: number; seed: number; steps: number; integration: 'gausslegendre' | 'trapezoid' }): GradPlan {
+  private igPlan(x: Float32Array, s: { baseline: 'black' | 'blurred' | 'noise'; blurSigma: number; seed: number; steps: number; integration: 'gausslegendre' | 'trapezoid' }, knownScore?: number): GradPlan {
     const baseline = makeBaseline(s.baseline, x, this.chw, { space: this.opts.pixelSpace, blurSigma: s.blurSigma, seed: s.seed });
-    return integratedGradientsPlan(x, baseline, s.steps, s.integration);
+    return integratedGradientsPlan(x, baseline, s.steps, s.integration, knownScore);
   }
 
   async release(): Promise<void> {

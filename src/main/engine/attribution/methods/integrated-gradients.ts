@@ -9,6 +9,8 @@ export function integratedGradientsPlan(
   baseline: Float32Array,
   steps: number,
   integration: 'gausslegendre' | 'trapezoid',
+  /** f(x) when the caller already has it: then only the baseline needs a forward pass */
+  knownScore?: number,
 ): GradPlan {
   const { alphas, weights } = quadrature(steps, integration);
   const acc = new Float64Array(x.length);
@@ -22,8 +24,9 @@ export function integratedGradientsPlan(
       const wt = weights[i]!;
       for (let k = 0; k < x.length; k++) acc[k]! += wt * r.inputGrad[k]!;
     },
-    scoreImages: [x, baseline],
-    finish: ([fx, fb]) => {
+    scoreImages: knownScore === undefined ? [x, baseline] : [baseline],
+    finish: (scores) => {
+      const [fx, fb] = knownScore === undefined ? scores : [knownScore, scores[0]];
       const map = new Float32Array(x.length);
       let attributionSum = 0;
       for (let k = 0; k < x.length; k++) { const v = (x[k]! - baseline[k]!) * acc[k]!; map[k] = v; attributionSum += v; }
