@@ -111,13 +111,14 @@ export function compileObjective(o: Objective, env: ObjectiveEnv): ObjectiveGrap
         checkIndex(what, 'channel', o.channel, s[1]!);
         const starts = [o.channel];
         const axes = [1];
-        if (s.length >= 4) {
-          const y = o.y ?? Math.floor(s[2]! / 2);
-          const x = o.x ?? Math.floor(s[3]! / 2);
-          checkIndex(what, 'y', y, s[2]!);
-          checkIndex(what, 'x', x, s[3]!);
-          starts.push(y, x);
-          axes.push(2, 3);
+        // spatial axes: x is the last, y the one before; any others (3-D data) take their centre
+        for (let a = 2; a < s.length; a++) {
+          const fromEnd = s.length - a;
+          const field = fromEnd === 1 ? 'x' : fromEnd === 2 ? 'y' : `axis ${a}`;
+          const v = (fromEnd === 1 ? o.x : fromEnd === 2 ? o.y : undefined) ?? Math.floor(s[a]! / 2);
+          checkIndex(what, field, v, s[a]!);
+          starts.push(v);
+          axes.push(a);
         }
         return meanRest(slice(t, starts, starts.map((v) => v + 1), axes));
       }
