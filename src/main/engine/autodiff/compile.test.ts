@@ -116,8 +116,10 @@ test('per-item objectives: each batch item gets its own gradient, objective = Σ
 });
 
 test('`layer:pre` addresses the input of the activation', async () => {
-  const { grad } = await run(reluNet(), { input: 'x', shape: [1, 6], objective: O.add(O.logit('r:pre', 2), O.logit('r', 2)) }, x);
+  const { c, out, grad } = await run(reluNet(), { input: 'x', shape: [1, 6], objective: O.add(O.logit('r:pre', 2), O.logit('r', 2)), activations: ['r:pre'], gradientsOf: ['r:pre'] }, x);
   assert.deepEqual(grad, [0, 0, 1, 0, 0, 0]); // pre-activation passes, the dead ReLU does not
+  assert.deepEqual(Array.from(out[c.outputs.activations['r:pre']!]!.data as Float32Array), x);
+  assert.deepEqual(Array.from(out[c.outputs.grads['r:pre']!]!.data as Float32Array), [0, 0, 1, 0, 0, 0]);
 });
 
 test('bad settings give errors that name them', async () => {

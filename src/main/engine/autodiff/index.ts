@@ -115,14 +115,15 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
   const termsOut = obj.terms.length > 1 ? obj.terms.map((t, i) => expose(t, `objective_term_${i}`, [N])) : [];
   const inputGradTensor = res.grads.get(opts.input) ?? zerosLike(opts.shape);
   const inputGrad = expose(inputGradTensor, `${opts.input}_grad`, opts.shape);
+  // keyed by the names the caller asked for (`conv2:pre` stays `conv2:pre`)
   const actOut: Record<string, string> = {};
-  for (const a of activations) actOut[a] = expose(a, `${a}_value`, shapes.get(a) ?? []);
+  activations.forEach((a, i) => { actOut[opts.activations![i]!] ??= expose(a, `${a}_value`, shapes.get(a) ?? []); });
   const gradsOut: Record<string, string> = {};
-  for (const gname of gradientsOf) {
+  gradientsOf.forEach((gname, i) => {
     const s = shapes.get(gname);
     if (!s) throw new Error(`${label}: no shape known for "${gname}"`);
-    gradsOut[gname] = expose(res.grads.get(gname) ?? zerosLike(s), `${gname}_grad`, s);
-  }
+    gradsOut[opts.gradientsOf![i]!] ??= expose(res.grads.get(gname) ?? zerosLike(s), `${gname}_grad`, s);
+  });
 
   // Keep only initializers something reads.
   const allNodes = [...spec.nodes, ...emitter.nodes];
