@@ -131,6 +131,8 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
   const initializers = [...spec.constants.values(), ...emitter.initializers].filter((t) => read.has(t.name));
   const out: Model = {
     ...model,
+    // IR 4 is the first that allows initializers which are not graph inputs (our constants)
+    irVersion: Math.max(model.irVersion, 4),
     opsetImports: model.opsetImports.map((o) => (o.domain === '' || o.domain === 'ai.onnx' ? { ...o, version: opset } : o)),
     producerName: 'featurescope-autodiff',
     graph: {
