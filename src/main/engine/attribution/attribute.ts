@@ -136,12 +136,17 @@ export class Attributor {
         const layer = s.layer ?? (target.kind === 'class' ? defaultCamLayer(this.model, this.facts.logits, this.label) : target.layer);
         if (!this.facts.tensors.has(layer)) throw new Error(`${this.label}: no layer (tensor) named "${layer}" for Grad-CAM`);
         const cam = gradCamPlan(x, layer, h, w, this.label);
-        const camMap = (await runPlan(cam, 'default', [layer])).map;
+        // Guided rules only change ReLU's backward pass: with no ReLU between the layer and the target,
+        // one guided run gives both the guided input gradient and Grad-CAM's layer gradient.
+        const oneRun = s.method === 'guided-gradcam' && !reluBetween(this.model, layer, targetTensor(target, this.facts.logits, this.label));
+        let guidedGrad: Float32Array | undefined;
+        const plan: GradPlan = oneRun ? { ...cam, take: (i, r) => { cam.take(i, r); guidedGrad = Float32Array.from(r.inputGrad); } } : cam;
+        const camMap = (await runPlan(plan, oneRun ? 'guided' : 'default', [layer])).map;
         const lm = cam.layerMap();
         const settings = { ...s, layer };
         const layerMap = { shape: [lm.h, lm.w] as [number, number], data: lm.cam };
         if (s.method === 'gradcam') return { map: camMap, shape: [1, 1, h, w], settings, layerMap };
-        const guided = (await runPlan(gradientPlan(x, false), 'guided')).map;
+        const guided = guidedGrad ?? (await runPlan(gradientPlan(x, false), 'guided')).map;
         const map = new Float32Array(c * h * w);
         for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) map[ch * h * w + i] = guided[ch * h * w + i]! * camMap[i]!;
         return { map, shape: full, settings, layerMap };
@@ -163,6 +168,25 @@ export class Attributor {
     await this.forward.release();
     await this.gradients.release();
   }
+}
+
+/** Whether a Relu node lies on some path from tensor `from` to tensor `to`. */
+export function reluBetween(model: Model, from: string, to: string): boolean {
+  const nodes = model.graph.nodes;
+  const down = new Set<string>([from]);
+  const downNodes = new Set<number>();
+  nodes.forEach((n, i) => {
+    // graph order is topological: one pass marks everything downstream of `from`
+    if (n.inputs.some((t) => down.has(t))) { downNodes.add(i); n.outputs.forEach((o) => down.add(o)); }
+  });
+  const up = new Set<string>([to]);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (!n.outputs.some((o) => up.has(o))) continue;
+    if (downNodes.has(i) && n.opType === 'Relu') return true;
+    n.inputs.forEach((t) => up.add(t));
+  }
+  return false;
 }
 
 /** Roughly how many images a method pushes through the network (for progress only). */

@@ -2,7 +2,7 @@
 // batch sizes 1, 2 and 7. These run the real gradient compiler and the real onnxruntime.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Attributor } from './attribute';
+import { Attributor, reluBetween } from './attribute';
 import { makeBaseline } from './baselines';
 import { resizeBilinear } from './numeric';
 import { camModel, linearModel, reluModel } from './testing/tiny-models';
@@ -97,6 +97,14 @@ test('Grad-CAM: channel weights are mean gradients, ReLU, bilinear upsampling; g
   const guided = new Array<number>(16).fill(0);
   [0, 2, 8, 10].forEach((p, i) => { guided[p] = sub[i]! > 0 ? 0.5 : -0.25; });
   await atEveryBatch(a, x, { method: 'guided-gradcam', target: class0 }, guided.map((g, i) => g * up[i]!), 'guided-gradcam');
+  // at the pre-ReLU layer "conv" a ReLU lies between layer and target: guided Grad-CAM needs two runs.
+  // d logit0 / d conv_c = V[0][c] / 4 where conv_c > 0, so α = [0.5·½, 0.25·½] and cam = relu(0.25x − 0.125x)
+  const camConv = sub.map((v) => Math.max(0, 0.125 * v));
+  const upConv = resizeBilinear(Float32Array.from(camConv), 2, 2, 4, 4);
+  await atEveryBatch(a, x, { method: 'gradcam', layer: 'conv', target: class0 }, upConv, 'gradcam at conv');
+  await atEveryBatch(a, x, { method: 'guided-gradcam', layer: 'conv', target: class0 }, guided.map((g, i) => g * upConv[i]!), 'guided-gradcam at conv');
+  assert.equal(reluBetween(camModel([4, 4], [1], [[1]]), 'conv', 'logits'), true);
+  assert.equal(reluBetween(camModel([4, 4], [1], [[1]]), 'feat', 'logits'), false);
   // class 1 only reads channel 1 (the negative part)
   const cam1 = sub.map((v) => Math.max(0, 0.25 * Math.max(0, -v)));
   await atEveryBatch(a, x, { method: 'gradcam', target: { kind: 'class', index: 1 } }, resizeBilinear(Float32Array.from(cam1), 2, 2, 4, 4), 'gradcam class 1');
