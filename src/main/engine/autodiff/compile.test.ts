@@ -73,15 +73,15 @@ test('ops without a rule on the path fail before anything runs, all listed in on
   const m = model([
     node('Hardmax', ['x'], ['h']),
     node('Relu', ['x'], ['r']),
-    node('Round', ['r'], ['q']),
+    node('Trilu', ['r'], ['q']),
     node('Add', ['h', 'q'], ['s']),
     node('Mul', ['s', 'w'], ['z']),
   ], [makeTensor('w', 'float32', [6], w)]);
   await assert.rejects(compileGradient(m, { input: 'x', shape: [1, 6], objective: sumAll }), (e: unknown) => {
     assert.ok(e instanceof UnsupportedOpsError);
-    assert.deepEqual(e.ops.map((o) => o.opType).sort(), ['Hardmax', 'Round']);
+    assert.deepEqual(e.ops.map((o) => o.opType).sort(), ['Hardmax', 'Trilu']);
     assert.match(e.message, /Hardmax/);
-    assert.match(e.message, /Round "Round_q"/);
+    assert.match(e.message, /Trilu "Trilu_q"/);
     return true;
   });
 });
@@ -99,6 +99,12 @@ test('masks computed from the input (Greater, Cast of bool) carry no gradient an
   const { grad } = await run(m, { input: 'x', shape: [1, 6], objective: sumAll }, x);
   // x > 0: z = 2x·w → 2w; x < 0: z = 0.1x·w → 0.1w
   grad.forEach((g, i) => assert.ok(Math.abs(g - (x[i]! > 0 ? 2 : 0.1) * w[i]!) < 1e-6, `element ${i}: ${g}`));
+});
+
+test('Floor/Round are piecewise constant: no gradient flows through them (as in torch)', async () => {
+  const m = model([node('Floor', ['x'], ['f']), node('Relu', ['x'], ['r']), node('Add', ['f', 'r'], ['s']), node('Mul', ['s', 'w'], ['z'])], [makeTensor('w', 'float32', [6], w)]);
+  const { grad } = await run(m, { input: 'x', shape: [1, 6], objective: sumAll }, x);
+  assert.deepEqual(grad, [0.5, -1, 0, 0, 1, -3]);
 });
 
 test('extra outputs: activations and the gradient w.r.t. an intermediate tensor', async () => {

@@ -124,6 +124,13 @@ export const fdCases: FdCase[] = [
   { op: 'SpaceToDepth', x: [1, 2, 4, 6], attrs: { blocksize: A.int(2) } },
   { op: 'LayerNormalization', x: [2, 3, 5], inputs: ['x', c([5]), c([5])] },
   { op: 'LayerNormalization', name: 'LayerNormalization axis 1, no bias', x: [2, 3, 2, 2], inputs: ['x', c([3, 2, 2])], attrs: { axis: A.int(1), epsilon: A.float(1e-3) } },
+  { op: 'GroupNormalization', name: 'GroupNormalization opset 18 (scale per group)', opset: 18, x: [2, 4, 2, 3], inputs: ['x', c([2]), c([2])], attrs: { num_groups: A.int(2) } },
+  { op: 'GroupNormalization', name: 'GroupNormalization opset 21 (scale per channel)', opset: 21, x: [2, 6, 3], inputs: ['x', c([6]), c([6])], attrs: { num_groups: A.int(3), epsilon: A.float(1e-3) } },
+  { op: 'LpNormalization', x: [2, 3, 4], attrs: { axis: A.int(1) } },
+  { op: 'Mish', x: [2, 3, 4], opset: 18 },
+  { op: 'Celu', x: [2, 3, 4], dist: 'away', attrs: { alpha: A.float(0.8) } },
+  { op: 'ThresholdedRelu', x: [2, 8], dist: 'away', attrs: { alpha: A.float(0.5) } },
+  { op: 'ReduceLogSumExp', x: [2, 3, 4], attrs: { axes: A.ints([1]) } },
   // resize
   { op: 'Resize', name: 'Resize nearest x2 asymmetric floor (torch Upsample)', x: [1, 2, 3, 4], inputs: ['x', '', f32([1, 1, 2, 2])], attrs: { mode: A.string('nearest'), coordinate_transformation_mode: A.string('asymmetric'), nearest_mode: A.string('floor') } },
   { op: 'Resize', name: 'Resize linear x2 half_pixel', x: [1, 2, 3, 4], inputs: ['x', '', f32([1, 1, 2, 2])], attrs: { mode: A.string('linear') } },

@@ -154,7 +154,36 @@ const logSoftmax: GradRule = unary((ctx, dy) => {
   return ctx.op('Sub', [dy, ctx.op('Mul', [ctx.op('Exp', [y0(ctx)]), s])]);
 });
 
+// y = x · tanh(softplus(x)) → tanh(sp) + x · (1 − tanh²(sp)) · sigmoid(x)
+const mish: GradRule = unary((ctx, dy) => {
+  const x = x0(ctx);
+  const t = ctx.op('Tanh', [ctx.op('Softplus', [x])]);
+  const sech2 = ctx.op('Sub', [ctx.scalar(1), ctx.op('Mul', [t, t])]);
+  const d = ctx.op('Add', [t, ctx.op('Mul', [ctx.op('Mul', [x, sech2]), ctx.op('Sigmoid', [x])])]);
+  return ctx.op('Mul', [dy, d]);
+});
+
+// x ≤ 0: y = α(e^{x/α} − 1) → dy/dx = y/α + 1
+const celu: GradRule = unary((ctx, dy) => {
+  const alpha = attrFloat(ctx.node, 'alpha', 1);
+  const neg = ctx.op('Mul', [dy, ctx.op('Add', [ctx.op('Mul', [y0(ctx), ctx.scalar(1 / alpha)]), ctx.scalar(1)])]);
+  return ctx.op('Where', [ctx.op('Greater', [x0(ctx), ctx.scalar(0)]), dy, neg]);
+});
+
+const thresholdedRelu: GradRule = unary((ctx, dy) =>
+  where0(ctx, ctx.op('Greater', [x0(ctx), ctx.scalar(attrFloat(ctx.node, 'alpha', 1))]), dy));
+
+/** Floor, Ceil, Round, Sign: piecewise constant, derivative 0 almost everywhere (as torch) — nothing flows. */
+const piecewiseConstant: GradRule = () => [];
+
 export const activationRules: RuleMap = {
+  Mish: mish,
+  Celu: celu,
+  ThresholdedRelu: thresholdedRelu,
+  Floor: piecewiseConstant,
+  Ceil: piecewiseConstant,
+  Round: piecewiseConstant,
+  Sign: piecewiseConstant,
   Relu: relu,
   LeakyRelu: leakyRelu,
   PRelu: prelu,

@@ -59,7 +59,14 @@ const reduceExtreme = reduceRule((ctx, g, s) => {
   return ctx.op('Mul', [g, ctx.op('Div', [mask, ties])]);
 });
 
+// d/dx log Σ e^x = softmax over the reduced axes = e^{x − y}
+const reduceLogSumExp = reduceRule((ctx, g, s) => {
+  const y = ctx.reshape(ctx.node.outputs[0]!, s.kept);
+  return ctx.op('Mul', [g, ctx.op('Exp', [ctx.op('Sub', [ctx.node.inputs[0]!, y])])]);
+});
+
 export const reduceRules: RuleMap = {
+  ReduceLogSumExp: reduceLogSumExp,
   ReduceSum: reduceSum,
   ReduceMean: reduceMean,
   ReduceMax: reduceExtreme,
