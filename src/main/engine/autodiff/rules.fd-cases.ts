@@ -131,6 +131,8 @@ export const fdCases: FdCase[] = [
   { op: 'Celu', x: [2, 3, 4], dist: 'away', attrs: { alpha: A.float(0.8) } },
   { op: 'ThresholdedRelu', x: [2, 8], dist: 'away', attrs: { alpha: A.float(0.5) } },
   { op: 'ReduceLogSumExp', x: [2, 3, 4], attrs: { axes: A.ints([1]) } },
+  { op: 'CumSum', x: [2, 5], inputs: ['x', { dims: [], values: [1], dtype: 'int64' }] },
+  { op: 'CumSum', name: 'CumSum exclusive reverse', x: [3, 4], inputs: ['x', { dims: [], values: [0], dtype: 'int64' }], attrs: { exclusive: A.int(1), reverse: A.int(1) } },
   // resize
   { op: 'Resize', name: 'Resize nearest x2 asymmetric floor (torch Upsample)', x: [1, 2, 3, 4], inputs: ['x', '', f32([1, 1, 2, 2])], attrs: { mode: A.string('nearest'), coordinate_transformation_mode: A.string('asymmetric'), nearest_mode: A.string('floor') } },
   { op: 'Resize', name: 'Resize linear x2 half_pixel', x: [1, 2, 3, 4], inputs: ['x', '', f32([1, 1, 2, 2])], attrs: { mode: A.string('linear') } },

@@ -265,7 +265,17 @@ const depthSpace = unary((ctx, dy) => {
   return ctx.reshape(g, [N, C, H, W]);
 });
 
+// The adjoint of a running sum is the running sum the other way round (same exclusivity).
+const cumsum = unary((ctx, dy) => {
+  if (ctx.wants(1)) throw new Error('CumSum axis must be a constant');
+  return ctx.op('CumSum', [dy, ctx.node.inputs[1]!], {
+    exclusive: A.int(attrInt(ctx.node, 'exclusive', 0)),
+    reverse: A.int(attrInt(ctx.node, 'reverse', 0) ? 0 : 1),
+  });
+});
+
 export const shapeRules: RuleMap = {
+  CumSum: cumsum,
   Gather: gather,
   DepthToSpace: depthSpace,
   SpaceToDepth: depthSpace,
