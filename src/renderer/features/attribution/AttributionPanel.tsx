@@ -101,7 +101,8 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
     if (finished && project.runs.some((r) => r.id === finished && r.kind === 'attribution')) setShownId(finished);
   }, [finished]);
   const set = (p: Partial<AttributionForm>) => setForm({ ...form, ...p });
-  const runs = project.runs.filter((r) => r.kind === 'attribution' && r.status === 'done' && (!photo || r.photoId === photo.id));
+  // the selected photo's attributions, plus the one picked elsewhere (History) even if it is another photo's
+  const runs = project.runs.filter((r) => r.kind === 'attribution' && r.status === 'done' && (!photo || r.photoId === photo.id || r.id === shownId));
   const shown = runs.find((r) => r.id === shownId) ?? runs[0];
   const comparing = runs.filter((r) => compareIds.includes(r.id));
 
