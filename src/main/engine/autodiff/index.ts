@@ -81,7 +81,7 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
     dtypes.set(t, 'float32');
     return t;
   });
-  spec.nodes = commuteMaxPool(spec.nodes, shapes, (b) => emitter.fresh(b));
+  spec.nodes = commuteMaxPool(spec.nodes, shapes, (b) => emitter.fresh(b), new Set(keep));
   spec.nodes = decomposeLrn(spec.nodes, shapes, emitter); // onnxruntime's LRN kernel is slow; see rules/norm.ts
   for (const n of spec.nodes) n.outputs.forEach((o) => dtypes.has(o) || dtypes.set(o, 'float32'));
 

@@ -13,9 +13,14 @@ const INCREASING = new Set(['Tanh', 'Sigmoid', 'Elu', 'Selu', 'Softplus', 'Leaky
  * window — picks an arbitrary winner. On z the tie usually does not exist and the winner is the true
  * one (the float64 one). The original activation node stays when something else reads its output.
  */
-export function commuteMaxPool(nodes: Node[], shapes: Map<string, number[]>, fresh: (base: string) => string): Node[] {
+export function commuteMaxPool(nodes: Node[], shapes: Map<string, number[]>, fresh: (base: string) => string, keep: Set<string>): Node[] {
   const producer = new Map<string, Node>();
-  for (const n of nodes) n.outputs.forEach((o) => producer.set(o, n));
+  const readers = new Map<string, number>();
+  for (const n of nodes) {
+    n.outputs.forEach((o) => producer.set(o, n));
+    n.inputs.forEach((i) => readers.set(i, (readers.get(i) ?? 0) + 1));
+  }
+  const dropped = new Set<Node>();
   const out: Node[] = [];
   for (const n of nodes) {
     const act = n.opType === 'MaxPool' && n.outputs.length === 1 ? producer.get(n.inputs[0]!) : undefined;
@@ -27,8 +32,10 @@ export function commuteMaxPool(nodes: Node[], shapes: Map<string, number[]>, fre
     shapes.set(pooled, shapes.get(n.outputs[0]!)!);
     out.push({ ...n, inputs: [act.inputs[0]!], outputs: [pooled] });
     out.push({ ...act, name: `${act.name}/after_${n.name}`, inputs: [pooled, ...act.inputs.slice(1)], outputs: [n.outputs[0]!] });
+    // the activation on the full map is dead when the pool was its only reader
+    if (readers.get(act.outputs[0]!) === 1 && !keep.has(act.outputs[0]!)) dropped.add(act);
   }
-  return out;
+  return out.filter((n) => !dropped.has(n));
 }
 
 /** Rules emit Where, Expand, ConstantOfShape, Sign, Erf: the emitted model is at least opset 9. */
