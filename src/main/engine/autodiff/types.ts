@@ -10,7 +10,7 @@ import type { Attr, DType, Node, Tensor } from '../onnx/model';
 export interface GradContext {
   /** the forward node being differentiated */
   readonly node: Node;
-  /** default-domain opset of the model (rules emit ops valid at max(this, MIN_EMIT_OPSET)) */
+  /** default-domain opset of the emitted model: the source opset, raised to MIN_EMIT_OPSET (9, rewrite.ts) */
   readonly opset: number;
 
   /** concrete shape of any forward tensor (inputs, outputs, initializers, folded constants) */
