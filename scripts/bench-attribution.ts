@@ -20,8 +20,8 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split('
 
 const CASES: { name: string; pytorchMs: number; settings: AttributionSettingsInput }[] = [
   { name: 'saliency', pytorchMs: 283, settings: { method: 'saliency' } },
-  { name: 'smoothgrad-25', pytorchMs: 3400, settings: { method: 'smoothgrad', samples: 25, batchSize: 25 } },
-  { name: 'ig-32', pytorchMs: 3800, settings: { method: 'ig', steps: 32, batchSize: 32 } },
+  { name: 'smoothgrad-25', pytorchMs: 3400, settings: { method: 'smoothgrad', samples: 25 } },
+  { name: 'ig-32', pytorchMs: 3800, settings: { method: 'ig', steps: 32 } },
   { name: 'guided', pytorchMs: 226, settings: { method: 'guided' } },
   { name: 'gradcam', pytorchMs: 121, settings: { method: 'gradcam' } },
   { name: 'occlusion-32/16', pytorchMs: 11400, settings: { method: 'occlusion', window: 32, stride: 16, batchSize: 13 } },

@@ -7,9 +7,11 @@ import * as ort from 'onnxruntime-node';
 import { compileGradient } from '../autodiff/index';
 import type { Model } from '../onnx/model';
 import type { Objective } from '../../../shared/objectives';
-import { balancedBatch, type Timing } from './forward';
+import { leastPaddingBatch, type Timing } from './forward';
 import type { GradPlan, SampleResult } from './methods/plan';
 import type { ResolvedTarget } from './types';
+
+export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 
 export type GradRules = 'default' | 'guided' | 'deconvnet';
 
@@ -32,6 +34,13 @@ interface Compiled {
   grads: Record<string, string>;
 }
 
+/**
+ * Compiled sessions kept per model. Each holds its peak working memory (GoogLeNet at 224: ~60 MB per
+ * batch item, so ~500 MB at batch 8), and a new class or method makes a new one: keep the few most
+ * recently used.
+ */
+export const MAX_GRADIENT_SESSIONS = 3;
+
 export class GradientRunner {
   private cache = new Map<string, Promise<Compiled>>();
 
@@ -45,7 +54,10 @@ export class GradientRunner {
   private compiled(objective: Objective, rules: GradRules, layers: string[], batch: number, timing: Timing): Promise<Compiled> {
     const key = JSON.stringify([objective, rules, layers, batch]);
     let c = this.cache.get(key);
-    if (!c) {
+    if (c) {
+      this.cache.delete(key);
+      this.cache.set(key, c); // most recently used last
+    } else {
       const t0 = performance.now();
       c = (async () => {
         const g = await compileGradient(this.model, {
@@ -59,7 +71,7 @@ export class GradientRunner {
         if (g.targetInputs.length > 0) {
           throw new Error(`${this.label}: the attribution objective unexpectedly needs extra inputs (${g.targetInputs.map((t) => t.name).join(', ')})`);
         }
-        const session = await ort.InferenceSession.create(g.bytes);
+        const session = await ort.InferenceSession.create(g.bytes, SESSION_OPTIONS);
         timing.prepareMs += performance.now() - t0;
         return {
           session, inputName: g.inputName, perItem: g.outputs.perItem, inputGrad: g.outputs.inputGrad,
@@ -68,13 +80,18 @@ export class GradientRunner {
       })();
       c.catch(() => this.cache.delete(key));
       this.cache.set(key, c);
+      while (this.cache.size > MAX_GRADIENT_SESSIONS) {
+        const [oldKey, old] = this.cache.entries().next().value as [string, Promise<Compiled>];
+        this.cache.delete(oldKey);
+        void old.then((x) => x.session.release(), () => undefined);
+      }
     }
     return c;
   }
 
   async run(plan: GradPlan, objective: Objective, rules: GradRules, layers: string[], batchSize: number, timing: Timing): Promise<void> {
     const count = plan.sampleCount;
-    const B = balancedBatch(count, batchSize);
+    const B = leastPaddingBatch(count, batchSize);
     const c = await this.compiled(objective, rules, layers, B, timing);
     const per = this.chw[0] * this.chw[1] * this.chw[2];
     const buf = new Float32Array(B * per);

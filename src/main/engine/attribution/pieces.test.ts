@@ -8,6 +8,7 @@ import { gaussianBlur, quadrature, resizeBilinear } from './numeric';
 import { findClass, parseTarget } from './target';
 import { camModel, linearModel } from './testing/tiny-models';
 import { makeBaseline, pixelSpace } from './baselines';
+import { balancedBatch, leastPaddingBatch } from './forward';
 
 test('Gauss–Legendre and trapezoid weights integrate polynomials on [0, 1]', () => {
   for (const n of [1, 2, 5, 32, 256]) {
@@ -21,6 +22,17 @@ test('Gauss–Legendre and trapezoid weights integrate polynomials on [0, 1]', (
   const t = quadrature(5, 'trapezoid');
   assert.deepEqual(t.alphas, [0, 0.25, 0.5, 0.75, 1]);
   assert.deepEqual(t.weights, [0.125, 0.25, 0.25, 0.25, 0.125]);
+});
+
+test('batch sizes: fewest batches for forward passes, least padding for gradient passes', () => {
+  assert.equal(balancedBatch(170, 16), 16);
+  assert.equal(balancedBatch(170, 13), 13);
+  assert.equal(balancedBatch(10, 16), 10);
+  assert.equal(leastPaddingBatch(25, 8), 5);
+  assert.equal(leastPaddingBatch(32, 8), 8);
+  assert.equal(leastPaddingBatch(3, 8), 3);
+  assert.equal(leastPaddingBatch(1, 8), 1);
+  assert.equal(leastPaddingBatch(7, 2), 2); // never below 2 when 2 was asked for
 });
 
 test('bilinear upsampling matches PyTorch (align_corners=False); blur keeps constants', () => {

@@ -27,7 +27,7 @@ export type ResolvedTarget = Exclude<TargetSpec, { kind: 'top1' }>;
 const common = {
   target: targetSchema.default({ kind: 'top1' }),
   /** how many images go through one session run (SmoothGrad/IG samples, occluded copies) */
-  batchSize: z.number().int().min(1).max(256).default(16),
+  batchSize: z.number().int().min(1).max(256).default(8),
   /** seed of every random draw (SmoothGrad noise, noise baselines): same seed, same map */
   seed: z.number().int().default(0),
 };
