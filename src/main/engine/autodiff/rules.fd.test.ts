@@ -125,6 +125,7 @@ for (const [k, c] of fdCases.entries()) {
   test(`fd: ${label}`, async () => {
     const r = await checkCase(c, 1000 + k);
     assert.ok(r.den > 1e-12, `${label}: the finite-difference gradient is zero — the case tests nothing`);
-    assert.ok(r.relL2 <= (c.tol ?? 5e-3), `${label}: compiled gradient vs central differences rel L2 ${r.relL2.toExponential(3)} > ${c.tol ?? 5e-3}`);
+    if (process.env.FD_REPORT) console.log(`# ${label}: rel L2 ${r.relL2.toExponential(2)}`);
+    assert.ok(r.relL2 <= (c.tol ?? 1e-3), `${label}: compiled gradient vs central differences rel L2 ${r.relL2.toExponential(3)} > ${c.tol ?? 1e-3}`);
   });
 }
