@@ -25,11 +25,14 @@ export interface GradientSessionOptions {
   threads?: number;
 }
 
-function sessionOptions(o: { provider?: ExecutionProviderName; threads?: number }): ort.InferenceSession.SessionOptions {
+function sessionOptions(o: { provider?: ExecutionProviderName; threads?: number }, arena = true): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [o.provider ?? 'cpu'],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // An arena keeps each session's peak working memory (~650 MB for a 640² GoogLeNet gradient) for good;
+    // with up to 9 tile shapes alive at once that alone would pass 4 GB, so tile sessions give it back after every run.
+    enableCpuMemArena: arena,
     ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
   };
 }
@@ -40,18 +43,18 @@ export class CompiledGradients implements GradientSource {
 
   constructor(private readonly opts: GradientSessionOptions) {}
 
-  async forShape(h: number, w: number): Promise<GradientRun> {
+  async forShape(h: number, w: number, tiled = false): Promise<GradientRun> {
     const key = `${h}x${w}`;
     let s = this.sessions.get(key);
     if (!s) {
-      s = this.open(h, w);
+      s = this.open(h, w, !tiled);
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key));
     }
     return (await s).run;
   }
 
-  private async open(h: number, w: number): Promise<{ session: ort.InferenceSession; run: GradientRun }> {
+  private async open(h: number, w: number, arena: boolean): Promise<{ session: ort.InferenceSession; run: GradientRun }> {
     const { model, input, objective } = this.opts;
     const t0 = performance.now();
     const g = await compileGradient(model, { input, shape: [1, 3, h, w], objective: objective(h, w) });
@@ -59,7 +62,7 @@ export class CompiledGradients implements GradientSource {
     if (g.targetInputs.length > 0) {
       throw new Error(`the dream objective needs target inputs (${g.targetInputs.map((t) => t.name).join(', ')}), which dreaming does not feed`);
     }
-    const session = await ort.InferenceSession.create(g.bytes, sessionOptions(this.opts));
+    const session = await ort.InferenceSession.create(g.bytes, sessionOptions(this.opts, arena));
     this.timings.push({ shape: [h, w], compileMs: t1 - t0, createMs: performance.now() - t1 });
     const inName = g.inputName, objName = g.outputs.objective, gradName = g.outputs.inputGrad;
     const dims = [1, 3, h, w];

@@ -14,8 +14,8 @@ export interface GradientRun {
   (input: Float32Array, grad: Float32Array): Promise<number>;
 }
 export interface GradientSource {
-  /** a runner for inputs of [1, C, h, w]; compiled on first use and cached */
-  forShape(h: number, w: number): Promise<GradientRun>;
+  /** a runner for inputs of [1, C, h, w]; compiled on first use and cached. `tiled`: one of several shapes run in turn */
+  forShape(h: number, w: number, tiled?: boolean): Promise<GradientRun>;
   /** release sessions of every other shape (an octave's sessions are not needed by the next) */
   retainOnly?(shapes: [number, number][]): Promise<void>;
 }
@@ -136,7 +136,7 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
     const grad = planar(src.c, h, w);
     const ts = performance.now();
     await grads.retainOnly?.(tileShapes(plan));
-    for (const [th, tw] of tileShapes(plan)) await grads.forShape(th, tw);
+    for (const [th, tw] of tileShapes(plan)) await grads.forShape(th, tw, tileCount(plan) > 1);
     const sessionMs = performance.now() - ts;
     // The photo's own objective is measured with the full-size sessions, once they exist.
     if (measure && k === sizes.length - 1) objectiveBefore = await gradientOf(toPlanar(photo, space), plan, grads, 0, 0, undefined);
@@ -213,7 +213,7 @@ async function gradientOf(img: Planar, plan: TilePlan, grads: GradientSource, oy
       if (!b) bufs.set(m, (b = { tile: new Float32Array(m), grad: new Float32Array(m) }));
       const { tile, grad: tileGrad } = b;
       readTile(img, row, col, oy, ox, tile);
-      const run = await grads.forShape(row.size, col.size);
+      const run = await grads.forShape(row.size, col.size, plan.rows.length * plan.cols.length > 1);
       sum += await run(tile, tileGrad);
       count++;
       if (grad) writeTileCore(grad, row, col, oy, ox, tileGrad);
