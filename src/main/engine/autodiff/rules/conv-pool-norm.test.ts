@@ -67,6 +67,11 @@ const cases: Case[] = [
   { name: 'AveragePool 2x2 s2 ceil_mode (overhanging window)', op: 'AveragePool', x: [1, 2, 7, 7], attrs: { kernel_shape: A.ints([2, 2]), strides: A.ints([2, 2]), ceil_mode: A.int(1) } },
   { name: 'AveragePool 5x5 s3 (GoogLeNet aux head)', op: 'AveragePool', x: [1, 2, 14, 14], attrs: { kernel_shape: A.ints([5, 5]), strides: A.ints([3, 3]) } },
   { name: 'AveragePool SAME_UPPER asymmetric', op: 'AveragePool', x: [1, 2, 7, 6], attrs: { kernel_shape: A.ints([2, 3]), strides: A.ints([2, 1]), auto_pad: A.string('SAME_UPPER') } },
+  { name: 'AveragePool dilation 2 pads (opset 19)', op: 'AveragePool', opset: 19, x: [1, 2, 9, 8], attrs: { kernel_shape: A.ints([3, 2]), dilations: A.ints([2, 2]), pads: A.ints([2, 1, 1, 1]) } },
+  { name: 'AveragePool dilation 2 ceil_mode count_include_pad=1 (opset 19)', op: 'AveragePool', opset: 19, x: [1, 2, 9, 8], attrs: { kernel_shape: A.ints([3, 3]), strides: A.ints([2, 2]), dilations: A.ints([2, 1]), pads: A.ints([1, 1, 1, 1]), ceil_mode: A.int(1), count_include_pad: A.int(1) } },
+  { name: 'AveragePool 1-D', op: 'AveragePool', x: [2, 3, 10], attrs: { kernel_shape: A.ints([3]), strides: A.ints([2]), pads: A.ints([1, 1]) } },
+  { name: 'MaxPool 1-D overlapping', op: 'MaxPool', input: 'distinct', x: [2, 3, 10], attrs: { kernel_shape: A.ints([3]), strides: A.ints([2]), pads: A.ints([1, 0]) } },
+  { name: 'Conv 3-D', op: 'Conv', x: [1, 2, 4, 5, 4], consts: [weights([3, 2, 2, 3, 2], 19)], attrs: { pads: A.ints([1, 1, 0, 0, 1, 1]) } },
   { name: 'GlobalAveragePool', op: 'GlobalAveragePool', x: [2, 3, 4, 5] },
   { name: 'GlobalMaxPool', op: 'GlobalMaxPool', input: 'distinct', x: [2, 3, 4, 5] },
   // Normalization
