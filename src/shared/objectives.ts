@@ -14,6 +14,8 @@
 // LeakyRelu, …) that produces that tensor — the pre-activation — e.g. `conv2/relu_3x3:pre`. Plain
 // pre-activation tensor names work too; `:pre` only saves looking them up.
 
+import { z } from 'zod';
+
 /** Values of these kinds read a target tensor that the caller feeds as an extra graph input. */
 export type Objective =
   /** mean over space of channel c: A[i, c, :, :] (rank 2: A[i, c]) */
@@ -178,6 +180,15 @@ export function validateObjective(value: unknown, path = 'objective'): Objective
     }
   }
 }
+
+/** For IPC / project schemas: a zod value that checks with validateObjective (same messages). */
+export const objectiveSchema = z.custom<Objective>().superRefine((v, ctx) => {
+  try {
+    validateObjective(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
 
 /** Every tensor name an objective reads (the compiler keeps these, prunes the rest). `undefined` layer = the input. */
 export function objectiveLayers(o: Objective): (string | undefined)[] {

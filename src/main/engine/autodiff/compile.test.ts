@@ -150,6 +150,9 @@ test('validateObjective names the bad field', () => {
   assert.throws(() => O.validateObjective({ kind: 'sum', terms: [{ kind: 'channel', layer: 'a', channel: -3 }] }), /objective\.terms\[0\]\.channel must be a whole number ≥ 0 \(got -3\)/);
   assert.throws(() => O.validateObjective({ kind: 'scale', factor: 'x', of: { kind: 'deepdream', layer: 'a' } }), /objective\.factor must be a finite number/);
   assert.throws(() => O.validateObjective({ kind: 'channel', layer: 'a', channel: 1, colour: 2 }), /unknown field "colour"/);
+  const parsed = O.objectiveSchema.safeParse({ kind: 'neuron', layer: 'a', channel: 1.5 });
+  assert.ok(!parsed.success && /objective\.channel must be a whole number/.test(parsed.error.issues[0]!.message));
+  assert.ok(O.objectiveSchema.safeParse({ kind: 'deepdream', layer: 'a' }).success);
   const ok = { kind: 'sum', terms: [{ kind: 'channel', layer: 'a', channel: 1 }, { kind: 'scale', factor: -1, of: { kind: 'l2' } }] };
   assert.deepEqual(O.validateObjective(JSON.parse(JSON.stringify(ok))), ok);
 });
