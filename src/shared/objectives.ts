@@ -16,7 +16,7 @@
 
 import { z } from 'zod';
 
-/** Values of these kinds read a target tensor that the caller feeds as an extra graph input. */
+/** One objective. `direction`, `gram` and `content` also read a target the caller feeds as an extra graph input. */
 export type Objective =
   /** mean over space of channel c: A[i, c, :, :] (rank 2: A[i, c]) */
   | { kind: 'channel'; layer: string; channel: number }
