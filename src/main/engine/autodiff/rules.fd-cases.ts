@@ -83,6 +83,11 @@ export const fdCases: FdCase[] = [
   { op: 'Relu', name: 'Relu opset 7', opset: 7, x: [2, 3, 4], dist: 'away' },
   { op: 'Upsample', name: 'Upsample opset 7 (scales attribute)', opset: 7, x: [1, 2, 3, 3], attrs: { mode: A.string('nearest'), scales: A.floats([1, 1, 2, 2]) } },
   { op: 'BatchNormalization', name: 'BatchNormalization opset 7', opset: 7, x: [2, 3, 2, 2], inputs: ['x', c([3]), c([3]), c([3]), { dims: [3], lo: 0.5, hi: 2 }] },
+  { op: 'Einsum', name: 'Einsum ij,jk->ik', x: [3, 4], inputs: ['x', c([4, 2])], attrs: { equation: A.string('ij,jk->ik') } },
+  { op: 'Einsum', name: 'Einsum bhwc,cd->bhwd (x second)', x: [3, 2], inputs: [c([1, 2, 2, 3]), 'x'], attrs: { equation: A.string('bhwc,cd->bhwd') } },
+  { op: 'Einsum', name: 'Einsum x·x: ij,ij->i', x: [2, 5], inputs: ['x', 'x'], attrs: { equation: A.string('ij,ij->i') } },
+  { op: 'Einsum', name: 'Einsum summed-away label: bij,jk->bk', x: [2, 3, 4], inputs: ['x', c([4, 2])], attrs: { equation: A.string('bij,jk->bk') } },
+  { op: 'Einsum', name: 'Einsum implicit output: ji', x: [2, 3], inputs: ['x'], attrs: { equation: A.string('ji') } },
   // reductions
   { op: 'ReduceMean', x: [2, 3, 4, 5], attrs: { axes: A.ints([2, 3]) } },
   { op: 'ReduceMean', name: 'ReduceMean opset 18 axes input, keepdims 0', opset: 18, x: [2, 3, 4], inputs: ['x', i64([1])], attrs: { keepdims: A.int(0) } },

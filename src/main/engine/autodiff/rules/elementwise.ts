@@ -150,7 +150,44 @@ const gemm: GradRule = (ctx, dOut) => {
   return [da, db, dc];
 };
 
+/**
+ * Einsum without ellipsis or repeated labels in one operand: the gradient of operand i is the einsum of
+ * dy with the other operands back to operand i's labels; labels only operand i has (summed away in the
+ * forward) come back by broadcasting.
+ */
+const einsum: GradRule = (ctx, dOut) => {
+  const dy = dOut[0];
+  if (!dy) return [];
+  const n = ctx.node;
+  const a = n.attrs.equation;
+  const eq = (a && a.type === 'string' ? a.value : '').replace(/\s+/g, '');
+  if (eq.includes('.')) throw new Error(`Einsum "${eq}": ellipsis has no gradient rule`);
+  const [lhs, explicit] = eq.split('->') as [string, string | undefined];
+  const subs = lhs.split(',');
+  if (subs.length !== n.inputs.length) throw new Error(`Einsum "${eq}" names ${subs.length} operands but the node has ${n.inputs.length}`);
+  for (const sub of subs) if (new Set(sub).size !== sub.length) throw new Error(`Einsum "${eq}": repeated labels in one operand (diagonals) have no gradient rule`);
+  const count = new Map<string, number>();
+  for (const ch of subs.join('')) count.set(ch, (count.get(ch) ?? 0) + 1);
+  const out = explicit ?? [...count.keys()].filter((ch) => count.get(ch) === 1).sort().join('');
+  return n.inputs.map((x, i) => {
+    if (!ctx.wants(i)) return undefined;
+    const mine = subs[i]!;
+    const others = subs.filter((_, j) => j !== i);
+    const elsewhere = new Set([...out, ...others.join('')]);
+    const kept = [...mine].filter((ch) => elsewhere.has(ch)).join('');
+    const operands = [dy, ...n.inputs.filter((_, j) => j !== i)];
+    let g = ctx.op('Einsum', operands, { equation: A.string(`${[out, ...others].join(',')}->${kept}`) });
+    if (kept.length < mine.length) {
+      const xs = ctx.shape(x);
+      const missing = [...mine].map((ch, k) => (elsewhere.has(ch) ? -1 : k)).filter((k) => k >= 0);
+      g = ctx.op('Expand', [ctx.unsqueeze(g, missing), ctx.ints(xs)]);
+    }
+    return g;
+  });
+};
+
 export const elementwiseRules: RuleMap = {
+  Einsum: einsum,
   Add: add,
   Sub: sub,
   Mul: mul,
