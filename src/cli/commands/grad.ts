@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { compileGradient } from '../../main/engine/autodiff/index';
+import { readF32 } from '../../main/engine/autodiff/gradcheck';
 import { RULE_SETS, type RuleSetName } from '../../main/engine/autodiff/rules/index';
 import { inspectModel, loadModelFile } from '../../main/engine/onnx/inspect';
 import { decodeResized } from '../../main/engine/image/image';
@@ -27,14 +28,6 @@ const usage = `usage: featurescope grad <model.onnx> --input <x.bin|image> --obj
   --json              print JSON: objective value, gradient shape and statistics, timings
 
 exit codes: 0 ok, 1 the model, input or objective cannot be used, 2 bad usage`;
-
-function readF32(file: string): Float32Array {
-  const b = fs.readFileSync(file);
-  if (b.byteLength % 4 !== 0) throw new Error(`${file}: ${b.byteLength} bytes is not a whole number of float32 values`);
-  const copy = new Uint8Array(b.byteLength);
-  copy.set(b);
-  return new Float32Array(copy.buffer);
-}
 
 export const gradCommand: Command = {
   name: 'grad',

@@ -128,6 +128,14 @@ test('`layer:pre` addresses the input of the activation', async () => {
   assert.deepEqual(Array.from(out[c.outputs.grads['r:pre']!]!.data as Float32Array), [0, 0, 1, 0, 0, 0]);
 });
 
+test('neuron on 1-D feature maps takes the centre of the spatial axis unless x is given', async () => {
+  const m = model([node('Mul', ['x', 'w3'], ['z'])], [makeTensor('w3', 'float32', [5], [1, 2, 3, 4, 5])], ['N', 2, 5]);
+  const centre = await run(m, { input: 'x', shape: [1, 2, 5], objective: O.neuron('z', 1) }, new Array(10).fill(1));
+  assert.deepEqual(centre.grad, [0, 0, 0, 0, 0, 0, 0, 3, 0, 0]);
+  const at = await run(m, { input: 'x', shape: [1, 2, 5], objective: O.neuron('z', 0, 4) }, new Array(10).fill(1));
+  assert.deepEqual(at.grad, [0, 0, 0, 0, 5, 0, 0, 0, 0, 0]);
+});
+
 test('bad settings give errors that name them', async () => {
   await assert.rejects(compileGradient(reluNet(), { input: 'image', shape: [1, 6], objective: sumAll }), /no input "image".*"x"/);
   await assert.rejects(compileGradient(reluNet(), { input: 'x', shape: [1, 6], objective: O.channel('nope', 0) }), /no tensor named "nope"/);

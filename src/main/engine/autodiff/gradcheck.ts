@@ -45,8 +45,10 @@ export function loadManifest(file: string): Manifest {
   return m;
 }
 
+/** A raw little-endian float32 file (.bin), copied so the view is aligned. */
 export function readF32(file: string): Float32Array {
   const b = fs.readFileSync(file);
+  if (b.byteLength % 4 !== 0) throw new Error(`${file}: ${b.byteLength} bytes is not a whole number of float32 values`);
   const copy = new Uint8Array(b.byteLength);
   copy.set(b);
   return new Float32Array(copy.buffer, 0, copy.byteLength / 4);

@@ -9,17 +9,8 @@ import { compileGradient } from './index';
 import { fdCases, type FdCase } from './rules.fd-cases';
 import { encodeModel, makeTensor, type Model, type Node, type Tensor } from '../onnx/model';
 import { item, logit } from '../../../shared/objectives';
+import { distinctValues, rng } from './rules/rule-harness';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const size = (d: number[]) => d.reduce((a, b) => a * b, 1);
 
 function inputValues(c: FdCase, seed: number): Float32Array {
@@ -28,11 +19,7 @@ function inputValues(c: FdCase, seed: number): Float32Array {
   switch (c.dist ?? 'uniform') {
     case 'positive': return Float32Array.from({ length: n }, () => 0.5 + 1.5 * r());
     case 'away': return Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1) * (0.2 + 0.8 * r()));
-    case 'distinct': {
-      const v = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.05);
-      for (let i = n - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [v[i], v[j]] = [v[j]!, v[i]!]; }
-      return Float32Array.from(v);
-    }
+    case 'distinct': return distinctValues(n, seed);
     default: return Float32Array.from({ length: n }, () => 2 * r() - 1);
   }
 }
