@@ -7,7 +7,7 @@
 // shared machine compare the RATIOS within one run, not absolute times across runs.
 //
 //   tsx scripts/bench-grad.ts [--rows googlenet,vgg] [--runs 10] [--threads 2]
-//       [--conv auto|transpose] [--pool auto|match|indices|scatter|phases|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
+//       [--conv auto|transpose] [--pool auto|match|indices|scatter|phases|gather|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
 //       [--no-mem-pattern] [--profile] [--json]
 //   tsx scripts/bench-grad.ts --ops     (backward strategies of single layers, GoogLeNet-at-512 sizes)
 //
@@ -64,7 +64,7 @@ interface Flags {
   runs: number;
   threads: number;
   conv: 'auto' | 'transpose';
-  pool: 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'dense';
+  pool: 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
   lrn: 'slices' | 'pool';
   /** declare this default-domain opset on the source model first (experiment: the models are opset 13) */
   opset?: number;
@@ -326,9 +326,10 @@ async function benchOps(f: Flags): Promise<void> {
     { label: 'ConvTranspose', set: () => { convStrategy.mode = 'transpose'; } },
   ];
   const poolVariants = [
-    { label: 'match (default)', set: () => { poolStrategy.mode = 'match'; }, opset: 17 },
+    { label: 'match', set: () => { poolStrategy.mode = 'match'; }, opset: 17 },
     { label: 'ScatterElements add (opset 16+)', set: () => { poolStrategy.mode = 'scatter'; }, opset: 17 },
     { label: 'MaxUnpool phases + Sum', set: () => { poolStrategy.mode = 'phases'; }, opset: 17 },
+    { label: 'gather-add phases (opset 11+)', set: () => { poolStrategy.mode = 'gather'; }, opset: 13 },
     { label: 'dense masks + interleave', set: () => { poolStrategy.mode = 'dense'; }, opset: 17 },
   ];
   const k = (v: number[]) => A.ints(v);

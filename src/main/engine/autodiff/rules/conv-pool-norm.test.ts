@@ -88,13 +88,14 @@ const cases: Case[] = [
 ];
 
 // MaxPool has several backward strategies (see poolStrategy); every MaxPool case runs through each.
-type PoolMode = 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'dense';
+type PoolMode = 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
 const poolModes: { suffix: string; pool: PoolMode; opset?: number; expectOps: string[]; forbidOps: string[] }[] = [
   { suffix: 'match', pool: 'match', expectOps: ['Equal', 'Where'], forbidOps: ['ScatterElements', 'MaxUnpool'] },
   { suffix: 'default @ opset 17', pool: 'auto', opset: 17, expectOps: ['MaxPool'], forbidOps: ['Where'] },
   { suffix: 'default @ opset 13', pool: 'auto', opset: 13, expectOps: ['MaxUnpool'], forbidOps: ['ScatterElements'] },
   { suffix: 'scatter-add', pool: 'scatter', opset: 17, expectOps: ['ScatterElements'], forbidOps: ['MaxUnpool'] },
   { suffix: 'MaxUnpool phases', pool: 'phases', expectOps: ['MaxUnpool'], forbidOps: ['ScatterElements'] },
+  { suffix: 'gather-add phases', pool: 'gather', opset: 13, expectOps: ['ScatterElements'], forbidOps: ['MaxUnpool'] },
   { suffix: 'dense from indices', pool: 'dense', expectOps: ['Mod', 'Where'], forbidOps: ['ScatterElements', 'MaxUnpool'] },
 ];
 const expanded: Case[] = cases.flatMap((c) => {

@@ -9,9 +9,9 @@ import { adjointPads, effective, forwardWindow, windowCounts, windowsDisjoint, t
  *   windows, ScatterElements(reduction=add) from opset 16, MaxUnpool phases before.
  * - 'match' (no dilation): compare X with the upsampled output, no indices, no scatter — only
  *   elementwise ops every provider has; ties inside a window all receive the gradient.
- * - 'scatter' / 'phases' / 'dense': force one way of scattering the indices (comparisons).
+ * - 'scatter' / 'phases' / 'gather' / 'dense': force one way of scattering the indices (comparisons).
  */
-export const poolStrategy: { mode: 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'dense' } = { mode: 'auto' };
+export const poolStrategy: { mode: 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense' } = { mode: 'auto' };
 
 const FLOAT = 1; // TensorProto.FLOAT, for Cast
 
@@ -49,6 +49,7 @@ function maxPoolGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | 
   }
   if (mode === 'dense') return [denseMaxPoolGrad(ctx, dY, indices, w)];
   if (mode === 'phases') return [maxUnpoolPhases(ctx, dY, indices, w)];
+  if (mode === 'gather') return [gatherAddPhases(ctx, dY, indices, w)];
   if (mode !== 'scatter') {
     if (windowsDisjoint(w)) {
       // MaxUnpool insists that output_shape is at least the size its attributes imply
@@ -93,6 +94,33 @@ function maxUnpoolPhases(ctx: GradContext, dY: string, indices: string, w: Windo
   };
   visit(0, []);
   return parts.length === 1 ? parts[0]! : ctx.op('Sum', parts);
+}
+
+/**
+ * The same phases accumulated in place instead of unpooled and summed: within a phase no two windows
+ * share a pixel, so acc[I] = acc[I] + dY (GatherElements, Add, ScatterElements without reduction,
+ * opset 11) is exact, and each phase touches only its own outputs plus one copy of the accumulator.
+ */
+function gatherAddPhases(ctx: GradContext, dY: string, indices: string, w: Window): string {
+  const xShape = ctx.shape(ctx.node.inputs[0]!);
+  const yShape = ctx.shape(ctx.node.outputs[0]!);
+  const m = w.kernel.map((_, i) => Math.ceil(effective(w, i) / w.strides[i]!));
+  const axes = m.map((_, i) => i + 2);
+  const total = xShape.reduce((a, b) => a * b, 1);
+  let acc: string | undefined;
+  const visit = (axis: number, start: number[]): void => {
+    if (axis === m.length) {
+      const ends = axes.map((a) => yShape[a]!);
+      const dYp = ctx.reshape(ctx.slice(dY, start, ends, axes, m), [-1]);
+      const ip = ctx.reshape(ctx.slice(indices, start, ends, axes, m), [-1]);
+      const update = acc ? ctx.op('Add', [ctx.op('GatherElements', [acc, ip], { axis: A.int(0) }), dYp]) : dYp;
+      acc = ctx.op('ScatterElements', [acc ?? ctx.zeros([total]), ip, update], { axis: A.int(0) });
+      return;
+    }
+    for (let p = 0; p < Math.min(m[axis]!, yShape[axis + 2]!); p++) visit(axis + 1, [...start, p]);
+  };
+  visit(0, []);
+  return ctx.reshape(acc!, xShape);
 }
 
 /**
