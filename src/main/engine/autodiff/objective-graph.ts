@@ -62,7 +62,6 @@ export function compileObjective(o: Objective, env: ObjectiveEnv): ObjectiveGrap
   const slice = (x: string, starts: number[], ends: number[], axes: number[]): string => {
     const s = [...shapeOf(x)];
     axes.forEach((a, i) => { s[a] = ends[i]! - starts[i]!; });
-    ints(starts); ints(ends); ints(axes);
     return rec(e.slice(x, starts, ends, axes), s);
   };
   const target = (o: { target?: string; layer: string }, kind: string, shape: number[]): string => {
