@@ -136,6 +136,16 @@ test('neuron on 1-D feature maps takes the centre of the spatial axis unless x i
   assert.deepEqual(at.grad, [0, 0, 0, 0, 5, 0, 0, 0, 0, 0]);
 });
 
+test('emitted opset: 7 → 9, 11 stays, 13 → 16 (ScatterElements add), 17 stays', async () => {
+  for (const [from, to] of [[7, 9], [11, 11], [13, 16], [17, 17]] as const) {
+    const m = reluNet();
+    m.opsetImports = [{ domain: '', version: from }];
+    const { c, grad } = await run(m, { input: 'x', shape: [1, 6], objective: sumAll }, x);
+    assert.equal(c.model.opsetImports.find((o) => o.domain === '')!.version, to, `from opset ${from}`);
+    assert.deepEqual(grad, [0.5, -1, 0, 0, 1, -3]);
+  }
+});
+
 test('bad settings give errors that name them', async () => {
   await assert.rejects(compileGradient(reluNet(), { input: 'image', shape: [1, 6], objective: sumAll }), /no input "image".*"x"/);
   await assert.rejects(compileGradient(reluNet(), { input: 'x', shape: [1, 6], objective: O.channel('nope', 0) }), /no tensor named "nope"/);

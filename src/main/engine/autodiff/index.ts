@@ -6,7 +6,7 @@ import { Emitter } from './emitter';
 import { compileObjective } from './objective-graph';
 import { specialize } from './specialize';
 import { walk } from './walker';
-import { commuteMaxPool, MIN_EMIT_OPSET, raiseOpset } from './rewrite';
+import { commuteMaxPool, emitOpset, raiseOpset } from './rewrite';
 import { decomposeLrn } from './rules/norm';
 import { ruleSet, type RuleSetName } from './rules/index';
 
@@ -71,7 +71,7 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
   const used = new Set<string>([opts.input]);
   for (const n of spec.nodes) n.outputs.forEach((o) => used.add(o));
   for (const k of spec.constants.keys()) used.add(k);
-  const opset = Math.max(spec.opset, MIN_EMIT_OPSET);
+  const opset = emitOpset(spec.opset);
   const emitter = new Emitter(opset, used);
   const shapes = spec.shapes;
   const dtypes = spec.dtypes;
@@ -131,8 +131,8 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
   const initializers = [...spec.constants.values(), ...emitter.initializers].filter((t) => read.has(t.name));
   const out: Model = {
     ...model,
-    // IR 4 is the first that allows initializers which are not graph inputs (our constants)
-    irVersion: Math.max(model.irVersion, 4),
+    // IR 4 is the first that allows initializers which are not graph inputs (our constants); opset 16 came with IR 8
+    irVersion: Math.max(model.irVersion, opset >= 16 ? 8 : 4),
     opsetImports: model.opsetImports.map((o) => (o.domain === '' || o.domain === 'ai.onnx' ? { ...o, version: opset } : o)),
     producerName: 'featurescope-autodiff',
     graph: {

@@ -35,7 +35,7 @@ const SPECS: Spec[] = [
  * op here needs a look at provider support first.
  */
 const PORTABLE_OPS = new Set([
-  'Abs', 'Add', 'And', 'AveragePool', 'Cast', 'Concat', 'ConstantOfShape', 'Conv', 'ConvTranspose', 'Div', 'Equal', 'Expand', 'Flatten',
+  'Abs', 'Add', 'And', 'ArgMax', 'AveragePool', 'DepthToSpace', 'SpaceToDepth', 'Reciprocal', 'Resize', 'Cast', 'Concat', 'ConstantOfShape', 'Conv', 'ConvTranspose', 'Div', 'Equal', 'Expand', 'Flatten',
   'Gemm', 'GlobalAveragePool', 'Greater', 'Identity', 'LRN', 'Less', 'MatMul', 'MaxPool', 'MaxUnpool', 'Mul', 'Neg', 'Not', 'Pad',
   'ReduceMean', 'ReduceSum', 'Relu', 'Reshape', 'ScatterElements', 'Sign', 'Slice', 'Softmax', 'Sqrt', 'Sub', 'Sum', 'Transpose', 'Where',
 ]);
