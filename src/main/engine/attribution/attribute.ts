@@ -140,7 +140,7 @@ export class Attributor {
         // one guided run gives both the guided input gradient and Grad-CAM's layer gradient.
         const oneRun = s.method === 'guided-gradcam' && !reluBetween(this.model, layer, targetTensor(target, this.facts.logits, this.label));
         let guidedGrad: Float32Array | undefined;
-        const plan: GradPlan = oneRun ? { ...cam, take: (i, r) => { cam.take(i, r); guidedGrad = Float32Array.from(r.inputGrad); } } : cam;
+        const plan: GradPlan = oneRun ? { ...cam, needsInputGrad: true, take: (i, r) => { cam.take(i, r); guidedGrad = Float32Array.from(r.inputGrad); } } : cam;
         const camMap = (await runPlan(plan, oneRun ? 'guided' : 'default', [layer])).map;
         const lm = cam.layerMap();
         const settings = { ...s, layer };

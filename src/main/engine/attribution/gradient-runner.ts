@@ -5,7 +5,8 @@
 // a last, short batch are computed and thrown away.
 import * as ort from 'onnxruntime-node';
 import { compileGradient } from '../autodiff/index';
-import type { Model } from '../onnx/model';
+import { encodeModel, type Model } from '../onnx/model';
+import { keepOutputs } from './prune';
 import type { Objective } from '../../../shared/objectives';
 import { leastPaddingBatch, type Timing } from './forward';
 import type { GradPlan, SampleResult } from './methods/plan';
@@ -51,8 +52,8 @@ export class GradientRunner {
     private readonly label: string,
   ) {}
 
-  private compiled(objective: Objective, rules: GradRules, layers: string[], batch: number, timing: Timing): Promise<Compiled> {
-    const key = JSON.stringify([objective, rules, layers, batch]);
+  private compiled(objective: Objective, rules: GradRules, layers: string[], batch: number, inputGrad: boolean, timing: Timing): Promise<Compiled> {
+    const key = JSON.stringify([objective, rules, layers, batch, inputGrad]);
     let c = this.cache.get(key);
     if (c) {
       this.cache.delete(key);
@@ -71,7 +72,10 @@ export class GradientRunner {
         if (g.targetInputs.length > 0) {
           throw new Error(`${this.label}: the attribution objective unexpectedly needs extra inputs (${g.targetInputs.map((t) => t.name).join(', ')})`);
         }
-        const session = await ort.InferenceSession.create(g.bytes, SESSION_OPTIONS);
+        const bytes = inputGrad
+          ? g.bytes
+          : encodeModel(keepOutputs(g.model, [g.outputs.perItem, ...layers.flatMap((l) => [g.outputs.activations[l]!, g.outputs.grads[l]!])]));
+        const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
         timing.prepareMs += performance.now() - t0;
         return {
           session, inputName: g.inputName, perItem: g.outputs.perItem, inputGrad: g.outputs.inputGrad,
@@ -92,10 +96,11 @@ export class GradientRunner {
   async run(plan: GradPlan, objective: Objective, rules: GradRules, layers: string[], batchSize: number, timing: Timing): Promise<void> {
     const count = plan.sampleCount;
     const B = leastPaddingBatch(count, batchSize);
-    const c = await this.compiled(objective, rules, layers, B, timing);
+    const wantInputGrad = plan.needsInputGrad !== false;
+    const c = await this.compiled(objective, rules, layers, B, wantInputGrad, timing);
     const per = this.chw[0] * this.chw[1] * this.chw[2];
     const buf = new Float32Array(B * per);
-    const fetches = [c.perItem, c.inputGrad, ...layers.flatMap((l) => [c.activations[l]!, c.grads[l]!])];
+    const fetches = [c.perItem, ...(wantInputGrad ? [c.inputGrad] : []), ...layers.flatMap((l) => [c.activations[l]!, c.grads[l]!])];
     for (let start = 0; start < count; start += B) {
       const n = Math.min(B, count - start);
       for (let j = 0; j < B; j++) plan.fill(start + Math.min(j, n - 1), buf.subarray(j * per, (j + 1) * per));
@@ -105,7 +110,7 @@ export class GradientRunner {
       timing.passes += B;
       timing.tick?.();
       const scores = out[c.perItem]!.data as Float32Array;
-      const grad = out[c.inputGrad]!.data as Float32Array;
+      const grad = wantInputGrad ? (out[c.inputGrad]!.data as Float32Array) : new Float32Array(0);
       for (let j = 0; j < n; j++) {
         const r: SampleResult = { score: scores[j]!, inputGrad: grad.subarray(j * per, (j + 1) * per), layers: {} };
         for (const l of layers) {

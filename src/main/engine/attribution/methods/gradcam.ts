@@ -10,6 +10,7 @@ export function gradCamPlan(x: Float32Array, layer: string, inputH: number, inpu
   let result: CamOutput | undefined;
   return {
     sampleCount: 1,
+    needsInputGrad: false,
     fill: (_i, dst) => dst.set(x),
     take: (_i, r) => {
       const l = r.layers[layer];

@@ -7,7 +7,7 @@
 export interface SampleResult {
   /** the target's value on this sample */
   score: number;
-  /** d target / d input, C×H×W */
+  /** d target / d input, C×H×W (empty when the plan said it needs none) */
   inputGrad: Float32Array;
   /** layer activations and d target / d layer, each [K, h, w] for this item */
   layers: Record<string, { act: Float32Array; grad: Float32Array; dims: number[] }>;
@@ -15,6 +15,8 @@ export interface SampleResult {
 
 export interface GradPlan {
   readonly sampleCount: number;
+  /** false when only layer gradients are used (Grad-CAM): the backward pass below the layer is dropped */
+  readonly needsInputGrad?: boolean;
   /** write sample i (C×H×W) into dst */
   fill(i: number, dst: Float32Array): void;
   take(i: number, r: SampleResult): void;
