@@ -7,7 +7,7 @@
 // shared machine compare the RATIOS within one run, not absolute times across runs.
 //
 //   tsx scripts/bench-grad.ts [--rows googlenet,vgg] [--runs 10] [--threads 2]
-//       [--conv auto|transpose] [--pool auto|match|indices|scatter|phases|gather|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
+//       [--conv auto|transpose] [--pool auto|match|blocks|indices|scatter|phases|gather|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
 //       [--no-mem-pattern] [--profile] [--json]
 //   tsx scripts/bench-grad.ts --ops     (backward strategies of single layers, GoogLeNet-at-512 sizes)
 //
@@ -64,7 +64,7 @@ interface Flags {
   runs: number;
   threads: number;
   conv: 'auto' | 'transpose';
-  pool: 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
+  pool: 'auto' | 'match' | 'blocks' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
   lrn: 'slices' | 'pool';
   /** declare this default-domain opset on the source model first (experiment: the models are opset 13) */
   opset?: number;
@@ -340,7 +340,7 @@ async function benchOps(f: Flags): Promise<void> {
     { name: 'Conv 7x7 s2 pad 3, 3→64 @512² (conv1/7x7_s2)', c: { op: 'Conv', x: [1, 3, 512, 512], consts: [w([64, 3, 7, 7])], attrs: { strides: k([2, 2]), pads: k([3, 3, 3, 3]) } }, y: [1, 64, 256, 256], variants: [convVariants[1]!] },
     { name: 'MaxPool 3x3 s2 ceil, 64 @256² (pool1/3x3_s2)', c: { op: 'MaxPool', x: [1, 64, 256, 256], attrs: { kernel_shape: k([3, 3]), strides: k([2, 2]), ceil_mode: A.int(1) } }, y: [1, 64, 128, 128], variants: poolVariants },
     { name: 'MaxPool 3x3 s1 pad 1, 192 @64² (inception_3a/pool)', c: { op: 'MaxPool', x: [1, 192, 64, 64], attrs: { kernel_shape: k([3, 3]), strides: k([1, 1]), pads: k([1, 1, 1, 1]) } }, y: [1, 192, 64, 64], variants: poolVariants },
-    { name: 'MaxPool 2x2 s2, 128 @128² (vgg block2_pool)', c: { op: 'MaxPool', x: [1, 128, 128, 128], attrs: { kernel_shape: k([2, 2]), strides: k([2, 2]) } }, y: [1, 128, 64, 64], variants: [{ label: 'MaxUnpool (disjoint windows)', set: () => { poolStrategy.mode = 'indices'; } }, ...poolVariants] },
+    { name: 'MaxPool 2x2 s2, 128 @128² (vgg block2_pool)', c: { op: 'MaxPool', x: [1, 128, 128, 128], attrs: { kernel_shape: k([2, 2]), strides: k([2, 2]) } }, y: [1, 128, 64, 64], variants: [{ label: 'SpaceToDepth+ArgMax blocks (default)', set: () => { poolStrategy.mode = 'auto'; } }, { label: 'MaxUnpool (disjoint windows)', set: () => { poolStrategy.mode = 'indices'; } }, ...poolVariants] },
     { name: 'LRN size 5, 64 @128² (pool1/norm1)', c: { op: 'LRN', x: [1, 64, 128, 128], attrs: { size: A.int(5), alpha: A.float(1e-4), beta: A.float(0.75), bias: A.float(1) } }, y: [1, 64, 128, 128], variants: [
       { label: 'slice-sum window (default)', set: () => { normStrategy.lrnWindow = 'slices'; } },
       { label: 'AveragePool window', set: () => { normStrategy.lrnWindow = 'pool'; } },

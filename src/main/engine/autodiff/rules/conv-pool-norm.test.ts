@@ -88,11 +88,12 @@ const cases: Case[] = [
 ];
 
 // MaxPool has several backward strategies (see poolStrategy); every MaxPool case runs through each.
-type PoolMode = 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
+type PoolMode = 'auto' | 'match' | 'blocks' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
 const poolModes: { suffix: string; pool: PoolMode; opset?: number; expectOps: string[]; forbidOps: string[] }[] = [
   { suffix: 'match', pool: 'match', expectOps: ['Equal', 'Where'], forbidOps: ['ScatterElements', 'MaxUnpool'] },
-  { suffix: 'default @ opset 17', pool: 'auto', opset: 17, expectOps: ['MaxPool'], forbidOps: ['Where'] },
-  { suffix: 'default @ opset 13', pool: 'auto', opset: 13, expectOps: ['MaxUnpool'], forbidOps: ['ScatterElements'] },
+  { suffix: 'default @ opset 17', pool: 'auto', opset: 17, expectOps: [], forbidOps: [] },
+  { suffix: 'default @ opset 13', pool: 'auto', opset: 13, expectOps: [], forbidOps: ['ScatterElements'] },
+  { suffix: 'indices', pool: 'indices', opset: 17, expectOps: ['MaxPool'], forbidOps: ['Where'] },
   { suffix: 'scatter-add', pool: 'scatter', opset: 17, expectOps: ['ScatterElements'], forbidOps: ['MaxUnpool'] },
   { suffix: 'MaxUnpool phases', pool: 'phases', expectOps: ['MaxUnpool'], forbidOps: ['ScatterElements'] },
   { suffix: 'gather-add phases', pool: 'gather', opset: 13, expectOps: ['ScatterElements'], forbidOps: ['MaxUnpool'] },
@@ -159,4 +160,14 @@ test('MaxPool ties inside a window: the first maximum wins by default (PyTorch),
   } finally {
     poolStrategy.mode = 'auto';
   }
+});
+
+test('MaxPool strategy by default: SpaceToDepth blocks for tiling windows, indices otherwise', async () => {
+  const rulesFor = (name: string) => {
+    const c = cases.find((k) => k.name.startsWith(name))!;
+    return checkRule(rules, c, distinctValues(size(c.x), 100), 7, 0.01);
+  };
+  assert.ok((await rulesFor('MaxPool 2x2 s2 floor')).backwardOps.includes('SpaceToDepth'));
+  assert.ok((await rulesFor('MaxPool 2x2 s2 ceil_mode')).backwardOps.includes('MaxPool'), 'ceil_mode overhang: not a tiling');
+  assert.ok((await rulesFor('MaxPool 3x3 s2 pads 1')).backwardOps.includes('MaxPool'));
 });

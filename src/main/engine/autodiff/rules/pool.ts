@@ -11,7 +11,7 @@ import { adjointPads, effective, forwardWindow, windowCounts, windowsDisjoint, t
  *   elementwise ops every provider has; ties inside a window all receive the gradient.
  * - 'scatter' / 'phases' / 'gather' / 'dense': force one way of scattering the indices (comparisons).
  */
-export const poolStrategy: { mode: 'auto' | 'match' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense' } = { mode: 'auto' };
+export const poolStrategy: { mode: 'auto' | 'match' | 'blocks' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense' } = { mode: 'auto' };
 
 const FLOAT = 1; // TensorProto.FLOAT, for Cast
 
@@ -40,6 +40,7 @@ function maxPoolGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | 
 
   const mode = poolStrategy.mode;
   if (mode === 'match' && w.dilations.every((d) => d === 1)) return [matchMaxPoolGrad(ctx, dY, w)];
+  if ((mode === 'auto' || mode === 'blocks') && blockWindows(ctx, w)) return [blockMaxPoolGrad(ctx, dY, w)];
 
   let indices = ctx.node.outputs[1];
   if (!indices || attrInt(ctx.node, 'storage_order', 0) !== 0) {
@@ -67,6 +68,38 @@ function maxPoolGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | 
     axis: A.int(0), reduction: A.string('add'),
   });
   return [ctx.reshape(scattered, xShape)];
+}
+
+/** 2-D windows that tile the image: square kernel == stride, no pads, no dilation (VGG's 2x2/2). */
+function blockWindows(ctx: GradContext, w: Window): boolean {
+  const s = w.strides[0]!;
+  const x = ctx.shape(ctx.node.inputs[0]!);
+  const y = ctx.shape(ctx.node.outputs[0]!);
+  return w.rank === 2 && s > 1 && w.kernel.every((k, i) => k === s && w.strides[i] === s && w.dilations[i] === 1)
+    && [...w.padBegin, ...w.padEnd].every((p) => p === 0) && ctx.opset >= 13
+    && y[2]! * s <= x[2]! && y[3]! * s <= x[3]!; // no ceil_mode window hanging past the end
+}
+
+/**
+ * Tiling windows: SpaceToDepth lays each s×s block along a new axis, ArgMax over it finds the winner
+ * (first maximum in row-major order, as PyTorch), and DepthToSpace puts dY back at the winner — no
+ * indices kernel, no scatter; rows/columns beyond the last whole block (floor mode) get zeros.
+ */
+function blockMaxPoolGrad(ctx: GradContext, dY: string, w: Window): string {
+  const x = ctx.node.inputs[0]!;
+  const xShape = ctx.shape(x);
+  const [n, c, oh, ow] = ctx.shape(ctx.node.outputs[0]!) as [number, number, number, number];
+  const s = w.strides[0]!;
+  const used = [oh * s, ow * s];
+  const crop = used[0] !== xShape[2] || used[1] !== xShape[3];
+  const xc = crop ? ctx.slice(x, [0, 0], used, [2, 3]) : x;
+  const blocks = ctx.reshape(ctx.op('SpaceToDepth', [xc], { blocksize: A.int(s) }), [n, s * s, c, oh, ow]);
+  const winner = ctx.op('ArgMax', [blocks], { axis: A.int(1), keepdims: A.int(1), select_last_index: A.int(0) });
+  const slot = ctx.tensor('int64', [1, s * s, 1, 1, 1], Array.from({ length: s * s }, (_, i) => i));
+  const spread = ctx.op('Where', [ctx.op('Equal', [winner, slot]), ctx.reshape(dY, [n, 1, c, oh, ow]), ctx.scalar(0)]);
+  let dx = ctx.op('DepthToSpace', [ctx.reshape(spread, [n, s * s * c, oh, ow])], { blocksize: A.int(s), mode: A.string('DCR') });
+  if (crop) dx = ctx.op('Pad', [dx, ctx.ints([0, 0, 0, 0, 0, 0, xShape[2]! - used[0]!, xShape[3]! - used[1]!])]);
+  return dx;
 }
 
 /**
