@@ -16,18 +16,31 @@ export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionP
 
 export type GradRules = 'default' | 'guided' | 'deconvnet';
 
-export function targetObjective(t: ResolvedTarget, logits: string | undefined, label: string): Objective {
+/**
+ * The objective for a target, and what to feed its graph inputs. Class logits and channel means are
+ * written as a `direction` objective (dot product with a vector fed at run time) and fed a one-hot
+ * vector: the same gradient as `logit` / `channel`, but one compiled session serves every class and
+ * every channel of a layer, so a new photo with another top-1 class compiles nothing.
+ */
+export interface TargetObjective {
+  objective: Objective;
+  /** the one-hot index of a direction objective */
+  oneHot?: number;
+}
+
+export function targetObjective(t: ResolvedTarget, logits: string | undefined, label: string): TargetObjective {
   switch (t.kind) {
     case 'class':
       if (!logits) throw new Error(`${label}: a class target needs a classifier output, and the model has none`);
-      return { kind: 'logit', layer: logits, index: t.index };
-    case 'channel': return { kind: 'channel', layer: t.layer, channel: t.channel };
-    case 'neuron': return { kind: 'neuron', layer: t.layer, channel: t.channel, x: t.x, y: t.y };
+      return { objective: { kind: 'direction', layer: logits }, oneHot: t.index };
+    case 'channel': return { objective: { kind: 'direction', layer: t.layer }, oneHot: t.channel };
+    case 'neuron': return { objective: { kind: 'neuron', layer: t.layer, channel: t.channel, x: t.x, y: t.y } };
   }
 }
 
 interface Compiled {
   session: ort.InferenceSession;
+  targetInputs: { name: string; shape: number[]; role: string }[];
   inputName: string;
   perItem: string;
   inputGrad: string;
@@ -69,16 +82,13 @@ export class GradientRunner {
           gradientsOf: layers,
           rules,
         });
-        if (g.targetInputs.length > 0) {
-          throw new Error(`${this.label}: the attribution objective unexpectedly needs extra inputs (${g.targetInputs.map((t) => t.name).join(', ')})`);
-        }
         const bytes = inputGrad
           ? g.bytes
           : encodeModel(keepOutputs(g.model, [g.outputs.perItem, ...layers.flatMap((l) => [g.outputs.activations[l]!, g.outputs.grads[l]!])]));
         const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
         timing.prepareMs += performance.now() - t0;
         return {
-          session, inputName: g.inputName, perItem: g.outputs.perItem, inputGrad: g.outputs.inputGrad,
+          session, targetInputs: g.targetInputs, inputName: g.inputName, perItem: g.outputs.perItem, inputGrad: g.outputs.inputGrad,
           activations: g.outputs.activations, grads: g.outputs.grads,
         };
       })();
@@ -93,19 +103,32 @@ export class GradientRunner {
     return c;
   }
 
-  async run(plan: GradPlan, objective: Objective, rules: GradRules, layers: string[], batchSize: number, timing: Timing): Promise<void> {
+  async run(plan: GradPlan, target: TargetObjective, rules: GradRules, layers: string[], batchSize: number, timing: Timing): Promise<void> {
+    const { objective, oneHot } = target;
     const count = plan.sampleCount;
     const B = leastPaddingBatch(count, batchSize);
     const wantInputGrad = plan.needsInputGrad !== false;
     const c = await this.compiled(objective, rules, layers, B, wantInputGrad, timing);
     const per = this.chw[0] * this.chw[1] * this.chw[2];
     const buf = new Float32Array(B * per);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const ti of c.targetInputs) {
+      const size = ti.shape.reduce((a, b) => a * b, 1);
+      if (oneHot === undefined || ti.shape.length !== 1) throw new Error(`${this.label}: unexpected objective input "${ti.name}" [${ti.shape.join(',')}]`);
+      if (oneHot >= size) {
+        const what = target.objective.kind === 'direction' ? target.objective.layer : '';
+        throw new Error(`${this.label}: index ${oneHot} is out of range: "${what}" has ${size} classes or channels`);
+      }
+      const v = new Float32Array(size);
+      v[oneHot] = 1;
+      feeds[ti.name] = new ort.Tensor('float32', v, ti.shape);
+    }
     const fetches = [c.perItem, ...(wantInputGrad ? [c.inputGrad] : []), ...layers.flatMap((l) => [c.activations[l]!, c.grads[l]!])];
     for (let start = 0; start < count; start += B) {
       const n = Math.min(B, count - start);
       for (let j = 0; j < B; j++) plan.fill(start + Math.min(j, n - 1), buf.subarray(j * per, (j + 1) * per));
       const t0 = performance.now();
-      const out = await c.session.run({ [c.inputName]: new ort.Tensor('float32', buf, [B, ...this.chw]) }, fetches);
+      const out = await c.session.run({ ...feeds, [c.inputName]: new ort.Tensor('float32', buf, [B, ...this.chw]) }, fetches);
       timing.runMs += performance.now() - t0;
       timing.passes += B;
       timing.tick?.();

@@ -44,6 +44,11 @@ test('linear model: saliency = W, grad×input = W∘x, IG = (x − b)∘W with z
   const blurred = makeBaseline('blurred', Float32Array.from(xLin), [1, 2, 2], { blurSigma: 1, seed: 0 });
   await atEveryBatch(a, x, { method: 'ig', steps: 3, baseline: 'blurred', blurSigma: 1, target: class0 },
     xLin.map((v, i) => (v - blurred[i]!) * W[0]![i]!), 'ig blurred');
+  // another class reuses the compiled session (the class is a one-hot fed at run time)
+  const other = await a.attribute(x, { method: 'saliency', target: { kind: 'class', index: 1 } });
+  close(other.map, W[1]!, 1e-6, 'class 1');
+  assert.equal(other.timings.prepareMs, 0, 'nothing compiled for a new class');
+  await assert.rejects(a.attribute(x, { method: 'saliency', target: { kind: 'class', index: 5 } }), /class 5 is out of range \(the classifier has 2 outputs\)/);
   // top-1 here is class 0 (8.5 vs 0.5)
   const r = await a.attribute(x, { method: 'saliency' });
   assert.deepEqual(r.settings.target, { kind: 'class', index: 0 });
