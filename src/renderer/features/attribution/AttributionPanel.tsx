@@ -118,7 +118,11 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
           </label>
           <label className="field">
             <span className="small muted">target</span>
-            <input className="mono" data-testid="attr-target" value={form.target} placeholder="top-1 class · class name · LAYER:CH" onChange={(e) => set({ target: e.target.value })} />
+            <input className="mono" data-testid="attr-target" list="attr-target-options" value={form.target} placeholder="top-1 class · class name · LAYER:CH" onChange={(e) => set({ target: e.target.value })} />
+            <datalist id="attr-target-options">
+              {/* feature maps as LAYER:0 (edit the channel); the classifier needs no entry: empty = top-1 */}
+              {model?.description.layers.filter((l) => l.shape.length === 4).map((l) => <option key={l.name} value={`${l.name}:0`}>{l.opType} [{l.shape.join(',')}]</option>)}
+            </datalist>
           </label>
           <MethodOptions form={form} set={set} />
           <button className="button primary" data-testid="attr-run" disabled={!model || !photo} onClick={() => void runAttribution()}>
