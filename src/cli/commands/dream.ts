@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { readModelFile, type Model } from '../../main/engine/onnx/model';
 import {
   CAFFE_SPACE, PIXEL_PRESETS, dream, dreamRecord, encodeDream, modelImageInput, parseLayerSpec, readDreamRecord,
-  type DreamLayer, type DreamSettingsInput, type PixelSpace,
+  type DreamLayer, type DreamOutcome, type DreamSettingsInput, type PixelSpace, type Rgb,
 } from '../../main/engine/dream/index';
+import { zoomIn } from '../../main/engine/dream/zoom';
 import { DEFAULT_DREAM_LAYERS, DEFAULT_MODEL_NAME, DEFAULT_MODEL_PREPROCESS, resolveDefaultModel } from '../../main/engine/importers/default-model';
 import { parseFlags, stringFlag, UsageError, type Command } from './types';
 
@@ -26,6 +27,8 @@ const usage = `usage: featurescope dream <image> --model <model.onnx|default> --
   --seed N               makes the run repeatable (default: random, printed)
   --tile N               tile side for big photos (512); --max-whole-pixels N: octaves up to this run whole
   --settings-from PNG    start from the settings stored in a Featurescope dream PNG (flags override)
+  --frames N --zoom X    zoom loop: N frames, each dreamed on the previous one zoomed X× about its centre
+                         (written as out-000.png, out-001.png, …; seed + frame index)
   --json                 print a JSON report (objective before/after, ms per octave, total)`;
 
 function numFlag(f: ReturnType<typeof parseFlags>, name: string, integer: boolean): number | undefined {
@@ -124,12 +127,34 @@ export const dreamCommand: Command = {
     };
     const photoBytes = fs.readFileSync(image);
     const showBar = !json && process.stderr.isTTY;
-    const r = await dream({ photo: new Uint8Array(photoBytes), model, space, settings }, {
-      onProgress: (p) => {
-        if (showBar) process.stderr.write(bar(p.fraction, `octave ${p.octave + 1}/${p.octaves} step ${p.iteration + 1}/${p.iterations}  ETA ${((p.etaMs ?? 0) / 1000).toFixed(0)} s   `));
-      },
-    });
+    const frames = numFlag(f, 'frames', true) ?? 1;
+    const zoom = numFlag(f, 'zoom', false) ?? 1.05;
+    if (frames < 1 || frames > 1000) throw new UsageError(`--frames must be 1..1000 (got ${frames})`);
+    const frameOut = (i: number) => (frames === 1 ? out : out.replace(/(\.[^.]+)$/, `-${String(i).padStart(3, '0')}$1`));
+    let input: Rgb | Uint8Array = new Uint8Array(photoBytes);
+    let r!: DreamOutcome;
+    const written: string[] = [];
+    for (let i = 0; i < frames; i++) {
+      const frameSettings = i === 0 ? settings : { ...settings, seed: r.settings.seed + 1 };
+      r = await dream({ photo: i === 0 ? input : await zoomIn(input as Rgb, zoom), model, space, settings: frameSettings }, {
+        onProgress: (p) => {
+          if (showBar) process.stderr.write(bar(p.fraction, `${frames > 1 ? `frame ${i + 1}/${frames} ` : ''}octave ${p.octave + 1}/${p.octaves} step ${p.iteration + 1}/${p.iterations}  ETA ${((p.etaMs ?? 0) / 1000).toFixed(0)} s   `));
+        },
+      });
+      input = r.image;
+      if (frames > 1) {
+        const recF = dreamRecord(r, { modelName, modelSha256: sha256, photoName: path.basename(image), width: r.image.width, height: r.image.height });
+        Object.assign(recF.settings, { preset: spaceName, frame: i, zoom });
+        fs.writeFileSync(frameOut(i), await encodeDream(r.image, ext === '.png' ? 'png' : 'jpeg', recF));
+        written.push(frameOut(i));
+      }
+    }
     if (showBar) process.stderr.write('\n');
+    if (frames > 1) {
+      if (json) console.log(JSON.stringify({ ok: true, frames: written, seed: settings.seed, zoom }, null, 2));
+      else console.log(`wrote ${written.length} frames: ${written[0]} … ${written[written.length - 1]}`);
+      return 0;
+    }
     const rec = dreamRecord(r, {
       modelName, modelSha256: sha256, photoName: path.basename(image),
       photoSha256: crypto.createHash('sha256').update(photoBytes).digest('hex'), width: r.image.width, height: r.image.height,

@@ -2,7 +2,7 @@
 // chunk (key "featurescope:dream", JSON), so a result documents itself.
 import sharp from 'sharp';
 import type { Rgb } from './pixels';
-import { addPngText, readPngText } from './png-text';
+import { addPngText, readPngText } from '../image/image';
 
 export const DREAM_TEXT_KEY = 'featurescope:dream';
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import sharp from 'sharp';
 import { planar, resizeBilinear } from './planar';
 import { gridPlan, readTile, tileShapes, wholePlan, writeTileCore } from './tiles';
-import { addPngText, readPngText } from './png-text';
+import { dreamRecord, encodeDream, readDreamRecord } from './export';
 import { parseLayerSpec, parseDreamSettings } from './settings';
 import { octaveSizes } from './loop';
 import { receptiveField } from './receptive-field';
@@ -93,13 +93,13 @@ test('model space round trip (Caffe BGR minus mean) and in-place subtraction', (
   assert.ok(p.data.every((v) => v === 0));
 });
 
-test('PNG text chunks survive sharp-made PNGs and are read back', async () => {
-  const png = new Uint8Array(await sharp({ create: { width: 4, height: 3, channels: 3, background: '#336699' } }).png().toBuffer());
-  const withText = addPngText(png, { a: 'x', 'featurescope:dream': JSON.stringify({ ü: 'ß', n: 1 }) });
-  assert.deepEqual(readPngText(withText), { a: 'x', 'featurescope:dream': '{"ü":"ß","n":1}' });
-  const meta = await sharp(withText).metadata();
-  assert.equal(meta.width, 4); // still a valid PNG
-  assert.throws(() => addPngText(png, { '': 'x' }), /key/);
+test('a dream record survives the PNG text chunk, non-ASCII included', async () => {
+  const img = { width: 4, height: 3, data: new Uint8Array(36).fill(90) };
+  const rec = dreamRecord({ status: 'done', settings: { seed: 3, layers: [{ name: 'schicht/ü', weight: 1 }] }, provider: 'cpu', timings: { totalMs: 1 } }, { modelName: 'm.onnx', width: 4, height: 3 });
+  const png = await encodeDream(img, 'png', rec);
+  assert.deepEqual(readDreamRecord(png)?.settings, rec.settings);
+  assert.equal((await sharp(png).metadata()).width, 4);
+  assert.equal(readDreamRecord(await encodeDream(img, 'png')), undefined);
 });
 
 test('layer specs and settings', () => {
