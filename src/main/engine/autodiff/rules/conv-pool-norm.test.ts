@@ -94,6 +94,7 @@ const poolModes: { suffix: string; pool: PoolMode; opset?: number; expectOps: st
   { suffix: 'default @ opset 17', pool: 'auto', opset: 17, expectOps: [], forbidOps: [] },
   { suffix: 'default @ opset 13', pool: 'auto', opset: 13, expectOps: [], forbidOps: ['ScatterElements'] },
   { suffix: 'indices', pool: 'indices', opset: 17, expectOps: ['MaxPool'], forbidOps: ['Where'] },
+  { suffix: 'blocks where tiling', pool: 'blocks', expectOps: [], forbidOps: [] },
   { suffix: 'scatter-add', pool: 'scatter', opset: 17, expectOps: ['ScatterElements'], forbidOps: ['MaxUnpool'] },
   { suffix: 'MaxUnpool phases', pool: 'phases', expectOps: ['MaxUnpool'], forbidOps: ['ScatterElements'] },
   { suffix: 'gather-add phases', pool: 'gather', opset: 13, expectOps: ['ScatterElements'], forbidOps: ['MaxUnpool'] },
@@ -162,12 +163,19 @@ test('MaxPool ties inside a window: the first maximum wins by default (PyTorch),
   }
 });
 
-test('MaxPool strategy by default: SpaceToDepth blocks for tiling windows, indices otherwise', async () => {
-  const rulesFor = (name: string) => {
+test('MaxPool blocks strategy: SpaceToDepth for tiling windows, indices otherwise', async () => {
+  const run = (name: string) => {
     const c = cases.find((k) => k.name.startsWith(name))!;
     return checkRule(rules, c, distinctValues(size(c.x), 100), 7, 0.01);
   };
-  assert.ok((await rulesFor('MaxPool 2x2 s2 floor')).backwardOps.includes('SpaceToDepth'));
-  assert.ok((await rulesFor('MaxPool 2x2 s2 ceil_mode')).backwardOps.includes('MaxPool'), 'ceil_mode overhang: not a tiling');
-  assert.ok((await rulesFor('MaxPool 3x3 s2 pads 1')).backwardOps.includes('MaxPool'));
+  poolStrategy.mode = 'blocks';
+  try {
+    const tiled = await run('MaxPool 2x2 s2 floor');
+    assert.ok(tiled.backwardOps.includes('SpaceToDepth'));
+    assert.ok(tiled.relL2 < 1e-4, `relative L2 error ${tiled.relL2}`);
+    assert.ok((await run('MaxPool 2x2 s2 ceil_mode')).backwardOps.includes('MaxPool'), 'ceil_mode overhang: not a tiling');
+    assert.ok((await run('MaxPool 3x3 s2 pads 1')).backwardOps.includes('MaxPool'));
+  } finally {
+    poolStrategy.mode = 'auto';
+  }
 });
