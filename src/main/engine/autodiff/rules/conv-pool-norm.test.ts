@@ -84,6 +84,10 @@ const cases: Case[] = [
   { name: 'LRN size 3, beta 1', op: 'LRN', x: [1, 5, 2, 3], attrs: { size: A.int(3), alpha: A.float(1), beta: A.float(1), bias: A.float(1) }, eps: 1e-3, tol: 2e-3 },
   { name: 'LRN size 5 via AveragePool window sums', op: 'LRN', lrn: 'pool', x: [2, 7, 3, 4], attrs: { size: A.int(5), alpha: A.float(2), beta: A.float(0.75), bias: A.float(1.5) }, eps: 1e-3, tol: 2e-3 },
   { name: 'BatchNormalization (inference)', op: 'BatchNormalization', x: [2, 3, 4, 4], consts: [weights([3], 30), weights([3], 31), weights([3], 32), { dims: [3], values: [0.5, 1.5, 2.5] }] },
+  { name: 'BatchNormalization, statistics known only at run time', op: 'BatchNormalization', runtimeConsts: true, x: [2, 3, 4, 4], consts: [weights([3], 30), weights([3], 31), weights([3], 32), { dims: [3], values: [0.5, 1.5, 2.5] }], expectOps: ['Sqrt'] },
+  { name: 'BatchNormalization on [N, C] (BN1d)', op: 'BatchNormalization', x: [4, 3], consts: [weights([3], 35), weights([3], 36), weights([3], 37), { dims: [3], values: [0.7, 1.1, 2] }] },
+  { name: 'InstanceNormalization, scale known only at run time', op: 'InstanceNormalization', runtimeConsts: true, x: [2, 3, 4, 5], consts: [weights([3], 33), weights([3], 34)], eps: 1e-3, tol: 2e-3 },
+  { name: 'Conv 3x3, weights known only at run time (ConvTranspose path)', op: 'Conv', runtimeConsts: true, x: [1, 2, 5, 5], consts: [weights([3, 2, 3, 3], 38)], attrs: { pads: A.ints([1, 1, 1, 1]) }, expectOps: ['ConvTranspose'] },
   { name: 'InstanceNormalization', op: 'InstanceNormalization', x: [2, 3, 4, 5], consts: [weights([3], 33), weights([3], 34)], eps: 1e-3, tol: 2e-3 },
 ];
 

@@ -19,6 +19,8 @@ export interface OneNodeCase {
   /** number of node outputs (MaxPool with Indices: 2) */
   outputs?: number;
   opset?: number;
+  /** hide the constants' values from the rule, as if they were computed at run time */
+  runtimeConsts?: boolean;
 }
 
 /** Deterministic uniform [0,1) generator (mulberry32), so failures reproduce. */
@@ -193,7 +195,7 @@ export function backwardModel(rules: RuleMap, c: OneNodeCase, yDims: number[]): 
   const node = model.graph.nodes[0]!;
   const shapes = new Map<string, number[]>([['x', c.x], ['y', yDims]]);
   const consts = new Map<string, Tensor>();
-  for (const t of model.graph.initializers) { shapes.set(t.name, t.dims); consts.set(t.name, t); }
+  for (const t of model.graph.initializers) { shapes.set(t.name, t.dims); if (!c.runtimeConsts) consts.set(t.name, t); }
   const ctx = new OneNodeContext(node, c.opset ?? 17, shapes, consts);
   const rule = rules[c.op];
   if (!rule) throw new Error(`no rule for ${c.op}`);
