@@ -77,8 +77,8 @@ const cases: Case[] = [
   // Normalization
   { name: 'LRN size 5 (GoogLeNet parameters)', op: 'LRN', x: [2, 7, 3, 4], attrs: { size: A.int(5), alpha: A.float(1e-4), beta: A.float(0.75), bias: A.float(1) }, eps: 1e-2 },
   { name: 'LRN size 5, strong cross-channel term', op: 'LRN', x: [1, 8, 3, 3], attrs: { size: A.int(5), alpha: A.float(2), beta: A.float(0.75), bias: A.float(1.5) }, eps: 1e-3, tol: 2e-3 },
-  // (onnxruntime's LRN kernel only accepts odd sizes, so the swapped floor/ceil halves of an even
-  // window cannot be checked against it; odd windows are symmetric)
+  // (onnxruntime's LRN kernel only accepts odd sizes — a model with an even one cannot run at all — so
+  // the swapped floor/ceil halves of an even window are not exercised; odd windows are symmetric)
   { name: 'LRN size 3', op: 'LRN', x: [1, 6, 2, 3], attrs: { size: A.int(3), alpha: A.float(1.5), beta: A.float(0.6), bias: A.float(2) }, eps: 1e-3, tol: 2e-3 },
   { name: 'LRN size 5, beta 0.5', op: 'LRN', x: [1, 7, 2, 3], attrs: { size: A.int(5), alpha: A.float(1), beta: A.float(0.5), bias: A.float(1) }, eps: 1e-3, tol: 2e-3 },
   { name: 'LRN size 3, beta 1', op: 'LRN', x: [1, 5, 2, 3], attrs: { size: A.int(3), alpha: A.float(1), beta: A.float(1), bias: A.float(1) }, eps: 1e-3, tol: 2e-3 },
@@ -135,7 +135,7 @@ for (const c of expanded) {
 
 test('BatchNormalization in training mode is refused with the node name', async () => {
   const c: OneNodeCase = { op: 'BatchNormalization', x: [1, 2, 3, 3], opset: 15, outputs: 3, attrs: { training_mode: A.int(1) }, consts: [weights([2], 1), weights([2], 2), weights([2], 3), { dims: [2], values: [1, 1] }] };
-  await assert.rejects(checkRule(rules, c, randomValues(18, 1), 1, 0.5), /training mode/);
+  await assert.rejects(checkRule(rules, c, randomValues(18, 1), 1, 0.5), /BatchNormalization node "BatchNormalization_0" is in training mode/);
 });
 
 // The benchmark compares the alternative strategies; keep them correct too.
