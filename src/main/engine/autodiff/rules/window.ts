@@ -4,6 +4,7 @@
 // leftovers) is answered here with plain numbers and the emitted nodes carry explicit pads only.
 // Semantics follow onnxruntime's CPU kernels (which match the ONNX spec for these ops).
 import { attrInts, attrString, type Node } from '../../onnx/model';
+import type { GradContext } from '../types';
 
 export interface Window {
   /** spatial rank (2 for images) */
@@ -104,4 +105,11 @@ export function windowCounts(w: Window, axis: number, inSize: number, outSize: n
 export function windowsDisjoint(w: Window): boolean {
   for (let i = 0; i < w.rank; i++) if (effective(w, i) > w.strides[i]!) return false;
   return true;
+}
+
+/** kernel_shape of a pooling node (required by the spec). */
+export function kernelOf(ctx: GradContext): number[] {
+  const k = attrInts(ctx.node, 'kernel_shape');
+  if (!k) throw new Error(`${ctx.node.opType} node "${ctx.node.name}": kernel_shape is required`);
+  return k;
 }
