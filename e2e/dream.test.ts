@@ -71,6 +71,12 @@ describe('dream in browser mode (bridge + engine host + Chromium)', { skip: skip
     await page.waitForFunction((src) => document.querySelector('[data-testid="dream-preview"]')?.getAttribute('src') !== src, first);
     t.diagnostic(`progress when the preview changed: ${await byTest('dream-status').textContent()}`);
     await shot('02-live-preview');
+    // Pause holds the run between steps; Resume goes on.
+    await byTest('dream-pause').click();
+    await page.locator('[data-testid="dream-live"][data-job-state="paused"]').waitFor();
+    await shot('02b-paused');
+    await byTest('dream-resume').click();
+    await page.locator('[data-testid="dream-live"][data-job-state="running"]').waitFor();
     await byTest('dream-cancel').click();
     const cancelled = page.locator('[data-testid="dream-result"][data-run-status="cancelled"]');
     await cancelled.waitFor();

@@ -77,6 +77,8 @@ export function dreamHandlers(ctx: DreamHostContext): { [C in DreamChannel]: Han
             onProgress: (p) => {
               if (ctl.cancelled) return;
               ctl.step(0.02 + 0.93 * p.fraction, `octave ${p.octave + 1}/${p.octaves} · step ${p.iteration + 1}/${p.iterations}`, p.etaMs);
+              // the step that was running when Pause came in still reports; the job stays shown as paused
+              if (running.get(ctl.id)?.paused) announce(ctx, ctl.id, true);
             },
             onPreview: (jpeg) => ctx.emit('job:preview', { jobId: ctl.id, mime: 'image/jpeg', base64: Buffer.from(jpeg).toString('base64') }),
           },
@@ -148,7 +150,12 @@ function setPaused(ctx: DreamHostContext, jobId: string, paused: boolean): null 
   if (paused) r.dream.pause();
   else r.dream.resume();
   r.paused = paused;
+  announce(ctx, jobId, paused);
+  return null;
+}
+
+/** The jobs list knows only running/done; a dream's paused state is announced here. */
+function announce(ctx: DreamHostContext, jobId: string, paused: boolean): void {
   const info: JobInfo | undefined = ctx.jobs().list().find((j) => j.id === jobId);
   if (info) ctx.emit('job:update', { ...info, state: paused ? 'paused' : 'running', message: paused ? 'paused' : info.message });
-  return null;
 }
