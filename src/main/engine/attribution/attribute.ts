@@ -10,6 +10,8 @@ import { noiseTunnelPlan } from './methods/noise-tunnel';
 import { occlusion, occlusionWindows } from './methods/occlusion';
 import { gradientPlan, type GradPlan } from './methods/plan';
 import { defaultCamLayer, modelFacts, type ModelFacts } from './model-info';
+import { AttributionSessions, runProvider } from './sessions';
+import type { SessionPlacement } from '../runtime/sessions';
 import {
   parseAttributionSettings, type AttributionResult, type AttributionSettings, type AttributionSettingsInput,
   type InputImage, type NoiseTunnelInner, type ResolvedTarget, type TargetSpec,
@@ -22,6 +24,8 @@ export interface AttributorOptions {
   pixelSpace?: PixelSpace;
   /** name used in error messages, e.g. the model's file name */
   label?: string;
+  /** the provider (EngineStatus.active) and threads to run on; default CPU with every core */
+  placement?: SessionPlacement;
 }
 
 export class Attributor {
@@ -29,6 +33,7 @@ export class Attributor {
   private readonly forward: ForwardRunner;
   private readonly gradients: GradientRunner;
   private readonly label: string;
+  private readonly sessions: AttributionSessions;
 
   constructor(
     private readonly model: Model,
@@ -38,8 +43,9 @@ export class Attributor {
   ) {
     this.label = opts.label ?? 'model';
     this.facts = modelFacts(model, this.label);
-    this.forward = new ForwardRunner(model, this.facts.inputName, chw, this.label);
-    this.gradients = new GradientRunner(model, this.facts.inputName, chw, this.label);
+    this.sessions = new AttributionSessions(opts.placement);
+    this.forward = new ForwardRunner(model, this.facts.inputName, chw, this.label, this.sessions);
+    this.gradients = new GradientRunner(model, this.facts.inputName, chw, this.label, this.sessions);
   }
 
   /**
@@ -72,13 +78,21 @@ export class Attributor {
       map: out.map,
       targetScore: out.targetScore ?? score,
       timings: { totalMs: performance.now() - t0, prepareMs: timing.prepareMs, runMs: timing.runMs, passes: timing.passes },
+      provider: runProvider(timing.providers),
     };
+    if (timing.providers.size > 1) result.providers = [...timing.providers];
+    if (this.sessions.fallbackReason) result.fallbackReason = this.sessions.fallbackReason;
     if (out.completeness) {
       const { attributionSum, scoreDelta, baselineScore } = out.completeness;
       result.completeness = { attributionSum, scoreDelta, baselineScore, relativeError: Math.abs(attributionSum - scoreDelta) / Math.abs(scoreDelta) };
     }
     if (out.layerMap) result.layerMap = out.layerMap;
     return result;
+  }
+
+  /** The provider sessions are made on (before any CPU fallback). */
+  get placement(): SessionPlacement {
+    return this.sessions.placement;
   }
 
   /** top-1 → the class it is; checks class ranges and layer names; f(x) from one forward pass. */

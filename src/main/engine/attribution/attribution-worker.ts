@@ -18,7 +18,24 @@ class CancelledError extends Error {
   code = 'cancelled';
 }
 
+/** Attributors are keyed by model sha first, so one model's sessions can be released on their own. */
+async function release(sha?: string): Promise<void> {
+  for (const [k, a] of [...attributors]) {
+    if (sha !== undefined && !k.startsWith(`${sha}|`)) continue;
+    attributors.delete(k);
+    await a.release();
+  }
+}
+
 async function attributorFor(req: AttributeRequest): Promise<Attributor> {
+  const placement = req.placement ?? { provider: 'cpu' as const };
+  // Sessions live on one provider: when the setting changed, the old provider's sessions are dropped.
+  for (const [k, a] of [...attributors]) {
+    if (a.placement.provider !== placement.provider || a.placement.threads !== placement.threads) {
+      attributors.delete(k);
+      await a.release();
+    }
+  }
   const key = `${req.model.sha}|${req.chw.join('x')}|${JSON.stringify(req.pixelSpace ?? null)}|${req.labels?.length ?? 0}`;
   const hit = attributors.get(key);
   if (hit) {
@@ -30,7 +47,7 @@ async function attributorFor(req: AttributeRequest): Promise<Attributor> {
   if (req.model.path) model = readModelFile(req.model.path);
   else if (req.model.bytes) model = decodeModel(req.model.bytes, { fileName: req.model.fileName });
   else throw new Error(`attribution worker got neither a path nor bytes for ${req.model.fileName}`);
-  const a = new Attributor(model, req.chw, { labels: req.labels, pixelSpace: req.pixelSpace, label: req.model.fileName });
+  const a = new Attributor(model, req.chw, { labels: req.labels, pixelSpace: req.pixelSpace, label: req.model.fileName, placement });
   attributors.set(key, a);
   while (attributors.size > MAX_CACHED) {
     const [oldKey, old] = attributors.entries().next().value as [string, Attributor];
@@ -55,8 +72,7 @@ port.on('message', (msg: ToAttributionWorker) => {
   chain = chain.then(async () => {
     try {
       if (msg.op === 'release') {
-        for (const a of attributors.values()) await a.release();
-        attributors.clear();
+        await release(msg.sha);
         post({ id: msg.id, ok: true, result: null });
         return;
       }

@@ -2,17 +2,21 @@
 // reads. Occlusion, top-1 resolution and IG's f(baseline) all go through here. Sessions are cached per
 // (batch size, fetched tensor) so a second run of the same method costs no session creation.
 import * as ort from 'onnxruntime-node';
+import type { ExecutionProviderName } from '../../../shared/contract';
 import { encodeModel, type Model } from '../onnx/model';
+import type { AttributionSessions } from './sessions';
 import type { ResolvedTarget } from './types';
 
 export interface Timing {
   prepareMs: number;
   runMs: number;
   passes: number;
+  /** the providers the sessions that ran were on */
+  providers: Set<ExecutionProviderName>;
   /** called after every batch; throwing from it stops the attribution (how jobs cancel) */
   tick?: () => void;
 }
-export const newTiming = (): Timing => ({ prepareMs: 0, runMs: 0, passes: 0 });
+export const newTiming = (): Timing => ({ prepareMs: 0, runMs: 0, passes: 0, providers: new Set() });
 
 /** The tensor a target is read from. */
 export function targetTensor(t: ResolvedTarget, logits: string | undefined, label: string): string {
@@ -69,7 +73,7 @@ export function leastPaddingBatch(count: number, batchSize: number): number {
 }
 
 export class ForwardRunner {
-  private sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private cache = new Map<string, Promise<ort.InferenceSession>>();
 
   constructor(
     private readonly model: Model,
@@ -77,26 +81,27 @@ export class ForwardRunner {
     /** [C, H, W] */
     private readonly chw: readonly [number, number, number],
     private readonly label: string,
+    private readonly sessions: AttributionSessions,
   ) {}
 
   private session(batch: number, fetch: string, timing: Timing): Promise<ort.InferenceSession> {
     const key = `${batch}|${fetch}`;
-    let s = this.sessions.get(key);
+    let s = this.cache.get(key);
     if (s) {
-      this.sessions.delete(key);
-      this.sessions.set(key, s);
+      this.cache.delete(key);
+      this.cache.set(key, s);
     } else {
       const t0 = performance.now();
-      s = ort.InferenceSession.create(this.specialized(batch, fetch), { executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 }).then((sess) => {
+      s = this.sessions.create(this.specialized(batch, fetch)).then((sess) => {
         timing.prepareMs += performance.now() - t0;
         return sess;
       });
-      s.catch(() => this.sessions.delete(key));
-      this.sessions.set(key, s);
+      s.catch(() => this.cache.delete(key));
+      this.cache.set(key, s);
       // forward sessions are small next to gradient ones, but each batch size and fetched layer is one more
-      while (this.sessions.size > 4) {
-        const [oldKey, old] = this.sessions.entries().next().value as [string, Promise<ort.InferenceSession>];
-        this.sessions.delete(oldKey);
+      while (this.cache.size > 4) {
+        const [oldKey, old] = this.cache.entries().next().value as [string, Promise<ort.InferenceSession>];
+        this.cache.delete(oldKey);
         void old.then((x) => x.release(), () => undefined);
       }
     }
@@ -131,6 +136,7 @@ export class ForwardRunner {
   ): Promise<void> {
     const B = balancedBatch(count, batchSize);
     const sess = await this.session(B, fetch, timing);
+    timing.providers.add(this.sessions.provider(sess));
     const per = this.chw[0] * this.chw[1] * this.chw[2];
     const buf = new Float32Array(B * per);
     for (let start = 0; start < count; start += B) {
@@ -164,8 +170,8 @@ export class ForwardRunner {
   }
 
   async release(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
+    const all = [...this.cache.values()];
+    this.cache.clear();
     for (const s of all) await s.then((x) => x.release(), () => undefined);
   }
 }

@@ -10,9 +10,8 @@ import { keepOutputs } from './prune';
 import type { Objective } from '../../../shared/objectives';
 import { leastPaddingBatch, type Timing } from './forward';
 import type { GradPlan, SampleResult } from './methods/plan';
+import type { AttributionSessions } from './sessions';
 import type { ResolvedTarget } from './types';
-
-export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 
 export type GradRules = 'default' | 'guided' | 'deconvnet';
 
@@ -63,6 +62,7 @@ export class GradientRunner {
     private readonly inputName: string,
     private readonly chw: readonly [number, number, number],
     private readonly label: string,
+    private readonly sessions: AttributionSessions,
   ) {}
 
   private compiled(objective: Objective, rules: GradRules, layers: string[], batch: number, inputGrad: boolean, timing: Timing): Promise<Compiled> {
@@ -85,7 +85,7 @@ export class GradientRunner {
         const bytes = inputGrad
           ? g.bytes
           : encodeModel(keepOutputs(g.model, [g.outputs.perItem, ...layers.flatMap((l) => [g.outputs.activations[l]!, g.outputs.grads[l]!])]));
-        const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
+        const session = await this.sessions.create(bytes);
         timing.prepareMs += performance.now() - t0;
         return {
           session, targetInputs: g.targetInputs, inputName: g.inputName, perItem: g.outputs.perItem, inputGrad: g.outputs.inputGrad,
@@ -109,6 +109,7 @@ export class GradientRunner {
     const B = leastPaddingBatch(count, batchSize);
     const wantInputGrad = plan.needsInputGrad !== false;
     const c = await this.compiled(objective, rules, layers, B, wantInputGrad, timing);
+    timing.providers.add(this.sessions.provider(c.session));
     const per = this.chw[0] * this.chw[1] * this.chw[2];
     const buf = new Float32Array(B * per);
     const feeds: Record<string, ort.Tensor> = {};

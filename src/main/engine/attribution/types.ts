@@ -2,6 +2,7 @@
 // shaped like the input. Settings are plain serializable data validated by zod, so the CLI, the UI and
 // a project file all store exactly what ran (defaults filled in by `parseAttributionSettings`).
 import { z } from 'zod';
+import type { ExecutionProviderName } from '../../../shared/contract';
 
 export const ATTRIBUTION_METHODS = [
   'saliency', 'gradxinput', 'smoothgrad', 'ig', 'guided', 'deconvnet', 'gradcam', 'guided-gradcam', 'occlusion',
@@ -117,4 +118,10 @@ export interface AttributionResult {
     /** images pushed through the network (forward or forward+backward) */
     passes: number;
   };
+  /** the execution provider the run's sessions ran on ('cpu' when any of them fell back to CPU) */
+  provider: ExecutionProviderName;
+  /** every provider used, when there were several (some sessions fell back to CPU) */
+  providers?: ExecutionProviderName[];
+  /** why a session could not go on the requested provider and runs on CPU */
+  fallbackReason?: string;
 }

@@ -75,6 +75,12 @@ export class AttributionWorker {
     };
   }
 
+  /** Drop the compiled sessions of one model (removed from the project), or of all models. */
+  async release(sha?: string): Promise<void> {
+    if (!this.worker) return; // never started: nothing is held
+    await this.send({ op: 'release', ...(sha !== undefined ? { sha } : {}) }).done;
+  }
+
   async terminate(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;

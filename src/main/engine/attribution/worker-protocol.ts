@@ -1,5 +1,6 @@
 // Messages between the engine host and the attribution worker (a worker_threads Worker: session.run()
 // blocks the thread it runs on, so attribution never runs on the host's main thread).
+import type { SessionPlacement } from '../runtime/sessions';
 import type { PixelSpace } from './baselines';
 import type { AttributionResult, AttributionSettings } from './types';
 
@@ -19,12 +20,15 @@ export interface AttributeRequest {
   settings: AttributionSettings;
   labels?: string[];
   pixelSpace?: PixelSpace;
+  /** the provider the app's setting resolved to (EngineStatus.active) and the threads; default CPU */
+  placement?: SessionPlacement;
 }
 
 export type ToAttributionWorker =
   | { id: number; op: 'attribute'; req: AttributeRequest }
   | { id: number; op: 'cancel'; target: number }
-  | { id: number; op: 'release' };
+  /** drop the sessions of one model (`sha`, when it was removed from the project) or of every model */
+  | { id: number; op: 'release'; sha?: string };
 
 export type FromAttributionWorker =
   | { id: number; ok: true; result: AttributionResult | null }

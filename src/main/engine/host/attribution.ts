@@ -2,7 +2,7 @@
 // with its exact settings, the overlay PNG and the raw map), 'attribution:map' (the map for the UI to
 // draw) and 'attribution:export' (PNG / .npy / CSV). Registered in host.ts with one line.
 import * as fs from 'node:fs';
-import type { ModelRecord, ParsedArgs, Result, RunRecord } from '../../../shared/contract';
+import type { EngineStatus, ModelRecord, ParsedArgs, Result, RunRecord } from '../../../shared/contract';
 import type { ProjectStore } from '../../store/project';
 import { decodeResized } from '../image/image';
 import { imageToTensor } from '../image/preprocess';
@@ -25,6 +25,8 @@ export interface AttributionHostContext {
   modelRef(rec: ModelRecord): HostModel;
   jobs(): Jobs;
   changed(): void;
+  /** the engine's provider status: attribution sessions go on its `active` provider (CPU when absent) */
+  engine?(): EngineStatus;
 }
 
 class AttributionHostError extends Error {
@@ -38,6 +40,11 @@ class AttributionHostError extends Error {
 export interface AttributionRunSettings { attribution: AttributionSettings; preprocess: ModelRecord['preprocess']; input: string; dims: number[] }
 
 let worker: AttributionWorker | undefined;
+
+/** Drop a removed model's compiled attribution sessions (they hold hundreds of MB for big models). */
+export async function releaseAttributionModel(sha: string): Promise<void> {
+  await worker?.release(sha);
+}
 
 export function attributionHandlers(ctx: AttributionHostContext): {
   'run:attribute': Handler<'run:attribute'>;
@@ -82,7 +89,10 @@ export function attributionHandlers(ctx: AttributionHostContext): {
         const tensor = imageToTensor(img, pre, 3);
         ctl.step(0.03, `computing ${settings.method}`);
         const handle = w.attribute(
-          { model: ref, chw: [3, pre.height, pre.width], input: tensor.data, settings, labels: rec.labels, pixelSpace: pixelSpace(pre) },
+          {
+            model: ref, chw: [3, pre.height, pre.width], input: tensor.data, settings, labels: rec.labels, pixelSpace: pixelSpace(pre),
+            placement: { provider: ctx.engine?.().active ?? 'cpu' },
+          },
           (f) => {
             try { ctl.step(0.03 + 0.9 * f); } catch { handle.cancel(); }
           },
@@ -112,8 +122,10 @@ export function attributionHandlers(ctx: AttributionHostContext): {
               ...('layer' in r.settings && r.settings.layer ? { layer: r.settings.layer } : {}),
               signMode: defaultSignMode(r.settings.method),
               timings: r.timings,
+              ...(r.providers ? { providers: r.providers } : {}),
+              ...(r.fallbackReason ? { fallbackReason: r.fallbackReason } : {}),
             },
-            status: 'done', provider: 'cpu', durationMs: performance.now() - t0,
+            status: 'done', provider: r.provider, durationMs: performance.now() - t0,
           },
           [
             { name: 'overlay.png', mime: 'image/png', bytes: new Uint8Array(overlay) },

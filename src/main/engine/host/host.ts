@@ -18,7 +18,7 @@ import { Compute, type ModelSource } from './compute';
 import type { ModelRef } from './compute-protocol';
 import { Jobs } from './jobs';
 import { dreamHandlers } from './dream';
-import { attributionHandlers } from './attribution';
+import { attributionHandlers, releaseAttributionModel } from './attribution';
 import { resolveSource } from './sources';
 import { importTfjsModel, isTfjsModelJson } from '../importers/index';
 import { ensureDefaultModel } from '../importers/default-model';
@@ -198,7 +198,10 @@ export class Host {
       const store = this.project();
       const rec = store.model(modelId);
       store.removeModel(modelId);
-      if (!store.state().models.some((m) => m.sha256 === rec.sha256)) await this.compute.release(rec.sha256);
+      if (!store.state().models.some((m) => m.sha256 === rec.sha256)) {
+        await this.compute.release(rec.sha256);
+        await releaseAttributionModel(rec.sha256);
+      }
       this.changed();
       return null;
     },
@@ -333,7 +336,7 @@ export class Host {
       return { mime: a.mime, base64: Buffer.from(a.bytes).toString('base64') };
     },
 
-    ...attributionHandlers({ project: () => this.project(), modelRef: (r) => this.modelRef(r), jobs: () => this.jobs, changed: () => this.changed() }),
+    ...attributionHandlers({ project: () => this.project(), modelRef: (r) => this.modelRef(r), jobs: () => this.jobs, changed: () => this.changed(), engine: () => this.engine }),
     ...dreamHandlers({ project: () => this.project(), jobs: () => this.jobs, changed: () => this.changed(), emit: (e, p) => this.opts.emit(e, p) }),
     'job:list': () => this.jobs.list(),
     'job:cancel': ({ jobId }) => {

@@ -21,6 +21,50 @@ export interface CachedSession {
 /** What a session is built from: the file path (external data resolves next to it) or bytes. */
 export type SessionSource = { path: string } | { bytes: Uint8Array };
 
+/** Where sessions run: the provider the setting resolved to (EngineStatus.active) and onnxruntime's intra-op threads. */
+export interface SessionPlacement {
+  provider: ExecutionProviderName;
+  /** default: every core */
+  threads?: number;
+}
+
+/**
+ * The options every engine session uses: full graph optimization and one intra-op thread per core.
+ * `extra` is for per-use memory settings (e.g. enableCpuMemArena: false for sessions that must give their
+ * peak working memory back); the provider, threads and logging are not overridable.
+ */
+export function sessionOptions(provider: ExecutionProviderName, threads = os.availableParallelism(), extra: ort.InferenceSession.SessionOptions = {}): ort.InferenceSession.SessionOptions {
+  return { graphOptimizationLevel: 'all', ...extra, ...QUIET, executionProviders: [provider], intraOpNumThreads: threads };
+}
+
+export interface CreatedSession extends CachedSession {
+  /** set when the placement's provider could not take this model and the session runs on CPU instead */
+  fallbackReason?: string;
+}
+
+/**
+ * A session on the placement's provider; when that provider cannot load this model (an op it lacks,
+ * memory…) the session is made on CPU and the reason is returned in plain words. Every part of the engine
+ * that makes sessions (compute worker, attribution, dreams) goes through here so they honour the same setting.
+ */
+export async function createSession(src: SessionSource, placement: SessionPlacement, extra: ort.InferenceSession.SessionOptions = {}): Promise<CreatedSession> {
+  const t0 = performance.now();
+  const make = (ep: ExecutionProviderName) => {
+    const opts = sessionOptions(ep, placement.threads, extra);
+    return 'path' in src ? ort.InferenceSession.create(src.path, opts) : ort.InferenceSession.create(src.bytes, opts);
+  };
+  const ep = placement.provider;
+  let fallbackReason: string | undefined;
+  if (ep !== 'cpu') {
+    try {
+      return { session: await make(ep), provider: ep, createdMs: performance.now() - t0 };
+    } catch (e) {
+      fallbackReason = `${PROVIDER_LABEL[ep]} could not load this model (${firstLine((e as Error).message)}); running it on CPU.`;
+    }
+  }
+  return { session: await make('cpu'), provider: 'cpu', createdMs: performance.now() - t0, ...(fallbackReason ? { fallbackReason } : {}) };
+}
+
 export class SessionCache {
   private sessions = new Map<string, Promise<CachedSession>>();
   private current: EngineStatus = { setting: 'auto', active: 'cpu', available: ['cpu'] };
@@ -78,29 +122,13 @@ export class SessionCache {
   }
 
   private async create(source: () => SessionSource | Promise<SessionSource>): Promise<CachedSession> {
-    const src = await source();
-    const t0 = performance.now();
-    const opts = (ep: ExecutionProviderName): ort.InferenceSession.SessionOptions => ({
-      ...QUIET,
-      executionProviders: [ep],
-      intraOpNumThreads: this.threads,
-      graphOptimizationLevel: 'all',
-    });
-    const make = (ep: ExecutionProviderName) =>
-      'path' in src ? ort.InferenceSession.create(src.path, opts(ep)) : ort.InferenceSession.create(src.bytes, opts(ep));
-    const ep = this.current.active;
-    if (ep !== 'cpu') {
-      try {
-        return { session: await make(ep), provider: ep, createdMs: performance.now() - t0 };
-      } catch (e) {
-        // The provider started for the probe but cannot take this model (an op it lacks, memory…).
-        if (!this.current.fallbackReason) {
-          this.current = { ...this.current, fallbackReason: `${PROVIDER_LABEL[ep]} could not load this model (${firstLine((e as Error).message)}); running it on CPU.` };
-          this.report();
-        }
-      }
+    const made = await createSession(await source(), { provider: this.current.active, threads: this.threads });
+    // The provider started for the probe but cannot take this model (an op it lacks, memory…).
+    if (made.fallbackReason && !this.current.fallbackReason) {
+      this.current = { ...this.current, fallbackReason: made.fallbackReason };
+      this.report();
     }
-    return { session: await make('cpu'), provider: 'cpu', createdMs: performance.now() - t0 };
+    return { session: made.session, provider: made.provider, createdMs: made.createdMs };
   }
 
   /** Drop every session of one model (when it is removed from the project). */

@@ -1,0 +1,62 @@
+// Attribution runs on the provider the app's setting resolved to, through the runtime module, and says
+// which provider really ran. This machine has no GPU and this onnxruntime-node build has no CUDA, so
+// asking for CUDA must fall back to CPU with a plain reason — in-process and in the worker thread.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeModel } from '../onnx/model';
+import { Attributor } from './attribute';
+import { linearModel } from './testing/tiny-models';
+import { AttributionWorker } from './worker-client';
+
+const W = [[1, 2, 3, 4], [0, 0, 0, 1]];
+const x = { data: Float32Array.from([1, -2, 3, 0.5]), shape: [1, 1, 2, 2] as [1, number, number, number] };
+const class0 = { kind: 'class' as const, index: 0 };
+
+test('CPU placement: every session on CPU, no fallback reason', async () => {
+  const a = new Attributor(linearModel([1, 2, 2], W, [0.5, 0]), [1, 2, 2], { placement: { provider: 'cpu', threads: 1 } });
+  for (const s of [{ method: 'saliency' as const, target: class0 }, { method: 'occlusion' as const, window: 1, stride: 1, target: class0 }]) {
+    const r = await a.attribute(x, s);
+    assert.equal(r.provider, 'cpu');
+    assert.equal(r.fallbackReason, undefined);
+    assert.equal(r.providers, undefined);
+  }
+  await a.release();
+});
+
+test('CUDA placement without CUDA: the run still gives the right map, on CPU, with the reason', async () => {
+  const a = new Attributor(linearModel([1, 2, 2], W, [0.5, 0]), [1, 2, 2], { placement: { provider: 'cuda' } });
+  assert.equal(a.placement.provider, 'cuda');
+  const r = await a.attribute(x, { method: 'saliency', target: class0 });
+  assert.deepEqual([...r.map], W[0]);
+  assert.equal(r.provider, 'cpu');
+  assert.match(r.fallbackReason ?? '', /^CUDA could not load this model \(.+\); running it on CPU\.$/);
+  await a.release();
+});
+
+test('the worker thread honours the placement, keys sessions by provider and releases one model', async () => {
+  const w = new AttributionWorker();
+  try {
+    const bytes = encodeModel(linearModel([1, 2, 2], W, [0.5, 0]));
+    const req = (provider: 'cpu' | 'cuda', sha = 'lin') => ({
+      model: { sha, fileName: 'linear.onnx', bytes }, chw: [1, 2, 2] as [number, number, number],
+      input: Float32Array.from(x.data), settings: { method: 'saliency' as const, target: class0 }, placement: { provider },
+    });
+    const cpu = await w.attribute(req('cpu')).result;
+    assert.equal(cpu.provider, 'cpu');
+    assert.equal(cpu.fallbackReason, undefined);
+    // same model, same provider: the compiled session is reused
+    assert.equal((await w.attribute(req('cpu')).result).timings.prepareMs, 0);
+    // another provider: fresh sessions made for it (here it falls back, and says so)
+    const cuda = await w.attribute(req('cuda')).result;
+    assert.equal(cuda.provider, 'cpu');
+    assert.ok(cuda.timings.prepareMs > 0, 'sessions for the new provider are made');
+    assert.match(cuda.fallbackReason ?? '', /^CUDA could not load this model/);
+    // releasing the model drops its sessions: the next run compiles again
+    await w.release('lin');
+    assert.ok((await w.attribute(req('cuda')).result).timings.prepareMs > 0, 'compiled again after release');
+    await w.release('other-model'); // a model the worker never saw: nothing to do
+    assert.equal((await w.attribute(req('cuda')).result).timings.prepareMs, 0, 'another model\'s release keeps these sessions');
+  } finally {
+    await w.terminate();
+  }
+});
