@@ -168,6 +168,13 @@ export interface EngineStatus {
   available: ExecutionProviderName[];
   /** set once when the requested provider failed and we fell back to CPU: plain words for the status bar */
   fallbackReason?: string;
+  /** the built-in InceptionV3 offered to new projects: 'failed' carries the reason in plain words */
+  defaultModel?: DefaultModelStatus;
+}
+
+export interface DefaultModelStatus {
+  state: 'off' | 'building' | 'ready' | 'failed';
+  message?: string;
 }
 
 // ---- requests -------------------------------------------------------------------------------
@@ -189,7 +196,12 @@ export const requestSchemas = {
   'project:state': z.object({}),
   'project:saveView': z.object({ view: z.record(z.string(), z.unknown()) }),
 
-  'model:add': z.object({ source: fileSourceSchema, embed: z.boolean().default(false) }),
+  /** shards: a TF.js model.json's weight files when they are not beside it (browser uploads), matched by file name */
+  'model:add': z.object({ source: fileSourceSchema, embed: z.boolean().default(false), shards: z.array(fileSourceSchema).max(4096).optional() }),
+  /** copy an already-added model's bytes into the project, so it travels without its file */
+  'model:embed': z.object({ modelId: id }),
+  /** add the built-in InceptionV3 (ImageNet features to mixed5), e.g. after it was removed or failed to build */
+  'model:addDefault': z.object({}),
   'model:remove': z.object({ modelId: id }),
   'model:inspect': z.object({ modelId: id, width: z.number().int().min(1).max(8192).optional(), height: z.number().int().min(1).max(8192).optional() }),
   'model:setPreprocess': z.object({ modelId: id, preprocess: preprocessSchema }),
@@ -247,6 +259,8 @@ export interface ResultMap {
   'project:saveView': null;
   'model:add': ModelRecord;
   'model:remove': null;
+  'model:embed': ModelRecord;
+  'model:addDefault': ModelRecord;
   'model:inspect': ModelDescription;
   'model:setPreprocess': ModelRecord;
   'model:setLabels': ModelRecord;

@@ -222,6 +222,13 @@ export class ProjectStore {
     return this.model(id);
   }
 
+  /** Stores the model's bytes in the project (it then travels without its original file). */
+  embedModel(id: string, bytes: Uint8Array): ModelRecord {
+    this.model(id);
+    this.db.prepare('UPDATE models SET bytes = ? WHERE id = ?').run(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), id);
+    return this.model(id);
+  }
+
   setModelDescription(id: string, d: ModelDescription): ModelRecord {
     this.model(id);
     this.st.modelDesc.run(json(d), id);

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  parseArgs, type Channel, type EngineStatus, type EventMap, type EventName, type ModelRecord, type ParsedArgs,
+  parseArgs, type Channel, type DefaultModelStatus, type EngineStatus, type EventMap, type EventName, type ModelRecord, type ParsedArgs,
   type Preprocess, type ProviderSetting, type Result, type RunRecord,
 } from '../../../shared/contract';
 import { ProjectError, ProjectStore } from '../../store/project';
@@ -22,6 +22,7 @@ import { attributionHandlers, releaseAttributionModel } from './attribution';
 import { resolveSource } from './sources';
 import { importTfjsModel, isTfjsModelJson } from '../importers/index';
 import { ensureDefaultModel } from '../importers/default-model';
+import { shardResolver } from './shards';
 
 export class HostError extends Error {
   constructor(public code: string, message: string) {
@@ -40,6 +41,8 @@ export interface HostOptions {
 export class Host {
   private store: ProjectStore | null = null;
   private engine: EngineStatus = { setting: 'auto', active: 'cpu', available: ['cpu'] };
+  /** the built-in model's last build outcome, reported with every engine status */
+  private defaultModel: DefaultModelStatus | undefined = process.env.FEATURESCOPE_NO_DEFAULT_MODEL === '1' ? { state: 'off' } : undefined;
   readonly compute = new Compute();
   readonly jobs: Jobs;
   uploadDir: string | undefined;
@@ -60,7 +63,7 @@ export class Host {
     });
     this.compute.onStatus = (s) => {
       this.engine = s;
-      opts.emit('engine:status', s);
+      opts.emit('engine:status', this.status());
     };
     this.ready = this.compute.setProvider(readSettings().provider).then((s) => { this.engine = s; }, () => undefined);
   }
@@ -82,25 +85,57 @@ export class Host {
     return this.store;
   }
 
+  private status(): EngineStatus {
+    return this.defaultModel ? { ...this.engine, defaultModel: { ...this.defaultModel } } : { ...this.engine };
+  }
+
+  private setDefaultModelStatus(s: DefaultModelStatus): void {
+    this.defaultModel = s;
+    this.opts.emit('engine:status', this.status());
+  }
+
   private changed(): void {
     if (this.store?.isOpen) this.opts.emit('project:changed', this.store.state());
   }
 
   /**
    * Every new project starts with the built-in InceptionV3 (importers/default-model.ts). When it cannot be
-   * built the project is still created and the reason is logged. FEATURESCOPE_NO_DEFAULT_MODEL=1 skips it.
+   * built the project is still created, and the reason goes out with the engine status
+   * (`defaultModel: {state:'failed', message}`) for the UI to say once. FEATURESCOPE_NO_DEFAULT_MODEL=1 skips it.
    */
   private async addDefaultModel(): Promise<void> {
     if (process.env.FEATURESCOPE_NO_DEFAULT_MODEL === '1') return;
     try {
+      await this.buildDefaultModel();
+    } catch (e) {
+      console.error(`featurescope: no default model in this project: ${(e as Error).message}`);
+    }
+  }
+
+  /** Builds (or finds cached) the default model and adds it to the open project; the outcome is reported in the engine status. */
+  private async buildDefaultModel(): Promise<ModelRecord> {
+    const store = this.project();
+    this.setDefaultModelStatus({ state: 'building' });
+    try {
       const info = await ensureDefaultModel();
       const bytes = await fs.promises.readFile(info.path);
       const sha = sha256(bytes);
+      if (store.state().models.some((m) => m.sha256 === sha)) throw new HostError('exists', `${info.name} is already in this project.`);
       const description = await this.compute.inspect({ sha, fileName: path.basename(info.path), bytes, path: info.path });
-      this.project().addModel({ name: info.name, path: info.path, sha256: sha, description, preprocess: info.preprocess }, null);
+      const rec = store.addModel({ name: info.name, path: info.path, sha256: sha, description, preprocess: info.preprocess }, null);
+      this.setDefaultModelStatus({ state: 'ready' });
       this.changed();
+      return rec;
     } catch (e) {
-      console.error(`featurescope: no default model in this project: ${(e as Error).message}`);
+      const err = e as Error;
+      if (err instanceof HostError && err.code === 'exists') {
+        this.setDefaultModelStatus({ state: 'ready' });
+        throw err;
+      }
+      const reason = /[.!?]$/.test(err.message.trim()) ? err.message.trim() : `${err.message.trim()}.`;
+      const message = `The built-in InceptionV3 model is not available: ${reason} Everything else works; add your own ONNX or TF.js model.`;
+      this.setDefaultModelStatus({ state: 'failed', message });
+      throw new HostError('default-model-failed', message);
     }
   }
 
@@ -172,14 +207,18 @@ export class Host {
       return null;
     },
 
-    'model:add': async ({ source, embed }) => {
+    'model:add': async ({ source, embed, shards }) => {
       const store = this.project();
       const src = resolveSource(source, 'model', this.uploadDir);
       let bytes: Uint8Array = await fs.promises.readFile(src.path);
       // A TF.js Layers model.json (Keras, Teachable Machine, ml5) becomes ONNX here; the converted
-      // bytes exist only in the project, so they are always embedded.
+      // bytes exist only in the project, so they are always embedded. Its weight shards sit beside a
+      // path, or come as `shards` (uploads get random names, so they are matched by their original name).
       const tfjs = isTfjsModelJson(src.name, bytes);
-      if (tfjs) bytes = (await importTfjsModel(src.path)).bytes;
+      if (tfjs) {
+        const resolveShard = shardResolver(src, (shards ?? []).map((s) => resolveSource(s, 'model', this.uploadDir)));
+        bytes = (await importTfjsModel(src.path, resolveShard ? { resolveShard } : {})).bytes;
+      }
       const sha = sha256(bytes);
       // An upload is a temporary copy, so its bytes always go into the project.
       const keep = embed || src.temporary || tfjs;
@@ -205,6 +244,25 @@ export class Host {
       this.changed();
       return null;
     },
+    'model:embed': async ({ modelId }) => {
+      const store = this.project();
+      const rec = store.model(modelId);
+      if (rec.embedded) return rec;
+      let bytes: Uint8Array;
+      try {
+        bytes = await fs.promises.readFile(rec.path);
+      } catch {
+        throw new HostError('model-missing', `Cannot embed ${rec.name}: its file ${rec.path} is gone. Add the model again with "Embed in project".`);
+      }
+      // Only the bytes the model was added with: a file changed since then is a different model.
+      if (sha256(bytes) !== rec.sha256) {
+        throw new HostError('model-changed', `Cannot embed ${rec.name}: ${rec.path} changed since it was added (different sha256). Add it again as a new model.`);
+      }
+      const out = store.embedModel(modelId, bytes);
+      this.changed();
+      return out;
+    },
+    'model:addDefault': () => this.buildDefaultModel(),
     'model:inspect': async ({ modelId, width, height }) => {
       const store = this.project();
       const rec = store.model(modelId);
@@ -346,13 +404,13 @@ export class Host {
 
     'engine:status': async () => {
       await this.ready;
-      return { ...this.engine };
+      return this.status();
     },
     'engine:setProvider': async ({ provider }) => {
       await this.ready;
       this.engine = await this.compute.setProvider(provider);
       writeSettings({ provider });
-      return { ...this.engine };
+      return this.status();
     },
   };
 }
