@@ -49,15 +49,18 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Starts `node out/main/bridge.js --port 0` with a private data dir (recent projects) and waits for its URL. */
-export async function serve(): Promise<Served> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'featurescope-e2e-data-'));
+/**
+ * Starts `node out/main/bridge.js --port 0` with a private data dir (recent projects) and waits for its URL.
+ * `opts.dataDir` uses a prepared data dir; `opts.env` overrides the environment (e.g. to keep the default model on).
+ */
+export async function serve(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<Served> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'featurescope-e2e-data-'));
   const startedAt = Date.now();
   const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'out/main/bridge.js'), '--port', '0'], {
     cwd: repoRoot,
     // New projects normally get a built-in InceptionV3, added in the background after project:create;
     // the suites turn that off so a project's model list is exactly what the test put in it.
-    env: { ...process.env, FEATURESCOPE_DATA_DIR: dataDir, FEATURESCOPE_NO_DEFAULT_MODEL: '1' },
+    env: { ...process.env, FEATURESCOPE_DATA_DIR: dataDir, FEATURESCOPE_NO_DEFAULT_MODEL: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

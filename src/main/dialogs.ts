@@ -3,7 +3,7 @@ import { BrowserWindow, dialog, ipcMain } from 'electron';
 import { assertTrustedSender, checkPath } from './security';
 
 const FILTERS: Record<'model' | 'photo' | 'labels' | 'project', Electron.FileFilter[]> = {
-  model: [{ name: 'ONNX model', extensions: ['onnx'] }],
+  model: [{ name: 'ONNX model or TF.js model.json', extensions: ['onnx', 'json'] }],
   photo: [{ name: 'Photos', extensions: ['jpg', 'jpeg', 'png', 'webp'] }],
   labels: [{ name: 'Labels (one class per line)', extensions: ['txt', 'csv'] }],
   project: [{ name: 'Featurescope project', extensions: ['fscope'] }],

@@ -84,7 +84,7 @@ export function createWsApi(base: Location = window.location): FeaturescopeApi {
       return () => set.delete(l);
     },
     async upload(file: File): Promise<string> {
-      const kind = /\.onnx$/i.test(file.name) ? 'model' : /\.(txt|csv|json)$/i.test(file.name) ? 'labels' : 'photo';
+      const kind = /\.(onnx|bin)$/i.test(file.name) ? 'model' : /\.(txt|csv|json)$/i.test(file.name) ? 'labels' : 'photo';
       const res = await fetch(`/upload?kind=${kind}&name=${encodeURIComponent(file.name)}`, {
         method: 'POST',
         body: file,

@@ -3,12 +3,12 @@ import { StartScreen } from '../features/project/StartScreen';
 import { ProjectScreen } from '../features/project/ProjectScreen';
 import { projectAtom } from '../features/project/atoms';
 import { StatusBar } from '../features/engine/StatusBar';
-import { addModelFile } from '../features/models/service';
+import { addModelFiles, MODEL_FILES } from '../features/models/service';
 import { addPhotoFiles, PHOTO_TYPES } from '../features/photos/service';
 import { report } from '../features/notices/service';
 import { useAtomValue } from '../state/store';
 
-/** Files dropped anywhere on the window: .onnx → models, images → photos. */
+/** Files dropped anywhere on the window: .onnx (or a TF.js model.json with its .bin shards) → models, images → photos. */
 function useWindowDrop(enabled: boolean): boolean {
   const [over, setOver] = useState(false);
   useEffect(() => {
@@ -37,10 +37,11 @@ function useWindowDrop(enabled: boolean): boolean {
       if (!enabled) return;
       const files = Array.from(e.dataTransfer?.files ?? []);
       const photos = files.filter((f) => PHOTO_TYPES.test(f.name));
-      for (const f of files.filter((f) => /\.onnx$/i.test(f.name))) void addModelFile(f);
+      const models = files.filter((f) => MODEL_FILES.test(f.name));
+      if (models.length) void addModelFiles(models);
       if (photos.length) void addPhotoFiles(photos);
-      const other = files.filter((f) => !/\.onnx$/i.test(f.name) && !PHOTO_TYPES.test(f.name));
-      if (other.length) report('project', `Not added: ${other.map((f) => f.name).join(', ')} (drop .onnx models or JPEG/PNG/WebP photos)`);
+      const other = files.filter((f) => !MODEL_FILES.test(f.name) && !PHOTO_TYPES.test(f.name));
+      if (other.length) report('project', `Not added: ${other.map((f) => f.name).join(', ')} (drop .onnx models, a TF.js model.json with its .bin files, or JPEG/PNG/WebP photos)`);
     };
     window.addEventListener('dragenter', enter);
     window.addEventListener('dragleave', leave);
@@ -68,7 +69,7 @@ export function App() {
       <StatusBar />
       {dragging && (
         <div className="drop-overlay">
-          <div>Drop .onnx models or photos to add them to {project?.name}</div>
+          <div>Drop .onnx models (or model.json with its .bin files) or photos to add them to {project?.name}</div>
         </div>
       )}
     </div>

@@ -132,7 +132,9 @@ export class Host {
         this.setDefaultModelStatus({ state: 'ready' });
         throw err;
       }
-      const reason = /[.!?]$/.test(err.message.trim()) ? err.message.trim() : `${err.message.trim()}.`;
+      // the importer's message starts "The default InceptionV3 model …"; say the subject once
+      const why = err.message.trim().replace(/^The default InceptionV3 model /, '');
+      const reason = /[.!?]$/.test(why) ? why : `${why}.`;
       const message = `The built-in InceptionV3 model is not available: ${reason} Everything else works; add your own ONNX or TF.js model.`;
       this.setDefaultModelStatus({ state: 'failed', message });
       throw new HostError('default-model-failed', message);

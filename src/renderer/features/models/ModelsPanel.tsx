@@ -1,44 +1,70 @@
 import { FileButton } from '../../components/FileButton';
 import { formatBytes, removeText } from '../../components/format';
+import { api } from '../../api';
 import { useAtom, useAtomValue } from '../../state/store';
+import { engineStatusAtom } from '../engine/atoms';
 import { Banners } from '../notices/Banners';
 import { projectAtom } from '../project/atoms';
-import { addingModelAtom, selectedModelIdAtom } from './atoms';
-import { addModelFile, pickAndAddModel, removeModel } from './service';
+import { addingDefaultAtom, addingModelAtom, defaultNoticeDismissedAtom, embedNewModelAtom, selectedModelIdAtom } from './atoms';
+import { addDefaultModel, addModelFiles, embedModel, isDefaultModel, pickAndAddModel, removeModel } from './service';
 
 export function ModelsPanel() {
   const project = useAtomValue(projectAtom);
   const [selected, setSelected] = useAtom(selectedModelIdAtom);
   const adding = useAtomValue(addingModelAtom);
+  const [embed, setEmbed] = useAtom(embedNewModelAtom);
   const models = project?.models ?? [];
+  // An upload is a temporary copy, so the engine always keeps its bytes: say so instead of offering a choice.
+  const uploads = api.mode === 'browser';
   return (
     <section className="panel" data-testid="models-panel">
       <header className="panel-header">
         <h2>Models</h2>
         <FileButton
           label={adding ? 'Reading…' : 'Add model'}
-          accept=".onnx"
+          accept=".onnx,.json,.bin"
+          multiple
           testId="add-model"
           className="button small"
           disabled={adding !== null}
           onNative={pickAndAddModel}
-          onFiles={(files) => files[0] && void addModelFile(files[0])}
+          onFiles={(files) => void addModelFiles(files)}
         />
       </header>
+      <div className="panel-options">
+        <label
+          className="checkbox small"
+          title={uploads ? 'In browser mode a model is uploaded, so its bytes are always kept in the project' : 'Copy the model file into the project, so the project works on another computer'}
+        >
+          <input type="checkbox" data-testid="embed-model" checked={uploads || embed} disabled={uploads} onChange={(e) => setEmbed(e.currentTarget.checked)} />
+          Embed in project
+        </label>
+      </div>
       <Banners area="models" />
+      <DefaultModelNotice />
       {adding && <div className="progress-line" title={`reading ${adding}`} />}
       {models.length === 0 ? (
-        <div className="empty">Drop an .onnx file anywhere on the window, or use Add model.</div>
+        <div className="empty">Drop an .onnx file (or a TF.js model.json with its .bin files) anywhere on the window, or use Add model.</div>
       ) : (
         <ul className="list" data-testid="model-list">
           {models.map((m) => (
-            <li key={m.id}>
+            <li key={m.id} data-model-id={m.id}>
               <button className={`list-item ${m.id === selected ? 'selected' : ''}`} onClick={() => setSelected(m.id)}>
                 <span className="list-title">{m.name}</span>
                 <span className="list-meta">
                   {m.description.nodeCount} nodes · {formatBytes(m.description.fileSize)}
+                  {m.embedded ? (
+                    <span className="tag" data-testid="model-embedded" title="The model's bytes are stored in the project file">embedded</span>
+                  ) : (
+                    <span className="tag" data-testid="model-linked" title={`Read from ${m.path}`}>linked</span>
+                  )}
                 </span>
               </button>
+              {!m.embedded && (
+                <button className="icon-button list-remove" data-testid="embed-existing-model" title={`Copy ${m.name} into the project so it travels with it`} onClick={() => void embedModel(m.id)}>
+                  ⤓
+                </button>
+              )}
               <button className="icon-button list-remove" title={`Remove ${m.name} from the project`} onClick={() => confirm(removeText(m.name, project?.runs.filter((r) => r.modelId === m.id).length ?? 0)) && void removeModel(m.id)}>
                 ×
               </button>
@@ -46,6 +72,36 @@ export function ModelsPanel() {
           ))}
         </ul>
       )}
+      {project && !models.some(isDefaultModel) && <AddDefaultModel />}
     </section>
+  );
+}
+
+/** The built-in model could not be built: say why once, in plain words; the rest of the app works. */
+function DefaultModelNotice() {
+  const status = useAtomValue(engineStatusAtom)?.defaultModel;
+  const [dismissed, setDismissed] = useAtom(defaultNoticeDismissedAtom);
+  if (status?.state !== 'failed' || !status.message || status.message === dismissed) return null;
+  return (
+    <div className="banners">
+      <div className="banner banner-notice" role="status" data-testid="default-model-notice">
+        <span className="banner-text">{status.message}</span>
+        <button className="icon-button" title="Dismiss" onClick={() => setDismissed(status.message ?? null)}>
+          ×
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function AddDefaultModel() {
+  const busy = useAtomValue(addingDefaultAtom);
+  const building = useAtomValue(engineStatusAtom)?.defaultModel?.state === 'building';
+  return (
+    <div className="panel-footer">
+      <button className="button small wrap" data-testid="add-default-model" disabled={busy || building} onClick={() => void addDefaultModel()}>
+        {busy || building ? 'Building the default model…' : 'Add default model (InceptionV3, ImageNet features to mixed5)'}
+      </button>
+    </div>
   );
 }

@@ -8,3 +8,9 @@ export const addingModelAtom = atom<string | null>(null);
 
 /** `${modelId}@${w}x${h}` → the layer list at that input size (when it differs from the stored inspection) */
 export const inspectionsAtom = atom<Record<string, { layers: LayerInfo[] } | { error: string }>>({});
+/** the "Embed in project" checkbox of Add model (Electron/CLI paths; uploads are always kept in the project) */
+export const embedNewModelAtom = atom(false);
+/** the default-model failure message the person dismissed (shown once) */
+export const defaultNoticeDismissedAtom = atom<string | null>(null);
+/** model:addDefault in flight */
+export const addingDefaultAtom = atom(false);

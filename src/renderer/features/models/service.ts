@@ -1,21 +1,22 @@
 import type { FileSource, ModelRecord, Preprocess } from '../../../shared/contract';
 import { api, fileSource } from '../../api';
 import { store } from '../../state/store';
-import { attempt, clearArea } from '../notices/service';
+import { attempt, clearArea, report } from '../notices/service';
 import { projectAtom } from '../project/atoms';
 import { refreshProject } from '../project/service';
-import { addingModelAtom, inspectionsAtom, selectedModelIdAtom } from './atoms';
+import { addingDefaultAtom, addingModelAtom, embedNewModelAtom, inspectionsAtom, selectedModelIdAtom } from './atoms';
 
 export function selectedModel(): ModelRecord | undefined {
   const id = store.get(selectedModelIdAtom);
   return store.get(projectAtom)?.models.find((m) => m.id === id);
 }
 
-export async function addModel(source: FileSource, displayName: string): Promise<void> {
+export async function addModel(source: FileSource, displayName: string, shards?: FileSource[]): Promise<void> {
   store.set(addingModelAtom, displayName);
   try {
+    const embed = store.get(embedNewModelAtom);
     const record = await attempt('models', `Could not add model "${displayName}"`, () =>
-      api.invoke('model:add', { source, embed: false }),
+      api.invoke('model:add', shards?.length ? { source, embed, shards } : { source, embed }),
     );
     if (!record) return;
     clearArea('models');
@@ -32,6 +33,53 @@ export async function addModelFile(file: File): Promise<void> {
   if (!source) return void store.set(addingModelAtom, null);
   await addModel(source, file.name);
 }
+
+export const MODEL_FILES = /\.(onnx|json|bin)$/i;
+
+/**
+ * Several files picked or dropped at once: each .onnx is a model; a TF.js model.json takes every other
+ * non-ONNX file with it as its weight shards (uploads get random names, so the engine matches them by name).
+ */
+export async function addModelFiles(files: File[]): Promise<void> {
+  const onnx = files.filter((f) => /\.onnx$/i.test(f.name));
+  const jsons = files.filter((f) => /\.json$/i.test(f.name));
+  const rest = files.filter((f) => !onnx.includes(f) && !jsons.includes(f));
+  for (const f of onnx) await addModelFile(f);
+  if (jsons.length === 0 && rest.length) {
+    report('models', `${rest.map((f) => f.name).join(', ')}: weight files need their model.json — choose or drop them together`);
+    return;
+  }
+  for (const json of jsons) {
+    store.set(addingModelAtom, json.name);
+    const sources = await attempt('models', `Could not read "${json.name}" and its weights`, () => Promise.all([json, ...rest].map((f) => fileSource(f))));
+    if (!sources) return void store.set(addingModelAtom, null);
+    const [source, ...shards] = sources;
+    await addModel(source!, json.name, shards);
+  }
+}
+
+/** Embed an already-added model's bytes in the project, so the project travels without the file. */
+export async function embedModel(modelId: string): Promise<void> {
+  const r = await attempt('models', 'Could not embed the model', () => api.invoke('model:embed', { modelId }));
+  if (r) await refreshProject();
+}
+
+/** Add the built-in InceptionV3 (built on first use; a failure says why in the models panel). */
+export async function addDefaultModel(): Promise<void> {
+  store.set(addingDefaultAtom, true);
+  try {
+    const r = await attempt('models', 'Could not add the default model', () => api.invoke('model:addDefault', {}));
+    if (!r) return;
+    clearArea('models');
+    store.set(selectedModelIdAtom, r.id);
+    await refreshProject();
+  } finally {
+    store.set(addingDefaultAtom, false);
+  }
+}
+
+/** The built-in model's file name (importers/default-model.ts), so the panel can tell whether a project has it. */
+export const isDefaultModel = (m: ModelRecord): boolean => /inceptionv3-mixed5-[0-9a-f]{16}\.onnx$/.test(m.path);
 
 /** Electron: the native picker. Browser mode has no picker here; the panel uses a file input instead. */
 export async function pickAndAddModel(): Promise<boolean> {
