@@ -117,5 +117,20 @@ describe('model import in browser mode', { skip: skip ?? false }, () => {
     await byTest('layer-search').fill('keras_');
     for (const name of ['keras_conv', 'keras_pool', 'keras_conv_2']) await page.locator(`tr[data-layer="${name}"]`).waitFor();
     await shot('05-tfjs-layers');
+
+    // a whole folder, as Teachable Machine exports it (model.json, metadata.json, weights.bin) plus a README:
+    // only model.json and the shard it names are uploaded; metadata.json is not mistaken for a model
+    const folder = mkdtempSync(join(work, 'tm-'));
+    const tm = { ...a.modelJson, weightsManifest: [{ ...a.modelJson.weightsManifest![0]!, paths: ['weights.bin'] }] };
+    (tm.modelTopology as { config: { name: string } }).config.name = 'teachable';
+    writeFileSync(join(folder, 'model.json'), JSON.stringify(tm));
+    writeFileSync(join(folder, 'weights.bin'), a.weightData);
+    writeFileSync(join(folder, 'metadata.json'), JSON.stringify({ labels: ['a', 'b'], tfjsVersion: '1.3.1' }));
+    writeFileSync(join(folder, 'README.txt'), 'exported model');
+    const before = await byTest('model-list').locator('li').count();
+    await byTest('add-model-folder-input').setInputFiles(folder);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="model-list"] li').length === n + 1, before, { timeout: 120_000 });
+    assert.equal(await byTest('error-models').count(), 0);
+    await page.locator('tr[data-layer="keras_conv_2"]').waitFor();
   });
 });

@@ -8,6 +8,8 @@ export function FileButton(props: {
   label: string;
   accept: string;
   multiple?: boolean;
+  /** browser only: choose a whole folder (webkitdirectory); its files go to onFiles */
+  directory?: boolean;
   disabled?: boolean;
   testId: string;
   className?: string;
@@ -34,6 +36,7 @@ export function FileButton(props: {
         hidden
         accept={props.accept}
         multiple={props.multiple}
+        {...(props.directory ? { webkitdirectory: '' } : {})}
         data-testid={`${props.testId}-input`}
         onChange={(e) => {
           const files = Array.from(e.currentTarget.files ?? []);

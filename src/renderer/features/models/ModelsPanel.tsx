@@ -39,6 +39,10 @@ export function ModelsPanel() {
           <input type="checkbox" data-testid="embed-model" checked={uploads || embed} disabled={uploads} onChange={(e) => setEmbed(e.currentTarget.checked)} />
           Embed in project
         </label>
+        {uploads && (
+          // a TF.js model folder (model.json + shards) in one go; Electron finds shards beside a picked model.json
+          <FileButton label="Add folder…" accept="" directory testId="add-model-folder" className="link-button" disabled={adding !== null} onFiles={(files) => void addModelFiles(files)} />
+        )}
       </div>
       <Banners area="models" />
       <DefaultModelNotice />

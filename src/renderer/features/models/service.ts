@@ -34,27 +34,46 @@ export async function addModelFile(file: File): Promise<void> {
   await addModel(source, file.name);
 }
 
-export const MODEL_FILES = /\.(onnx|json|bin)$/i;
+/** What counts as part of a model when files are dropped: ONNX, TF.js model.json and its weight shards (old converters wrote shards without .bin). */
+export const MODEL_FILES = /\.(onnx|json|bin)$|-shard\d+of\d+$/i;
+
+/** The shard names a TF.js model.json lists, or null when the JSON is not a TF.js Layers model (metadata.json, labels…). */
+async function tfjsShardNames(file: File): Promise<string[] | null> {
+  try {
+    const j = JSON.parse(await file.text()) as { modelTopology?: unknown; weightsManifest?: { paths?: string[] }[] };
+    if (!j || typeof j !== 'object' || !j.modelTopology) return null;
+    return (j.weightsManifest ?? []).flatMap((g) => g.paths ?? []).map((p) => decodeURIComponent(p).split('/').pop() ?? p);
+  } catch {
+    return null;
+  }
+}
 
 /**
- * Several files picked or dropped at once: each .onnx is a model; a TF.js model.json takes every other
- * non-ONNX file with it as its weight shards (uploads get random names, so the engine matches them by name).
+ * Several files picked, dropped or chosen as a folder: each .onnx is a model; each TF.js model.json takes
+ * the weight shards its manifest names from the same set (uploads get random names, so the engine matches
+ * them by name). Other files (metadata.json, READMEs) are left alone.
  */
 export async function addModelFiles(files: File[]): Promise<void> {
   const onnx = files.filter((f) => /\.onnx$/i.test(f.name));
   const jsons = files.filter((f) => /\.json$/i.test(f.name));
-  const rest = files.filter((f) => !onnx.includes(f) && !jsons.includes(f));
   for (const f of onnx) await addModelFile(f);
-  if (jsons.length === 0 && rest.length) {
-    report('models', `${rest.map((f) => f.name).join(', ')}: weight files need their model.json — choose or drop them together`);
+  const models: { json: File; shards: File[] }[] = [];
+  for (const json of jsons) {
+    const names = await tfjsShardNames(json);
+    if (names) models.push({ json, shards: files.filter((f) => f !== json && names.includes(f.name)) });
+  }
+  // no TF.js model among the JSON files: let the engine say what is wrong with the first one
+  if (models.length === 0 && jsons[0] && onnx.length === 0) models.push({ json: jsons[0], shards: [] });
+  if (models.length === 0 && onnx.length === 0) {
+    report('models', `${files.map((f) => f.name).join(', ')}: no model here — choose an .onnx file, or a TF.js model.json together with its weight files`);
     return;
   }
-  for (const json of jsons) {
+  for (const { json, shards } of models) {
     store.set(addingModelAtom, json.name);
-    const sources = await attempt('models', `Could not read "${json.name}" and its weights`, () => Promise.all([json, ...rest].map((f) => fileSource(f))));
+    const sources = await attempt('models', `Could not read "${json.name}" and its weights`, () => Promise.all([json, ...shards].map((f) => fileSource(f))));
     if (!sources) return void store.set(addingModelAtom, null);
-    const [source, ...shards] = sources;
-    await addModel(source!, json.name, shards);
+    const [source, ...shardSources] = sources;
+    await addModel(source!, json.name, shardSources);
   }
 }
 
