@@ -74,7 +74,7 @@ describe('model import in browser mode', { skip: skip ?? false }, () => {
     await shot('02-default-added');
   });
 
-  test('"Embed in project" is shown, and GoogLeNet added with it is listed as embedded', { timeout: 180_000 }, async () => {
+  test('"Embed in project" is shown, GoogLeNet added with it is listed as embedded, and a linked model can be embedded later', { timeout: 180_000 }, async () => {
     const box = byTest('embed-model');
     await box.waitFor();
     // uploads are temporary copies, so in browser mode the engine always embeds: the box says so, checked
@@ -84,6 +84,14 @@ describe('model import in browser mode', { skip: skip ?? false }, () => {
     await item.waitFor({ timeout: 120_000 });
     await item.locator('[data-testid="model-embedded"]').waitFor();
     assert.equal(await item.locator('[data-testid="model-linked"]').count(), 0);
+
+    // the default model is read from the app's data folder (linked); its embed action copies it into the project
+    const inception = byTest('model-list').locator('li', { hasText: 'InceptionV3' });
+    await inception.locator('[data-testid="model-linked"]').waitFor();
+    await inception.hover();
+    await inception.locator('[data-testid="embed-existing-model"]').click();
+    await inception.locator('[data-testid="model-embedded"]').waitFor();
+    assert.equal(await inception.locator('[data-testid="embed-existing-model"]').count(), 0);
     await shot('03-embedded');
   });
 
