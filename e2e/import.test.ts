@@ -140,5 +140,17 @@ describe('model import in browser mode', { skip: skip ?? false }, () => {
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="model-list"] li').length === n + 1, before, { timeout: 120_000 });
     assert.equal(await byTest('error-models').count(), 0);
     await page.locator('tr[data-layer="keras_conv_2"]').waitFor();
+
+    // dropped on the window together: model.json + its shard
+    const dropped = await page.evaluateHandle(({ json, bin }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([json], 'model.json', { type: 'application/json' }));
+      dt.items.add(new File([new Uint8Array(bin)], 'group1-shard1of1.bin'));
+      return dt;
+    }, { json: JSON.stringify(a.modelJson), bin: Array.from(a.weightData) });
+    const count = await byTest('model-list').locator('li').count();
+    await page.dispatchEvent('body', 'drop', { dataTransfer: dropped });
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="model-list"] li').length === n + 1, count, { timeout: 120_000 });
+    assert.equal(await byTest('error-models').count(), 0);
   });
 });
