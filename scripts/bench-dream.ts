@@ -2,8 +2,9 @@
 // (octaves 4 × 1.4, 10 iterations, step 1.5, jitter 32, inception_4c/output of BVLC GoogLeNet).
 //
 //   npm run bench:dream                      sky.jpg (550×413) whole-octave sessions vs the tile path,
-//                                            raw gradient step vs dream step, and a 12-MP upscale of sky.jpg
+//                                            raw gradient step vs dream step, stata.jpg (1024×679), a 12-MP upscale of sky.jpg
 //   npm run bench:dream -- --quick           sky.jpg only
+//   npm run bench:dream -- --photo FILE      the classic settings on one photo (e.g. ../shared/images/content/stata.jpg, 1024×679)
 //   npm run bench:dream -- --mp 24 --iterations 1   peak memory of a 24-MP photo (1 step per octave)
 //
 // Each case runs in its own child process, so "peak" is that process's max RSS — the engine's own
@@ -20,6 +21,7 @@ const root = path.resolve(__dirname, '..');
 const shared = path.resolve(root, '../shared');
 const MODEL = path.join(shared, 'models/bvlc_googlenet.onnx');
 const SKY = path.join(shared, 'images/content/sky.jpg');
+const STATA = path.join(shared, 'images/content/stata.jpg');
 
 interface CaseArgs { photo: string; settings: Record<string, unknown>; label: string; rawStep?: boolean }
 interface CaseResult {
@@ -90,6 +92,11 @@ async function main(): Promise<void> {
   const iterations = Number(flag('iterations') ?? 10);
   const classic = { octaves: 4, octaveScale: 1.4, iterations, step: 1.5, jitter: 32, seed: 1 };
   console.log(`bench:dream — BVLC GoogLeNet inception_4c/output, octaves 4 × 1.4, ${iterations} iterations, ${os.cpus().length} cores, onnxruntime-node ${ort.env.versions.common}`);
+  const photo = flag('photo');
+  if (photo) {
+    report(await runCase({ photo, settings: classic, label: path.basename(photo), rawStep: true }));
+    return;
+  }
   const mp = flag('mp');
   if (mp) {
     const file = await upscaled(Number(mp));
@@ -102,6 +109,9 @@ async function main(): Promise<void> {
   report(tiled);
   console.log(`\nsky.jpg: per-octave sessions ${(whole.totalMs / 1000).toFixed(2)} s vs fixed tiles ${(tiled.totalMs / 1000).toFixed(2)} s → ${whole.totalMs <= tiled.totalMs ? 'whole-image sessions per octave' : 'tiles'} win; PyTorch reference 8.8 s → ${(whole.totalMs / 8800).toFixed(2)}× its time (goal ≤ 0.5×)`);
   if (argv.includes('--quick')) return;
+  const stata = await runCase({ photo: STATA, settings: classic, label: 'stata.jpg (1024×679)', rawStep: true });
+  report(stata);
+  console.log(`stata.jpg: PyTorch reference 28 s → ${(stata.totalMs / 28000).toFixed(2)}× its time`);
   report(await runCase({ photo: await upscaled(12), settings: classic, label: '12-MP upscale of sky.jpg' }));
 }
 
