@@ -3,7 +3,9 @@
 // (batch size, fetched tensor) so a second run of the same method costs no session creation.
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName } from '../../../shared/contract';
+import { compileGradient } from '../autodiff/index';
 import { encodeModel, type Model } from '../onnx/model';
+import { keepOutputs } from './prune';
 import type { AttributionSessions } from './sessions';
 import type { ResolvedTarget } from './types';
 
@@ -72,8 +74,16 @@ export function leastPaddingBatch(count: number, batchSize: number): number {
   return best;
 }
 
+/** A forward session and the name its graph gives the fetched tensor. */
+interface ForwardSession {
+  session: ort.InferenceSession;
+  output: string;
+  /** false when the model runs as it is (the compiler could not take it) */
+  compiled: boolean;
+}
+
 export class ForwardRunner {
-  private cache = new Map<string, Promise<ort.InferenceSession>>();
+  private cache = new Map<string, Promise<ForwardSession>>();
 
   constructor(
     private readonly model: Model,
@@ -84,7 +94,7 @@ export class ForwardRunner {
     private readonly sessions: AttributionSessions,
   ) {}
 
-  private session(batch: number, fetch: string, timing: Timing): Promise<ort.InferenceSession> {
+  private session(batch: number, fetch: string, timing: Timing): Promise<ForwardSession> {
     const key = `${batch}|${fetch}`;
     let s = this.cache.get(key);
     if (s) {
@@ -92,20 +102,50 @@ export class ForwardRunner {
       this.cache.set(key, s);
     } else {
       const t0 = performance.now();
-      s = this.sessions.create(this.specialized(batch, fetch)).then((sess) => {
+      s = (async () => {
+        const { bytes, output, compiled } = await this.forwardGraph(batch, fetch);
+        const session = await this.sessions.create(bytes);
         timing.prepareMs += performance.now() - t0;
-        return sess;
-      });
+        return { session, output, compiled };
+      })();
       s.catch(() => this.cache.delete(key));
       this.cache.set(key, s);
       // forward sessions are small next to gradient ones, but each batch size and fetched layer is one more
       while (this.cache.size > 4) {
-        const [oldKey, old] = this.cache.entries().next().value as [string, Promise<ort.InferenceSession>];
+        const [oldKey, old] = this.cache.entries().next().value as [string, Promise<ForwardSession>];
         this.cache.delete(oldKey);
-        void old.then((x) => x.release(), () => undefined);
+        void old.then((x) => x.session.release(), () => undefined);
       }
     }
     return s;
+  }
+
+  /**
+   * The graph to run: the forward part of what the gradient compiler emits, cut after `fetch`. It is the
+   * same function as the source model, but LRN is rewritten as 1×1 convolutions (onnxruntime's LRN
+   * kernel is slow: GoogLeNet's forward takes about half the time) and nothing after `fetch` runs
+   * (onnxruntime runs the whole graph whatever is fetched). Models the compiler cannot take (ops it has
+   * no rule for) run as they are.
+   */
+  private async forwardGraph(batch: number, fetch: string): Promise<{ bytes: Uint8Array; output: string; compiled: boolean }> {
+    const plain = this.specialized(batch, fetch);
+    if (fetch === this.inputName) return { bytes: plain, output: fetch, compiled: false };
+    try {
+      const g = await compileGradient(this.model, {
+        input: this.inputName, shape: [batch, ...this.chw], objective: { kind: 'l2', layer: fetch }, activations: [fetch], label: this.label,
+      });
+      const output = g.outputs.activations[fetch]!;
+      const m = keepOutputs(g.model, [output]);
+      const read = new Set(m.graph.nodes.flatMap((n) => n.inputs));
+      return { bytes: encodeModel({ ...m, graph: { ...m.graph, inputs: m.graph.inputs.filter((i) => read.has(i.name)) } }), output, compiled: true };
+    } catch {
+      return { bytes: plain, output: fetch, compiled: false };
+    }
+  }
+
+  /** Whether the forward for (batch, fetch) runs the compiler's rewritten graph (for tests and benchmarks). */
+  async isCompiled(batch: number, fetch: string): Promise<boolean> {
+    return (await this.session(batch, fetch, newTiming())).compiled;
   }
 
   /** A shallow copy whose input has the concrete batch shape and whose outputs include `fetch`. */
@@ -135,7 +175,7 @@ export class ForwardRunner {
     timing: Timing,
   ): Promise<void> {
     const B = balancedBatch(count, batchSize);
-    const sess = await this.session(B, fetch, timing);
+    const { session: sess, output } = await this.session(B, fetch, timing);
     timing.providers.add(this.sessions.provider(sess));
     const per = this.chw[0] * this.chw[1] * this.chw[2];
     const buf = new Float32Array(B * per);
@@ -143,11 +183,11 @@ export class ForwardRunner {
       const n = Math.min(B, count - start);
       for (let j = 0; j < B; j++) fill(start + Math.min(j, n - 1), buf.subarray(j * per, (j + 1) * per));
       const t0 = performance.now();
-      const out = await sess.run({ [this.inputName]: new ort.Tensor('float32', buf, [B, ...this.chw]) }, [fetch]);
+      const out = await sess.run({ [this.inputName]: new ort.Tensor('float32', buf, [B, ...this.chw]) }, [output]);
       timing.runMs += performance.now() - t0;
       timing.passes += B;
       timing.tick?.();
-      const t = out[fetch]!;
+      const t = out[output]!;
       take(start, n, t.data as Float32Array, t.dims);
     }
   }
@@ -172,6 +212,6 @@ export class ForwardRunner {
   async release(): Promise<void> {
     const all = [...this.cache.values()];
     this.cache.clear();
-    for (const s of all) await s.then((x) => x.release(), () => undefined);
+    for (const s of all) await s.then((x) => x.session.release(), () => undefined);
   }
 }

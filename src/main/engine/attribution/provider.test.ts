@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { encodeModel } from '../onnx/model';
 import { Attributor } from './attribute';
 import { linearModel } from './testing/tiny-models';
+import { parseAttributionSettings } from './types';
 import { AttributionWorker } from './worker-client';
+import type { AttributeRequest } from './worker-protocol';
 
 const W = [[1, 2, 3, 4], [0, 0, 0, 1]];
 const x = { data: Float32Array.from([1, -2, 3, 0.5]), shape: [1, 1, 2, 2] as [1, number, number, number] };
@@ -37,9 +39,9 @@ test('the worker thread honours the placement, keys sessions by provider and rel
   const w = new AttributionWorker();
   try {
     const bytes = encodeModel(linearModel([1, 2, 2], W, [0.5, 0]));
-    const req = (provider: 'cpu' | 'cuda', sha = 'lin') => ({
+    const req = (provider: 'cpu' | 'cuda', sha = 'lin'): AttributeRequest => ({
       model: { sha, fileName: 'linear.onnx', bytes }, chw: [1, 2, 2] as [number, number, number],
-      input: Float32Array.from(x.data), settings: { method: 'saliency' as const, target: class0 }, placement: { provider },
+      input: Float32Array.from(x.data), settings: parseAttributionSettings({ method: 'saliency', target: class0 }), placement: { provider },
     });
     const cpu = await w.attribute(req('cpu')).result;
     assert.equal(cpu.provider, 'cpu');
