@@ -46,6 +46,7 @@ test('attribution via the host: job, saved run, map, exports, cancel, reopen', {
 
     await assert.rejects(call('run:attribute', { modelId: model.id, photoId: photo.id, settings: { method: 'ig', steps: 0 } }), /bad attribution setting steps/);
 
+    await call('engine:setProvider', { provider: 'cuda' });
     const job: JobInfo = await call('run:attribute', { modelId: model.id, photoId: photo.id, settings: { method: 'gradcam' } });
     const done = await jobDone(job.id);
     assert.equal(done.job.state, 'done', done.job.error);
@@ -56,6 +57,10 @@ test('attribution via the host: job, saved run, map, exports, cancel, reopen', {
     assert.equal(settings.attribution.layer, 'inception_5b/output');
     assert.deepEqual(run.artifacts.map((a) => a.name).sort(), ['map.npy', 'overlay.png']);
     assert.ok(typeof run.result.targetScore === 'number');
+    // the run says where it ran: the engine's active provider (CPU here: no GPU, and CUDA was asked for above)
+    const engine = await call('engine:status', {});
+    assert.equal(engine.setting, 'cuda');
+    assert.equal(run.provider, engine.active);
 
     const map = await call('attribution:map', { runId: run.id });
     assert.equal(map.width, 224);
