@@ -7,9 +7,10 @@
 // shared machine compare the RATIOS within one run, not absolute times across runs.
 //
 //   tsx scripts/bench-grad.ts [--rows googlenet,vgg] [--runs 10] [--threads 2]
-//       [--conv auto|transpose] [--pool auto|match|blocks|indices|scatter|phases|gather|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
+//       [--conv auto|transpose] [--pool auto|match|blocks|offsets|separable|onehot|indices|scatter|phases|gather|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
 //       [--no-mem-pattern] [--profile] [--json]
-//   tsx scripts/bench-grad.ts --ops     (backward strategies of single layers, GoogLeNet-at-512 sizes)
+//   tsx scripts/bench-grad.ts --ops [--rows MaxPool,LRN]   (backward strategies of single layers, GoogLeNet-at-512
+//       sizes; --rows keeps the layers whose name contains one of the words)
 //
 // --profile writes onnxruntime's JSON trace of the gradient session and prints where the time goes
 // per op type, split into forward and backward nodes.
@@ -64,7 +65,7 @@ interface Flags {
   runs: number;
   threads: number;
   conv: 'auto' | 'transpose';
-  pool: 'auto' | 'match' | 'blocks' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
+  pool: 'auto' | 'match' | 'blocks' | 'offsets' | 'separable' | 'onehot' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
   lrn: 'slices' | 'pool';
   /** declare this default-domain opset on the source model first (experiment: the models are opset 13) */
   opset?: number;
@@ -339,6 +340,10 @@ async function benchOps(f: Flags): Promise<void> {
     { label: 'ConvTranspose', set: () => { convStrategy.mode = 'transpose'; } },
   ];
   const poolVariants = [
+    { label: 'Indices (default)', set: () => { poolStrategy.mode = 'auto'; }, opset: 17 },
+    { label: 'first-max offsets', set: () => { poolStrategy.mode = 'offsets'; }, opset: 17 },
+    { label: 'separable first-max offsets', set: () => { poolStrategy.mode = 'separable'; }, opset: 17 },
+    { label: 'one-hot Conv + ArgMax', set: () => { poolStrategy.mode = 'onehot'; }, opset: 17 },
     { label: 'match', set: () => { poolStrategy.mode = 'match'; }, opset: 17 },
     { label: 'ScatterElements add (opset 16+)', set: () => { poolStrategy.mode = 'scatter'; }, opset: 17 },
     { label: 'MaxUnpool phases + Sum', set: () => { poolStrategy.mode = 'phases'; }, opset: 17 },
@@ -352,8 +357,9 @@ async function benchOps(f: Flags): Promise<void> {
     { name: 'Conv 3x3 pad 1, 64→64 @256² (vgg block1_conv2 at 256)', c: { op: 'Conv', x: [1, 64, 256, 256], consts: [w([64, 64, 3, 3])], attrs: { pads: k([1, 1, 1, 1]) } }, y: [1, 64, 256, 256], variants: convVariants },
     { name: 'Conv 7x7 s2 pad 3, 3→64 @512² (conv1/7x7_s2)', c: { op: 'Conv', x: [1, 3, 512, 512], consts: [w([64, 3, 7, 7])], attrs: { strides: k([2, 2]), pads: k([3, 3, 3, 3]) } }, y: [1, 64, 256, 256], variants: [convVariants[1]!] },
     { name: 'MaxPool 3x3 s2 ceil, 64 @256² (pool1/3x3_s2)', c: { op: 'MaxPool', x: [1, 64, 256, 256], attrs: { kernel_shape: k([3, 3]), strides: k([2, 2]), ceil_mode: A.int(1) } }, y: [1, 64, 128, 128], variants: poolVariants },
+    { name: 'MaxPool 3x3 s2 ceil, 64 @113² (squeezenet pool1 at 227)', c: { op: 'MaxPool', x: [1, 64, 113, 113], attrs: { kernel_shape: k([3, 3]), strides: k([2, 2]), ceil_mode: A.int(1) } }, y: [1, 64, 56, 56], variants: poolVariants },
     { name: 'MaxPool 3x3 s1 pad 1, 192 @64² (inception_3a/pool)', c: { op: 'MaxPool', x: [1, 192, 64, 64], attrs: { kernel_shape: k([3, 3]), strides: k([1, 1]), pads: k([1, 1, 1, 1]) } }, y: [1, 192, 64, 64], variants: poolVariants },
-    { name: 'MaxPool 2x2 s2, 128 @128² (vgg block2_pool)', c: { op: 'MaxPool', x: [1, 128, 128, 128], attrs: { kernel_shape: k([2, 2]), strides: k([2, 2]) } }, y: [1, 128, 64, 64], variants: [{ label: 'Indices + MaxUnpool (default)', set: () => { poolStrategy.mode = 'auto'; } }, { label: 'SpaceToDepth+ArgMax blocks', set: () => { poolStrategy.mode = 'blocks'; } }, ...poolVariants] },
+    { name: 'MaxPool 2x2 s2, 128 @128² (vgg block2_pool)', c: { op: 'MaxPool', x: [1, 128, 128, 128], attrs: { kernel_shape: k([2, 2]), strides: k([2, 2]) } }, y: [1, 128, 64, 64], variants: [{ label: 'SpaceToDepth+ArgMax blocks', set: () => { poolStrategy.mode = 'blocks'; } }, ...poolVariants] },
     { name: 'LRN size 5, 64 @128² (pool1/norm1)', c: { op: 'LRN', x: [1, 64, 128, 128], attrs: { size: A.int(5), alpha: A.float(1e-4), beta: A.float(0.75), bias: A.float(1) } }, y: [1, 64, 128, 128], variants: [
       { label: 'slice-sum window (default)', set: () => { normStrategy.lrnWindow = 'slices'; } },
       { label: 'AveragePool window', set: () => { normStrategy.lrnWindow = 'pool'; } },
@@ -374,7 +380,7 @@ async function benchOps(f: Flags): Promise<void> {
     }
     return `${stats(wall).median.toFixed(1)}/${stats(cpu).median.toFixed(1)}`;
   };
-  for (const oc of cases) {
+  for (const oc of cases.filter((c) => !f.rows || f.rows.some((k) => c.name.includes(k)))) {
     const x = new ort.Tensor('float32', randomValues(oc.c.x.reduce((a, b) => a * b, 1), 2), oc.c.x);
     const dy = new ort.Tensor('float32', randomValues(oc.y.reduce((a, b) => a * b, 1), 3), oc.y);
     const fwd = await ort.InferenceSession.create(encodeModel(oneNodeModel(oc.c)), sessionOptions(f));

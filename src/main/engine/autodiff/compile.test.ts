@@ -22,7 +22,8 @@ async function run(m: Model, opts: Parameters<typeof compileGradient>[1], x: num
   const s = await ort.InferenceSession.create(c.bytes, { logSeverityLevel: 3 });
   const out = await s.run({ x: new ort.Tensor('float32', Float32Array.from(x), opts.shape) });
   await s.release();
-  return { c, out, grad: Array.from(out[c.outputs.inputGrad]!.data as Float32Array) };
+  // + 0 turns -0 into 0: the ReLU backward is dy · mask, so a negative dy at a dead unit gives -0
+  return { c, out, grad: Array.from(out[c.outputs.inputGrad]!.data as Float32Array, (v) => v + 0) };
 }
 
 // z = Relu(x) * w with mixed-sign w; objective Σ_i z[0, i] → dL/dRelu = w

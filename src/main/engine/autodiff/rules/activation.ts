@@ -1,6 +1,6 @@
 // Gradient rules for pointwise activations and softmax. Masks are built with Greater/Less/Where so the
 // emitted graph runs on every execution provider (no CPU-only *Grad ops).
-import { type GradContext, type GradRule, type RuleMap } from '../types';
+import { A, type GradContext, type GradRule, type RuleMap } from '../types';
 import { attrFloat, attrInt, attrString, tensorNumbers } from '../../onnx/model';
 
 const x0 = (ctx: GradContext) => ctx.node.inputs[0]!;
@@ -13,10 +13,17 @@ export const unary = (f: (ctx: GradContext, dy: string) => string): GradRule => 
   return [f(ctx, dy)];
 };
 
+const FLOAT = 1; // TensorProto.FLOAT, for Cast
+
 /** dy where cond else 0 */
 export const where0 = (ctx: GradContext, cond: string, dy: string): string => ctx.op('Where', [cond, dy, ctx.scalar(0)]);
 
-export const relu: GradRule = unary((ctx, dy) => where0(ctx, ctx.op('Greater', [y0(ctx), ctx.scalar(0)]), dy));
+// dy · Cast(y > 0): over a whole VGG19-block3 step ~15% less wall time than Where(y > 0, dy, 0) (same
+// CPU time; onnxruntime's Mul is vectorized and split across threads, its Where is not). Same values
+// for finite dy, except that a negative dy at a dead unit gives -0 instead of 0; an inf/NaN dy there
+// gives NaN instead of 0, which only a broken step produces anyway.
+export const relu: GradRule = unary((ctx, dy) =>
+  ctx.op('Mul', [dy, ctx.op('Cast', [ctx.op('Greater', [y0(ctx), ctx.scalar(0)])], { to: A.int(FLOAT) })]));
 
 const leakyRelu: GradRule = unary((ctx, dy) => {
   const alpha = attrFloat(ctx.node, 'alpha', 0.01);

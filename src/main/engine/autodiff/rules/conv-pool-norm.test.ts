@@ -92,7 +92,7 @@ const cases: Case[] = [
 ];
 
 // MaxPool has several backward strategies (see poolStrategy); every MaxPool case runs through each.
-type PoolMode = 'auto' | 'match' | 'blocks' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
+type PoolMode = 'auto' | 'match' | 'blocks' | 'offsets' | 'separable' | 'onehot' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
 const poolModes: { suffix: string; pool: PoolMode; opset?: number; expectOps: string[]; forbidOps: string[] }[] = [
   { suffix: 'match', pool: 'match', expectOps: ['Equal', 'Where'], forbidOps: ['ScatterElements', 'MaxUnpool'] },
   { suffix: 'default @ opset 17', pool: 'auto', opset: 17, expectOps: [], forbidOps: [] },
@@ -102,6 +102,9 @@ const poolModes: { suffix: string; pool: PoolMode; opset?: number; expectOps: st
   { suffix: 'scatter-add', pool: 'scatter', opset: 17, expectOps: ['ScatterElements'], forbidOps: ['MaxUnpool'] },
   { suffix: 'MaxUnpool phases', pool: 'phases', expectOps: ['MaxUnpool'], forbidOps: ['ScatterElements'] },
   { suffix: 'gather-add phases', pool: 'gather', opset: 13, expectOps: ['ScatterElements'], forbidOps: ['MaxUnpool'] },
+  { suffix: 'first-max offsets', pool: 'offsets', opset: 13, expectOps: ['Equal', 'Where'], forbidOps: ['ScatterElements', 'MaxUnpool', 'MaxPool'] },
+  { suffix: 'separable offsets', pool: 'separable', opset: 13, expectOps: ['Equal', 'Where'], forbidOps: ['ScatterElements', 'MaxUnpool'] },
+  { suffix: 'one-hot conv', pool: 'onehot', opset: 13, expectOps: ['ArgMax', 'ConvTranspose'], forbidOps: ['ScatterElements', 'MaxUnpool', 'MaxPool'] },
   { suffix: 'dense from indices', pool: 'dense', expectOps: ['Mod', 'Where'], forbidOps: ['ScatterElements', 'MaxUnpool'] },
 ];
 const expanded: Case[] = cases.flatMap((c) => {
@@ -151,13 +154,23 @@ test('FD: Conv stride 1 through the ConvTranspose strategy', async () => {
   }
 });
 
-test('MaxPool ties inside a window: the first maximum wins by default (PyTorch), all tie under match', async () => {
+test('MaxPool ties inside a window: the first maximum wins by default and under offsets/separable/onehot (PyTorch), all tie under match', async () => {
   const c: OneNodeCase = { op: 'MaxPool', x: [1, 1, 2, 4], attrs: { kernel_shape: A.ints([3, 2]), strides: A.ints([2, 2]), pads: A.ints([1, 0, 0, 0]) } };
   const x = Float32Array.from([1, 1, 0, 3, 1, 0, 2, 3]); // window 0: three 1s tie; window 1: two 3s tie
   const dy = randomValues(2, 8); // the harness's R for seed 7
   const round = (v: ArrayLike<number>) => Array.from(v, (k) => Math.round(k * 1e5));
   const first = await checkRule(rules, c, x, 7, 1e-3);
   assert.deepEqual(round(first.grad), round([dy[0]!, 0, 0, dy[1]!, 0, 0, 0, 0]));
+  for (const mode of ['offsets', 'separable', 'onehot'] as const) {
+    poolStrategy.mode = mode;
+    try {
+      const r = await checkRule(rules, c, x, 7, 1e-3);
+      assert.ok(!r.backwardOps.includes('ScatterElements') && !r.backwardOps.includes('MaxUnpool'), `${mode} needs no scatter`);
+      assert.deepEqual(round(r.grad), round([dy[0]!, 0, 0, dy[1]!, 0, 0, 0, 0]), mode);
+    } finally {
+      poolStrategy.mode = 'auto';
+    }
+  }
   poolStrategy.mode = 'match';
   try {
     const all = await checkRule(rules, c, x, 7, 1e-3);

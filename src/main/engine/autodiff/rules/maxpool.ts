@@ -2,6 +2,7 @@
 import { A, type GradContext, type GradRule } from '../types';
 import { attrInt, type Attr } from '../../onnx/model';
 import { effective, forwardWindow, kernelOf, windowsDisjoint, type Window } from './window';
+import { assembleOffsets, offsetsMaxPoolGrad, onehotMaxPoolGrad, separableMaxPoolGrad } from './maxpool-offsets';
 
 /**
  * MaxPool backward strategy; exposed for the benchmark and tests.
@@ -12,7 +13,7 @@ import { effective, forwardWindow, kernelOf, windowsDisjoint, type Window } from
  * - 'blocks' (square kernel == stride, no pads): SpaceToDepth + ArgMax + DepthToSpace, exact, no indices.
  * - 'scatter' / 'phases' / 'gather' / 'dense': force one way of scattering the indices (comparisons).
  */
-export const poolStrategy: { mode: 'auto' | 'match' | 'blocks' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense' } = { mode: 'auto' };
+export const poolStrategy: { mode: 'auto' | 'match' | 'blocks' | 'offsets' | 'separable' | 'onehot' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense' } = { mode: 'auto' };
 
 /**
  * MaxPool: the gradient of each output goes to the input pixel that won its window. We ask
@@ -34,6 +35,13 @@ export const maxPoolGrad: GradRule = (ctx, dOut) => {
   const mode = poolStrategy.mode;
   if (mode === 'match' && w.dilations.every((d) => d === 1)) return [matchMaxPoolGrad(ctx, dY, w)];
   if (mode === 'blocks' && blockWindows(ctx, w)) return [blockMaxPoolGrad(ctx, dY, w)];
+  // stride-1 windows (GoogLeNet's inception pools): every offset view is a plain contiguous Slice and
+  // no interleave is needed, so the offsets strategy beats onnxruntime's single-threaded Indices kernel
+  const unitStride = w.strides.every((s) => s === 1);
+  if (mode === 'offsets' && ctx.opset >= 11) return [offsetsMaxPoolGrad(ctx, dY, w)];
+  if (mode === 'auto' && unitStride && w.rank === 2 && ctx.opset >= 11) return [separableMaxPoolGrad(ctx, dY, w)];
+  if (mode === 'separable' && ctx.opset >= 11) return [w.rank === 2 ? separableMaxPoolGrad(ctx, dY, w) : offsetsMaxPoolGrad(ctx, dY, w)];
+  if (mode === 'onehot' && ctx.opset >= 11) return [onehotMaxPoolGrad(ctx, dY, w)];
 
   let indices = ctx.node.outputs[1];
   if (!indices || attrInt(ctx.node, 'storage_order', 0) !== 0) {
@@ -226,9 +234,7 @@ function matchMaxPoolGrad(ctx: GradContext, dY: string, w: Window): string {
  * Scatter-add spelled with dense ops only (Mod, Equal, Where, Pad, Sum, Concat, Reshape, Transpose,
  * Slice — every provider has them, all multithreaded): for each kernel offset j, the outputs whose
  * winner sits at offset j of their window (compare the plane index Indices mod H*W with that
- * offset's position) pass dY, the rest 0. Offset j of output o lands at o*s + j*d - pb; writing
- * j*d = q*s + a, that is block o+q of phase a. Each phase sums its offsets' shifted maps, and the
- * phases interleave into the image (Reshape + Transpose, a generalized DepthToSpace).
+ * offset's position) pass dY, the rest 0; `assembleOffsets` puts the maps back into the image.
  */
 function denseMaxPoolGrad(ctx: GradContext, dY: string, indices: string, w: Window): string {
   const xShape = ctx.shape(ctx.node.inputs[0]!);
@@ -238,20 +244,10 @@ function denseMaxPoolGrad(ctx: GradContext, dY: string, indices: string, w: Wind
   const out = yShape.slice(2);
   const plane = spatial.reduce((a, b) => a * b, 1);
   const rowStride = spatial.map((_, i) => spatial.slice(i + 1).reduce((a, b) => a * b, 1));
-  const q = (i: number, j: number) => Math.floor((j * w.dilations[i]!) / w.strides[i]!);
-  const maxQ = w.kernel.map((k, i) => q(i, k - 1));
-  const blocks = out.map((o, i) => o + maxQ[i]!);
-  const nc = [yShape[0]!, yShape[1]!];
-
   const within = ctx.op('Mod', [indices, ctx.tensor('int64', [], [plane])]);
   const zero = ctx.scalar(0);
   const NEVER = -(2 ** 40); // a position part that no sum of the others can bring back to >= 0
-  const phases = new Map<string, string[]>();
-  const visit = (axis: number, offset: number[]): void => {
-    if (axis < r) {
-      for (let j = 0; j < w.kernel[axis]!; j++) visit(axis + 1, [...offset, j]);
-      return;
-    }
+  return assembleOffsets(ctx, { xShape, yShape, w }, (offset) => {
     // where offset `offset` of every window lies in the plane: a sum of one small constant per
     // axis (onnxruntime folds the broadcast Add at load time)
     let expected: string | undefined;
@@ -265,42 +261,6 @@ function denseMaxPoolGrad(ctx: GradContext, dY: string, indices: string, w: Wind
       const t = ctx.tensor('int64', dims, part);
       expected = expected ? ctx.op('Add', [expected, t]) : t;
     }
-    let g = ctx.op('Where', [ctx.op('Equal', [within, expected!]), dY, zero]);
-    const before = offset.map((j, i) => q(i, j));
-    if (before.some((b, i) => b > 0 || maxQ[i]! > 0)) {
-      g = ctx.op('Pad', [g, ctx.ints([0, 0, ...before, 0, 0, ...before.map((b, i) => maxQ[i]! - b)])]);
-    }
-    const phase = offset.map((j, i) => (j * w.dilations[i]!) % w.strides[i]!).join(',');
-    phases.set(phase, [...(phases.get(phase) ?? []), g]);
-  };
-  visit(0, []);
-
-  // all phases in row-major order of the phase vector, empty ones as zeros
-  const phaseMaps: string[] = [];
-  const each = (axis: number, phase: number[]): void => {
-    if (axis < r) {
-      for (let a = 0; a < w.strides[axis]!; a++) each(axis + 1, [...phase, a]);
-      return;
-    }
-    const parts = phases.get(phase.join(','));
-    phaseMaps.push(!parts ? ctx.zeros([...nc, ...blocks]) : parts.length === 1 ? parts[0]! : ctx.op('Sum', parts));
-  };
-  each(0, []);
-
-  let full: string;
-  if (phaseMaps.length === 1) {
-    full = phaseMaps[0]!;
-  } else {
-    // [N, P*C, B...] laid out [N, s..., C, B...] → [N, C, B1, s1, B2, s2, ...] → [N, C, B1*s1, ...]
-    const stacked = ctx.reshape(ctx.op('Concat', phaseMaps, { axis: A.int(1) }), [nc[0]!, ...w.strides, nc[1]!, ...blocks]);
-    const perm = [0, r + 1];
-    for (let i = 0; i < r; i++) perm.push(r + 2 + i, 1 + i);
-    full = ctx.reshape(ctx.op('Transpose', [stacked], { perm: A.ints(perm) }), [...nc, ...blocks.map((b, i) => b * w.strides[i]!)]);
-  }
-  // block row R is image row R - pb: crop the front pad, zero-fill anything the windows never reached
-  const have = blocks.map((b, i) => b * w.strides[i]!);
-  const short = spatial.map((n, i) => Math.max(0, w.padBegin[i]! + n - have[i]!));
-  if (short.some((v) => v > 0)) full = ctx.op('Pad', [full, ctx.ints([0, 0, ...short.map(() => 0), 0, 0, ...short])]);
-  const axes = spatial.map((_, i) => i + 2);
-  return ctx.slice(full, w.padBegin, w.padBegin.map((p, i) => p + spatial[i]!), axes);
+    return ctx.op('Where', [ctx.op('Equal', [within, expected!]), dY, zero]);
+  });
 }
