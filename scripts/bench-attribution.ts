@@ -5,7 +5,8 @@
 // shared, so wall times swing with other people's work; "cpu" is this process's CPU time (user+sys) per
 // warm run, which other load barely changes: on an idle 2-core machine the wall time is about cpu/2
 // when onnxruntime keeps both cores busy (its spinning threads make cpu/2 an overestimate of the work).
-//   tsx scripts/bench-attribution.ts [--repeats N] [--only saliency,ig,…]
+//   tsx scripts/bench-attribution.ts [--repeats N] [--only saliency,ig,…] [--threads N]
+// Each row ends with the 1-minute load average when it finished: compare rows taken at similar load.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +20,7 @@ import type { AttributionSettingsInput } from '../src/main/engine/attribution/ty
 const SHARED = path.resolve(__dirname, '../../shared');
 const args = process.argv.slice(2);
 const repeats = Number(args[args.indexOf('--repeats') + 1] ?? 0) || 3;
+const threadsArg = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : undefined;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
 
 const CASES: { name: string; pytorchMs: number; settings: AttributionSettingsInput }[] = [
@@ -40,9 +42,12 @@ async function main(): Promise<void> {
   }
   const pre = preset('caffe', 224, 224);
   const input = await photoToInput(new Uint8Array(fs.readFileSync(dog)), pre, 'dog.jpg');
-  const a = new Attributor(readModelFile(model), [3, 224, 224], { pixelSpace: pixelSpace(pre), label: 'bvlc_googlenet.onnx' });
-  console.log(`GoogLeNet 224, dog.jpg — ${os.cpus().length} CPUs (load ${os.loadavg()[0]!.toFixed(2)}), ${repeats} warm repeats`);
-  console.log(`${'method'.padEnd(30)} ${'cold ms'.padStart(9)} ${'warm ms'.padStart(9)} ${'cpu ms'.padStart(8)} ${'passes'.padStart(7)} ${'PyTorch'.padStart(8)} ${'ratio'.padStart(6)}  goal ≤0.5 (ratio: warm / PyTorch)`);
+  const a = new Attributor(readModelFile(model), [3, 224, 224], {
+    pixelSpace: pixelSpace(pre), label: 'bvlc_googlenet.onnx', ...(threadsArg ? { placement: { provider: 'cpu', threads: threadsArg } } : {}),
+  });
+  const threads = a.placement.threads ?? os.availableParallelism();
+  console.log(`GoogLeNet 224, dog.jpg — ${os.cpus().length} CPUs, provider ${a.placement.provider}, ${threads} intra-op threads, ${repeats} warm repeats; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`${'method'.padEnd(30)} ${'cold ms'.padStart(9)} ${'warm ms'.padStart(9)} ${'cpu ms'.padStart(8)} ${'cpu/pass'.padStart(8)} ${'passes'.padStart(7)} ${'PyTorch'.padStart(8)} ${'ratio'.padStart(6)}  goal ≤0.5 (ratio: warm / PyTorch)  load`);
   const warmOf: Record<string, number> = {};
   for (const c of CASES) {
     if (only && !only.some((o) => c.name.startsWith(o))) continue;
@@ -57,7 +62,7 @@ async function main(): Promise<void> {
     warmOf[c.name] = med;
     const ratio = med / c.pytorchMs;
     const extra = cold.completeness ? `  completeness ${(100 * cold.completeness.relativeError).toFixed(2)}%` : '';
-    console.log(`${c.name.padEnd(30)} ${cold.timings.totalMs.toFixed(0).padStart(9)} ${med.toFixed(0).padStart(9)} ${cpuMs.toFixed(0).padStart(8)} ${String(cold.timings.passes).padStart(7)} ${(Number.isNaN(c.pytorchMs) ? '' : String(c.pytorchMs)).padStart(8)} ${(Number.isNaN(ratio) ? '' : ratio.toFixed(2)).padStart(6)}  ${Number.isNaN(ratio) ? '' : ratio <= 0.5 ? 'met' : 'missed'}${extra}`);
+    console.log(`${c.name.padEnd(30)} ${cold.timings.totalMs.toFixed(0).padStart(9)} ${med.toFixed(0).padStart(9)} ${cpuMs.toFixed(0).padStart(8)} ${(cpuMs / cold.timings.passes).toFixed(1).padStart(8)} ${String(cold.timings.passes).padStart(7)} ${(Number.isNaN(c.pytorchMs) ? '' : String(c.pytorchMs)).padStart(8)} ${(Number.isNaN(ratio) ? '' : ratio.toFixed(2)).padStart(6)}  ${Number.isNaN(ratio) ? '' : ratio <= 0.5 ? 'met' : 'missed'}${extra}  ${os.loadavg()[0]!.toFixed(2)}`);
   }
   const b = warmOf['occlusion-32/16'], one = warmOf['occlusion-32/16 one at a time'];
   if (b && one) console.log(`occlusion batched (13) vs one at a time: ${b.toFixed(0)} ms vs ${one.toFixed(0)} ms (${(one / b).toFixed(2)}×)`);
