@@ -39,7 +39,7 @@ export interface DreamOutcome {
   objectiveAfter?: number;
   provider: ExecutionProviderName;
   stepsDone: number;
-  timings: { totalMs: number; sessionMs: number; sessions: SessionTiming[]; octaves: OctaveReport[] };
+  timings: { totalMs: number; sessionMs: number; measureMs: number; sessions: SessionTiming[]; octaves: OctaveReport[] };
 }
 
 export function modelImageInput(model: Model): string {
@@ -107,7 +107,7 @@ export async function dream(req: DreamRequest, hooks: LoopHooks = {}): Promise<D
     return {
       status: r.status, image: r.image, settings: resolved, objective, field, stride,
       objectiveBefore: r.objectiveBefore, objectiveAfter: r.objectiveAfter, provider, stepsDone: r.stepsDone,
-      timings: { totalMs: performance.now() - t0, sessionMs: grads.sessionMs, sessions: grads.timings, octaves: r.octaves },
+      timings: { totalMs: performance.now() - t0, sessionMs: grads.sessionMs, measureMs: r.measureMs, sessions: grads.timings, octaves: r.octaves },
     };
   } finally {
     await grads.release();

@@ -82,6 +82,8 @@ export interface LoopResult {
   octaves: OctaveReport[];
   objectiveBefore?: number;
   objectiveAfter?: number;
+  /** time spent measuring the objective before and after (included in totalMs and in the last octave's ms) */
+  measureMs: number;
   totalMs: number;
   stepsDone: number;
 }
@@ -116,6 +118,7 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
   let objectiveBefore: number | undefined;
   const full = sizes[sizes.length - 1];
   const measure = hooks.measureObjective ?? false;
+  let measureMs = 0;
 
   const reports: OctaveReport[] = [];
   let detail: Planar | undefined;
@@ -139,7 +142,11 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
     for (const [th, tw] of tileShapes(plan)) await grads.forShape(th, tw, tileCount(plan) > 1);
     const sessionMs = performance.now() - ts;
     // The photo's own objective is measured with the full-size sessions, once they exist.
-    if (measure && k === sizes.length - 1) objectiveBefore = await gradientOf(toPlanar(photo, space), plan, grads, 0, 0, undefined);
+    if (measure && k === sizes.length - 1) {
+      const tm = performance.now();
+      objectiveBefore = await gradientOf(toPlanar(photo, space), plan, grads, 0, 0, undefined);
+      measureMs += performance.now() - tm;
+    }
     const rep: OctaveReport = { width: w, height: h, tiles: tileCount(plan), tileShapes: tileShapes(plan), sessionMs, ms: 0, stepMs: [], objectiveFirst: NaN, objectiveLast: NaN };
     reports.push(rep);
 
@@ -193,8 +200,12 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
     }
   }
   let objectiveAfter: number | undefined;
-  if (measure) objectiveAfter = await gradientOf(result, planFor(full.h, full.w, s), grads, 0, 0, undefined);
-  return { status: cancelled ? 'cancelled' : 'done', image: fromPlanar(result, space), octaves: reports, objectiveBefore, objectiveAfter, totalMs: performance.now() - t0, stepsDone };
+  if (measure) {
+    const tm = performance.now();
+    objectiveAfter = await gradientOf(result, planFor(full.h, full.w, s), grads, 0, 0, undefined);
+    measureMs += performance.now() - tm;
+  }
+  return { status: cancelled ? 'cancelled' : 'done', image: fromPlanar(result, space), octaves: reports, objectiveBefore, objectiveAfter, measureMs, totalMs: performance.now() - t0, stepsDone };
 }
 
 /**
