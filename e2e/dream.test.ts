@@ -65,6 +65,9 @@ describe('dream in browser mode (bridge + engine host + Chromium)', { skip: skip
     await shot('01-settings');
 
     // Run 1: watch the live preview change, then cancel: the last full frame is kept as a cancelled run.
+    // It gets many more steps than run 2, so that on a fast machine it is still running when Cancel lands
+    // (with 2×3 steps it could finish first, and the test would wait for a cancelled run that never comes).
+    await byTest('dream-iterations').fill('40');
     await byTest('dream-start').click();
     await byTest('dream-preview').waitFor();
     const first = await previewSrc();
@@ -84,7 +87,8 @@ describe('dream in browser mode (bridge + engine host + Chromium)', { skip: skip
     assert.match((await byTest('dream-summary').textContent()) ?? '', /cancelled after \d+ steps/);
     await shot('03-cancelled-frame-kept');
 
-    // Run 2: let it finish.
+    // Run 2: let it finish, with the 2 octaves × 3 iterations.
+    await byTest('dream-iterations').fill('3');
     await byTest('dream-start').click();
     await byTest('dream-live').waitFor();
     const done = page.locator('[data-testid="dream-result"][data-run-status="done"]');

@@ -8,7 +8,7 @@ import { Banners } from '../notices/Banners';
 import { PhotoThumb } from '../photos/PhotosPanel';
 import { selectedRunIdAtom } from '../run/atoms';
 import { dreamBusyAtom, dreamFormAtom, dreamJobIdAtom, type DreamForm } from './atoms';
-import { DreamResult, dreamSummary } from './DreamResult';
+import { DreamResult, DreamThumb, dreamSummary } from './DreamResult';
 import { cancelDream, pauseDream, resumeDream, showDreamRun, startDream } from './service';
 import './dream.css';
 
@@ -137,6 +137,7 @@ export function DreamPanel({ project, model, photo }: { project: ProjectState; m
           </div>
           {dreams.map((r) => (
             <button key={r.id} className={`dream-thumb ${shown?.id === r.id ? 'selected' : ''}`} data-testid="dream-history-item" data-run-status={r.status} onClick={() => showDreamRun(r.id)}>
+              <DreamThumb run={r} />
               <span className="small">{new Date(r.createdAt).toLocaleTimeString()}</span>
               <span className="muted small">{dreamSummary(r)}</span>
             </button>

@@ -16,6 +16,22 @@ export function dreamSummary(run: RunRecord): string {
   return [run.status === 'cancelled' ? `cancelled after ${num(run.result.stepsDone) ?? '?'} steps (frame kept)` : 'done', gain].filter(Boolean).join(' · ');
 }
 
+/** Results up to this many pixels show their own image in the history strip; bigger ones would mean
+ * shipping a huge PNG to the page just for a thumbnail, so they show their summary only. */
+const THUMB_MAX_PIXELS = 4_000_000;
+
+export function DreamThumb({ run }: { run: RunRecord }) {
+  const artifacts = useAtomValue(artifactsAtom);
+  const image = run.artifacts.find((a) => a.mime === 'image/png');
+  const pixels = (num(run.result.width) ?? Infinity) * (num(run.result.height) ?? Infinity);
+  const small = !!image && pixels <= THUMB_MAX_PIXELS;
+  useEffect(() => {
+    if (small && image) void loadArtifact(image.id);
+  }, [small, image?.id]);
+  const src = small && image ? artifacts[image.id] : undefined;
+  return src ? <img className="dream-thumb-image" src={src} alt="" /> : <div className="dream-thumb-image empty" />;
+}
+
 export function DreamResult({ run }: { run: RunRecord }) {
   const artifacts = useAtomValue(artifactsAtom);
   const image = run.artifacts.find((a) => a.mime === 'image/png');
