@@ -165,7 +165,7 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
         <div className="list" data-testid="attr-runs" style={{ minWidth: 240, maxWidth: 300 }}>
           {runs.length === 0 && <div className="empty">No attributions for this photo yet.</div>}
           {runs.map((r) => (
-            <div key={r.id} className={`list-item ${shown?.id === r.id ? 'selected' : ''}`} data-testid="attr-run-item" data-run-id={r.id} data-method={(r.result as { method?: string }).method} style={{ flexDirection: 'row', gap: 6, alignItems: 'center' }}>
+            <div key={r.id} className={`list-item ${shown?.id === r.id ? 'selected' : ''}`} data-testid="attr-run-item" data-run-id={r.id} data-method={(r.result as { method?: string }).method} style={{ display: 'flex', flexDirection: 'row', gap: 6, alignItems: 'center' }}>
               <input type="checkbox" style={{ width: "auto", flex: "none" }} title="compare side by side" data-testid="attr-compare-check" checked={compareIds.includes(r.id)} onChange={() => toggleCompare(r.id)} />
               <button className="small" style={{ textAlign: 'left', flex: 1, background: 'none', border: 'none', color: 'inherit', cursor: 'pointer', padding: '4px 0' }} onClick={() => setShownId(r.id)}>{runLabel(r)}</button>
             </div>
