@@ -6,8 +6,13 @@ import { assembleOffsets, offsetsMaxPoolGrad, onehotMaxPoolGrad, separableMaxPoo
 
 /**
  * MaxPool backward strategy; exposed for the benchmark and tests.
- * - 'auto' = 'indices': recompute MaxPool with its Indices output, then MaxUnpool for disjoint
+ * - 'auto': 'separable' for 2-D stride-1 windows (GoogLeNet's inception pools) from opset 11,
+ *   'indices' for everything else (measured fastest per shape; README "Performance").
+ * - 'indices': recompute MaxPool with its Indices output, then MaxUnpool for disjoint
  *   windows, ScatterElements(reduction=add) from opset 16, MaxUnpool phases before.
+ * - 'offsets' / 'separable' / 'onehot' (opset 11+, rules/maxpool-offsets.ts): exact first maximum
+ *   without Indices or scatter — per kernel offset compares, the same along rows then columns, or
+ *   a one-hot depthwise Conv + ArgMax + ConvTranspose.
  * - 'match' (no dilation): compare X with the upsampled output, no indices, no scatter — only
  *   elementwise ops every provider has; ties inside a window all receive the gradient.
  * - 'blocks' (square kernel == stride, no pads): SpaceToDepth + ArgMax + DepthToSpace, exact, no indices.
@@ -21,8 +26,8 @@ export const poolStrategy: { mode: 'auto' | 'match' | 'blocks' | 'offsets' | 'se
  * and channel offsets included, first maximum wins like PyTorch) — and scatter dY there: MaxUnpool
  * for disjoint windows; overlapping ones (3x3 stride 2) can pick the same pixel twice, so
  * ScatterElements with reduction="add" from opset 16, and disjoint MaxUnpool phases before.
- * (Measured on onnxruntime CPU, this beats the index-free comparison strategy `match` and the
- * dense-mask one; see the Performance section of autodiff/README.md.)
+ * (Measured on onnxruntime CPU, this beats every index-free strategy for strided windows; for
+ * stride-1 windows the separable first-max one wins; see the Performance section of autodiff/README.md.)
  */
 export const maxPoolGrad: GradRule = (ctx, dOut) => {
   const dY = dOut[0];
@@ -36,7 +41,9 @@ export const maxPoolGrad: GradRule = (ctx, dOut) => {
   if (mode === 'match' && w.dilations.every((d) => d === 1)) return [matchMaxPoolGrad(ctx, dY, w)];
   if (mode === 'blocks' && blockWindows(ctx, w)) return [blockMaxPoolGrad(ctx, dY, w)];
   // stride-1 windows (GoogLeNet's inception pools): every offset view is a plain contiguous Slice and
-  // no interleave is needed, so the offsets strategy beats onnxruntime's single-threaded Indices kernel
+  // no interleave is needed, so the separable offsets strategy beats onnxruntime's single-threaded
+  // Indices kernel (~9% less CPU over a GoogLeNet step); with strides the per-element strided Slices
+  // and the interleave Transpose make every index-free variant slower than Indices.
   const unitStride = w.strides.every((s) => s === 1);
   if (mode === 'offsets' && ctx.opset >= 11) return [offsetsMaxPoolGrad(ctx, dY, w)];
   if (mode === 'auto' && unitStride && w.rank === 2 && ctx.opset >= 11) return [separableMaxPoolGrad(ctx, dY, w)];
