@@ -37,7 +37,10 @@ export interface DreamOutcome {
   stride: number;
   objectiveBefore?: number;
   objectiveAfter?: number;
+  /** the provider the gradient sessions really ran on ('cpu' when any fell back to CPU) */
   provider: ExecutionProviderName;
+  /** why a session could not go on the requested provider and ran on CPU */
+  fallbackReason?: string;
   stepsDone: number;
   timings: { totalMs: number; sessionMs: number; measureMs: number; sessions: SessionTiming[]; octaves: OctaveReport[] };
 }
@@ -104,9 +107,11 @@ export async function dream(req: DreamRequest, hooks: LoopHooks = {}): Promise<D
   const measure = hooks.measureObjective ?? planFor(photo.height, photo.width, loop).rows.length * planFor(photo.height, photo.width, loop).cols.length === 1;
   try {
     const r = await runDreamLoop(photo, req.space, grads, loop, { ...hooks, measureObjective: measure });
+    const ran = grads.providers.size === 0 ? provider : grads.providers.size === 1 ? [...grads.providers][0]! : 'cpu';
     return {
+      ...(grads.fallbackReason ? { fallbackReason: grads.fallbackReason } : {}),
       status: r.status, image: r.image, settings: resolved, objective, field, stride,
-      objectiveBefore: r.objectiveBefore, objectiveAfter: r.objectiveAfter, provider, stepsDone: r.stepsDone,
+      objectiveBefore: r.objectiveBefore, objectiveAfter: r.objectiveAfter, provider: ran, stepsDone: r.stepsDone,
       timings: { totalMs: performance.now() - t0, sessionMs: grads.sessionMs, measureMs: r.measureMs, sessions: grads.timings, octaves: r.octaves },
     };
   } finally {

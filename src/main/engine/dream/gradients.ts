@@ -5,6 +5,7 @@ import type { ExecutionProviderName } from '../../../shared/contract';
 import type { Objective } from '../../../shared/objectives';
 import { compileGradient } from '../autodiff/index';
 import { encodeModel, type Model, type Node } from '../onnx/model';
+import { createSession, type CreatedSession } from '../runtime/sessions';
 import type { GradientRun, GradientSource } from './loop';
 
 export interface SessionTiming {
@@ -25,20 +26,22 @@ export interface GradientSessionOptions {
   threads?: number;
 }
 
-function sessionOptions(o: { provider?: ExecutionProviderName; threads?: number }, arena = true): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: [o.provider ?? 'cpu'],
-    graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
-    // An arena keeps each session's peak working memory (~650 MB for a 640² GoogLeNet gradient) for good;
-    // with up to 9 tile shapes alive at once that alone would pass 4 GB, so tile sessions give it back after every run.
-    enableCpuMemArena: arena,
-    ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
-  };
+/**
+ * Sessions go through the runtime module (runtime/sessions.ts createSession): the engine's provider, its
+ * CPU fallback with the reason, one intra-op thread per core unless `threads` says otherwise.
+ */
+function openSession(bytes: Uint8Array, o: { provider?: ExecutionProviderName; threads?: number }, arena = true): Promise<CreatedSession> {
+  // An arena keeps each session's peak working memory (~650 MB for a 640² GoogLeNet gradient) for good;
+  // with up to 9 tile shapes alive at once that alone would pass 4 GB, so tile sessions give it back after every run.
+  return createSession({ bytes }, { provider: o.provider ?? 'cpu', ...(o.threads ? { threads: o.threads } : {}) }, { enableCpuMemArena: arena });
 }
 
 export class CompiledGradients implements GradientSource {
   readonly timings: SessionTiming[] = [];
+  /** the providers the sessions really run on (CPU where the requested one could not load a graph) */
+  readonly providers = new Set<ExecutionProviderName>();
+  /** why a session could not go on the requested provider */
+  fallbackReason: string | undefined;
   private readonly sessions = new Map<string, Promise<{ session: ort.InferenceSession; run: GradientRun }>>();
 
   constructor(private readonly opts: GradientSessionOptions) {}
@@ -62,7 +65,10 @@ export class CompiledGradients implements GradientSource {
     if (g.targetInputs.length > 0) {
       throw new Error(`the dream objective needs target inputs (${g.targetInputs.map((t) => t.name).join(', ')}), which dreaming does not feed`);
     }
-    const session = await ort.InferenceSession.create(g.bytes, sessionOptions(this.opts, arena));
+    const made = await openSession(g.bytes, this.opts, arena);
+    const session = made.session;
+    this.providers.add(made.provider);
+    if (made.fallbackReason) this.fallbackReason ??= made.fallbackReason;
     this.timings.push({ shape: [h, w], compileMs: t1 - t0, createMs: performance.now() - t1 });
     const inName = g.inputName, objName = g.outputs.objective, gradName = g.outputs.inputGrad;
     const dims = [1, 3, h, w];
@@ -111,7 +117,7 @@ export class CompiledGradients implements GradientSource {
 /** Forward-only: the values of `layer` for one input (to collect a guide image's features). */
 export async function layerActivations(model: Model, input: string, layer: string, x: Float32Array, dims: number[], opts: { provider?: ExecutionProviderName; threads?: number } = {}): Promise<{ data: Float32Array; dims: number[] }> {
   const m = truncatedAt(model, layer);
-  const session = await ort.InferenceSession.create(encodeModel(m), sessionOptions(opts));
+  const { session } = await openSession(encodeModel(m), opts);
   try {
     const out = await session.run({ [input]: new ort.Tensor('float32', x, dims) });
     const t = out[layer]!;

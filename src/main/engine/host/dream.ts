@@ -4,7 +4,7 @@
 // and 'dream:export' (PNG with the settings in a text chunk, or JPEG). Registered in host.ts with one line.
 import * as fs from 'node:fs';
 import sharp from 'sharp';
-import type { EventMap, EventName, JobInfo, ModelRecord, ParsedArgs, Result, RunRecord } from '../../../shared/contract';
+import type { EngineStatus, EventMap, EventName, JobInfo, ModelRecord, ParsedArgs, Result, RunRecord } from '../../../shared/contract';
 import type { ProjectStore } from '../../store/project';
 import { DREAM_TEXT_KEY, dreamRecord, encodeDream, parseDreamSettings, readDreamRecord } from '../dream/index';
 import { startDreamJob, type DreamJob } from '../dream/job';
@@ -18,6 +18,8 @@ export interface DreamHostContext {
   jobs(): Jobs;
   changed(): void;
   emit<E extends EventName>(event: E, payload: EventMap[E]): void;
+  /** the engine's provider status: dreams run on its `active` provider (CPU when absent) */
+  engine?(): EngineStatus;
 }
 
 class DreamHostError extends Error {
@@ -71,7 +73,7 @@ export function dreamHandlers(ctx: DreamHostContext): { [C in DreamChannel]: Han
         const job = startDreamJob(
           {
             photo: input, photoName: photo.name, ...source, modelName: rec.name, space: rec.preprocess, settings,
-            ...(guide ? { guide } : {}), previewEveryMs: 700, previewMaxSide: 480,
+            ...(guide ? { guide } : {}), previewEveryMs: 700, previewMaxSide: 480, provider: ctx.engine?.().active ?? 'cpu',
           },
           {
             onProgress: (p) => {
@@ -102,6 +104,7 @@ export function dreamHandlers(ctx: DreamHostContext): { [C in DreamChannel]: Han
                 status: summary.status, width: image.width, height: image.height, seed: summary.settings.seed, stepsDone: summary.stepsDone,
                 objective: summary.objective, objectiveBefore: summary.objectiveBefore, objectiveAfter: summary.objectiveAfter,
                 modelSha256: rec.sha256, field: summary.field, stride: summary.stride,
+                ...(summary.fallbackReason ? { fallbackReason: summary.fallbackReason } : {}),
                 timings: {
                   totalMs: summary.timings.totalMs, sessionMs: summary.timings.sessionMs,
                   octaves: summary.timings.octaves.map((o) => ({ width: o.width, height: o.height, tiles: o.tiles, ms: o.ms, sessionMs: o.sessionMs })),

@@ -397,7 +397,7 @@ export class Host {
     },
 
     ...attributionHandlers({ project: () => this.project(), modelRef: (r) => this.modelRef(r), jobs: () => this.jobs, changed: () => this.changed(), engine: () => this.engine }),
-    ...dreamHandlers({ project: () => this.project(), jobs: () => this.jobs, changed: () => this.changed(), emit: (e, p) => this.opts.emit(e, p) }),
+    ...dreamHandlers({ project: () => this.project(), jobs: () => this.jobs, changed: () => this.changed(), emit: (e, p) => this.opts.emit(e, p), engine: () => this.engine }),
     'job:list': () => this.jobs.list(),
     'job:cancel': ({ jobId }) => {
       this.jobs.cancel(jobId);
