@@ -221,7 +221,9 @@ async function runChild(row: Row, f: Flags): Promise<Result> {
     gradSession.endProfiling();
     await gradSession.release();
     const trace = fs.readdirSync(profileDir).find((p) => p.endsWith('.json'));
-    if (trace) profile = summarizeProfile(JSON.parse(fs.readFileSync(path.join(profileDir, trace), 'utf8')), warmup + f.runs);
+    // the walker appends the backward after the forward and objective nodes
+    const backwardNames = new Set(compiled.model.graph.nodes.slice(compiled.stats.forwardNodes).map((n) => n.name));
+    if (trace) profile = summarizeProfile(JSON.parse(fs.readFileSync(path.join(profileDir, trace), 'utf8')), warmup + f.runs, backwardNames);
     fs.rmSync(profileDir, { recursive: true, force: true });
   }
 
@@ -243,9 +245,11 @@ async function runChild(row: Row, f: Flags): Promise<Result> {
 
 /**
  * Kernel time per op type from onnxruntime's trace. Backward nodes are the ones the compiler emitted
- * under a `<forward node>/grad` scope; everything else (forward graph, objective) counts as forward.
+ * under a `<forward node>/grad` scope or after the forward graph (the fan-in Sums, named after the
+ * tensor they add up); everything else (forward graph, objective, onnxruntime's layout reorders)
+ * counts as forward.
  */
-function summarizeProfile(events: { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }[], runs: number): Result['profile'] {
+function summarizeProfile(events: { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }[], runs: number, backwardNames: Set<string>): Result['profile'] {
   const fwd = new Map<string, number>();
   const bwd = new Map<string, number>();
   const nodes = new Map<string, number>();
@@ -253,9 +257,9 @@ function summarizeProfile(events: { cat?: string; name?: string; dur?: number; a
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.op_name) continue;
     const ms = (e.dur ?? 0) / 1000 / runs;
-    const map = e.name.includes('/grad') ? bwd : fwd;
-    map.set(e.args.op_name, (map.get(e.args.op_name) ?? 0) + ms);
     const node = e.name.slice(0, -'_kernel_time'.length);
+    const map = e.name.includes('/grad') || backwardNames.has(node) ? bwd : fwd;
+    map.set(e.args.op_name, (map.get(e.args.op_name) ?? 0) + ms);
     nodes.set(node, (nodes.get(node) ?? 0) + ms);
     total += ms;
   }
