@@ -3,7 +3,7 @@
 import type { Model } from '../onnx/model';
 import { makeBaseline, type PixelSpace } from './baselines';
 import { ForwardRunner, newTiming, targetTensor, type Timing } from './forward';
-import { GradientRunner, targetObjective, type GradRules } from './gradient-runner';
+import { GradientRunner, targetObjective, type GradRules, type RunInfo, type TargetObjective } from './gradient-runner';
 import { gradCamPlan } from './methods/gradcam';
 import { integratedGradientsPlan } from './methods/integrated-gradients';
 import { noiseTunnelPlan } from './methods/noise-tunnel';
@@ -69,11 +69,22 @@ export class Attributor {
       const report = opts.onProgress;
       timing.tick = () => report(Math.min(1, timing.passes / expected));
     }
-    const { target, score } = await this.resolveTarget(settings.target, input.data, timing);
-    const resolved = { ...settings, target } as AttributionSettings;
-    const out = await this.run(resolved, target, input, score, timing);
+    // Single-image gradient methods find top-1 inside their own gradient run (one pass, not two).
+    const inGraph = settings.target.kind === 'top1' && IN_GRAPH_TOP1.has(settings.method) ? this.top1Logits() : undefined;
+    let { target, score } = inGraph
+      ? { target: { kind: 'class', index: -1 } as ResolvedTarget, score: Number.NaN } // filled in from the run below
+      : await this.resolveTarget(settings.target, input.data, timing);
+    const found: RunInfo = {};
+    const out = await this.run({ ...settings, target } as AttributionSettings, target, input, score, timing,
+      inGraph ? { objective: { kind: 'direction', layer: inGraph }, argmaxOf: inGraph } : undefined, found);
+    if (inGraph) {
+      if (!found.top1) throw new Error(`${this.label}: the gradient run did not report its top-1 class`);
+      const label = this.opts.labels?.[found.top1.index];
+      target = { kind: 'class', index: found.top1.index, ...(label !== undefined ? { label } : {}) };
+      score = found.top1.score;
+    }
     const result: AttributionResult = {
-      settings: out.settings ?? resolved,
+      settings: { ...(out.settings ?? settings), target } as AttributionSettings,
       shape: out.shape,
       map: out.map,
       targetScore: out.targetScore ?? score,
@@ -93,6 +104,21 @@ export class Attributor {
   /** The provider sessions are made on (before any CPU fallback). */
   get placement(): SessionPlacement {
     return this.sessions.placement;
+  }
+
+  /**
+   * The logits tensor when top-1 can be found inside a gradient run: a classifier output whose declared
+   * shape is [N, C] (or [N, C, 1, 1]). Anything else resolves top-1 with a forward pass first (and gets
+   * its clear error there).
+   */
+  private top1Logits(): string | undefined {
+    const l = this.facts.logits;
+    const g = this.model.graph;
+    // the logits are a graph output, or the input of the Softmax that makes one (same shape)
+    const softmaxOut = g.nodes.find((n) => n.opType === 'Softmax' && n.inputs[0] === l && g.outputs.some((o) => o.name === n.outputs[0]))?.outputs[0];
+    const shape = l === undefined ? undefined : (g.outputs.find((o) => o.name === l) ?? g.outputs.find((o) => o.name === softmaxOut))?.shape;
+    if (!l || !shape || shape.length < 2 || shape.slice(2).some((d) => d !== 1) || typeof shape[1] !== 'number') return undefined;
+    return l;
   }
 
   /** top-1 → the class it is; checks class ranges and layer names; f(x) from one forward pass. */
@@ -117,7 +143,7 @@ export class Attributor {
     return { target, score: score! };
   }
 
-  private async run(s: AttributionSettings, target: ResolvedTarget, input: InputImage, score: number, timing: Timing): Promise<{
+  private async run(s: AttributionSettings, target: ResolvedTarget, input: InputImage, score: number, timing: Timing, objectiveOverride?: TargetObjective, found: RunInfo = {}): Promise<{
     map: Float32Array; shape: number[]; targetScore?: number; settings?: AttributionSettings;
     completeness?: { attributionSum: number; scoreDelta: number; baselineScore: number };
     layerMap?: AttributionResult['layerMap'];
@@ -125,9 +151,9 @@ export class Attributor {
     const x = input.data;
     const [, c, h, w] = input.shape;
     const full = [1, c, h, w];
-    const objective = targetObjective(target, this.facts.logits, this.label);
+    const objective = objectiveOverride ?? targetObjective(target, this.facts.logits, this.label);
     const runPlan = async (plan: GradPlan, rules: GradRules, layers: string[] = []) => {
-      await this.gradients.run(plan, objective, rules, layers, s.batchSize, timing);
+      Object.assign(found, await this.gradients.run(plan, objective, rules, layers, s.batchSize, timing));
       const scores = plan.scoreImages.length > 0
         ? await this.forward.scores(plan.scoreImages, target, this.facts.logits, s.batchSize, timing) : [];
       return plan.finish(scores);
@@ -183,6 +209,9 @@ export class Attributor {
     await this.gradients.release();
   }
 }
+
+/** Methods that differentiate at the input image alone (one sample): top-1 can come from that same run. */
+const IN_GRAPH_TOP1 = new Set<AttributionSettings['method']>(['saliency', 'gradxinput', 'guided', 'deconvnet', 'gradcam']);
 
 /** Whether a Relu node lies on some path from tensor `from` to tensor `to`. */
 export function reluBetween(model: Model, from: string, to: string): boolean {

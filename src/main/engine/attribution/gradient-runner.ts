@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { compileGradient } from '../autodiff/index';
 import { encodeModel, type Model } from '../onnx/model';
+import { argmaxTarget } from './argmax-target';
 import { keepOutputs } from './prune';
 import type { Objective } from '../../../shared/objectives';
 import { leastPaddingBatch, type Timing } from './forward';
@@ -25,6 +26,14 @@ export interface TargetObjective {
   objective: Objective;
   /** the one-hot index of a direction objective */
   oneHot?: number;
+  /** top-1 found in the graph: the direction is onehot(argmax(this tensor)) of the same run (batch 1 only) */
+  argmaxOf?: string;
+}
+
+/** What a run found out besides the plan's results. */
+export interface RunInfo {
+  /** for an `argmaxOf` target: the class the graph chose and its score */
+  top1?: { index: number; score: number };
 }
 
 export function targetObjective(t: ResolvedTarget, logits: string | undefined, label: string): TargetObjective {
@@ -45,6 +54,8 @@ interface Compiled {
   inputGrad: string;
   activations: Record<string, string>;
   grads: Record<string, string>;
+  /** int64 output with the in-graph top-1 index (argmaxOf targets) */
+  indexOutput?: string;
 }
 
 /**
@@ -65,8 +76,8 @@ export class GradientRunner {
     private readonly sessions: AttributionSessions,
   ) {}
 
-  private compiled(objective: Objective, rules: GradRules, layers: string[], batch: number, inputGrad: boolean, timing: Timing): Promise<Compiled> {
-    const key = JSON.stringify([objective, rules, layers, batch, inputGrad]);
+  private compiled(objective: Objective, rules: GradRules, layers: string[], batch: number, inputGrad: boolean, argmaxOf: string | undefined, timing: Timing): Promise<Compiled> {
+    const key = JSON.stringify([objective, rules, layers, batch, inputGrad, argmaxOf ?? null]);
     let c = this.cache.get(key);
     if (c) {
       this.cache.delete(key);
@@ -82,14 +93,22 @@ export class GradientRunner {
           gradientsOf: layers,
           rules,
         });
-        const bytes = inputGrad
-          ? g.bytes
-          : encodeModel(keepOutputs(g.model, [g.outputs.perItem, ...layers.flatMap((l) => [g.outputs.activations[l]!, g.outputs.grads[l]!])]));
+        let model = g.model;
+        let targetInputs = g.targetInputs;
+        let indexOutput: string | undefined;
+        if (argmaxOf !== undefined) {
+          const ti = g.targetInputs[0];
+          if (batch !== 1 || g.targetInputs.length !== 1 || ti!.shape.length !== 1) throw new Error(`${this.label}: in-graph top-1 needs one image and one direction input`);
+          ({ model, indexOutput } = argmaxTarget(model, argmaxOf, ti!.name, ti!.shape[0]!));
+          targetInputs = [];
+        }
+        const keep = [g.outputs.perItem, ...(inputGrad ? [g.outputs.inputGrad] : []), ...layers.flatMap((l) => [g.outputs.activations[l]!, g.outputs.grads[l]!]), ...(indexOutput ? [indexOutput] : [])];
+        const bytes = inputGrad && !indexOutput ? g.bytes : encodeModel(keepOutputs(model, keep));
         const session = await this.sessions.create(bytes);
         timing.prepareMs += performance.now() - t0;
         return {
-          session, targetInputs: g.targetInputs, inputName: g.inputName, perItem: g.outputs.perItem, inputGrad: g.outputs.inputGrad,
-          activations: g.outputs.activations, grads: g.outputs.grads,
+          session, targetInputs, inputName: g.inputName, perItem: g.outputs.perItem, inputGrad: g.outputs.inputGrad,
+          activations: g.outputs.activations, grads: g.outputs.grads, ...(indexOutput ? { indexOutput } : {}),
         };
       })();
       c.catch(() => this.cache.delete(key));
@@ -103,12 +122,13 @@ export class GradientRunner {
     return c;
   }
 
-  async run(plan: GradPlan, target: TargetObjective, rules: GradRules, layers: string[], batchSize: number, timing: Timing): Promise<void> {
+  async run(plan: GradPlan, target: TargetObjective, rules: GradRules, layers: string[], batchSize: number, timing: Timing): Promise<RunInfo> {
     const { objective, oneHot } = target;
     const count = plan.sampleCount;
     const B = leastPaddingBatch(count, batchSize);
     const wantInputGrad = plan.needsInputGrad !== false;
-    const c = await this.compiled(objective, rules, layers, B, wantInputGrad, timing);
+    const c = await this.compiled(objective, rules, layers, B, wantInputGrad, target.argmaxOf, timing);
+    const info: RunInfo = {};
     timing.providers.add(this.sessions.provider(c.session));
     const per = this.chw[0] * this.chw[1] * this.chw[2];
     const buf = new Float32Array(B * per);
@@ -124,7 +144,7 @@ export class GradientRunner {
       v[oneHot] = 1;
       feeds[ti.name] = new ort.Tensor('float32', v, ti.shape);
     }
-    const fetches = [c.perItem, ...(wantInputGrad ? [c.inputGrad] : []), ...layers.flatMap((l) => [c.activations[l]!, c.grads[l]!])];
+    const fetches = [c.perItem, ...(wantInputGrad ? [c.inputGrad] : []), ...layers.flatMap((l) => [c.activations[l]!, c.grads[l]!]), ...(c.indexOutput ? [c.indexOutput] : [])];
     for (let start = 0; start < count; start += B) {
       const n = Math.min(B, count - start);
       for (let j = 0; j < B; j++) plan.fill(start + Math.min(j, n - 1), buf.subarray(j * per, (j + 1) * per));
@@ -134,6 +154,7 @@ export class GradientRunner {
       timing.passes += B;
       timing.tick?.();
       const scores = out[c.perItem]!.data as Float32Array;
+      if (c.indexOutput) info.top1 = { index: Number((out[c.indexOutput]!.data as BigInt64Array)[0]), score: scores[0]! };
       const grad = wantInputGrad ? (out[c.inputGrad]!.data as Float32Array) : new Float32Array(0);
       for (let j = 0; j < n; j++) {
         const r: SampleResult = { score: scores[j]!, inputGrad: grad.subarray(j * per, (j + 1) * per), layers: {} };
@@ -149,6 +170,7 @@ export class GradientRunner {
         plan.take(start + j, r);
       }
     }
+    return info;
   }
 
   async release(): Promise<void> {

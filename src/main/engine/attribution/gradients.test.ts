@@ -133,3 +133,19 @@ test('channel and neuron targets: the gradient of a layer channel mean or of one
   await assert.rejects(a.attribute(x, { method: 'saliency', target: { kind: 'neuron', layer: 'feat', channel: 1, y: 5, x: 0 } }), /outside layer "feat"/);
   await a.release();
 });
+
+test('top-1 found inside the gradient run: one pass, the same map and score as the explicit class', async () => {
+  const a = new Attributor(linearModel([1, 2, 2], W, [0.5, 0]), [1, 2, 2], { labels: ['zero', 'one'] });
+  for (const [values, cls, score] of [[xLin, 0, 8.5], [[-5, 0, 0, 1], 1, 1]] as const) {
+    const x = img([1, 2, 2], [...values]);
+    for (const method of ['saliency', 'gradxinput'] as const) {
+      const top = await a.attribute(x, { method });
+      const explicit = await a.attribute(x, { method, target: { kind: 'class', index: cls } });
+      assert.deepEqual(top.settings.target, { kind: 'class', index: cls, label: cls ? 'one' : 'zero' });
+      assert.equal(top.timings.passes, 1, 'no separate forward pass for top-1');
+      assert.ok(Math.abs(top.targetScore - score) < 1e-6, `score ${top.targetScore}`);
+      close(top.map, explicit.map, 0, `${method} top-1 = class ${cls}`);
+    }
+  }
+  await a.release();
+});
