@@ -95,6 +95,9 @@ test('attribution via the host: job, saved run, map, exports, cancel, reopen', {
     const again = reopened.runs.filter((r) => r.kind === 'attribution');
     assert.equal(again.length, 1);
     assert.deepEqual((again[0]!.settings as typeof settings).attribution, settings.attribution);
+    // removing the model also drops its compiled attribution sessions in the worker (a round trip that must not fail)
+    await call('model:remove', { modelId: model.id });
+    assert.equal((await call('project:state', {}))!.models.length, 0);
   } finally {
     await host.dispose();
     fs.rmSync(tmp, { recursive: true, force: true });
