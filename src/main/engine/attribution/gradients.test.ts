@@ -139,8 +139,8 @@ test('top-1 found inside the gradient run: one pass, the same map and score as t
   for (const [values, cls, score] of [[xLin, 0, 8.5], [[-5, 0, 0, 1], 1, 1]] as const) {
     const x = img([1, 2, 2], [...values]);
     for (const method of ['saliency', 'gradxinput'] as const) {
-      const top = await a.attribute(x, { method });
-      const explicit = await a.attribute(x, { method, target: { kind: 'class', index: cls } });
+      const top = await a.attribute(x, { method } as AttributionSettingsInput);
+      const explicit = await a.attribute(x, { method, target: { kind: 'class', index: cls } } as AttributionSettingsInput);
       assert.deepEqual(top.settings.target, { kind: 'class', index: cls, label: cls ? 'one' : 'zero' });
       assert.equal(top.timings.passes, 1, 'no separate forward pass for top-1');
       assert.ok(Math.abs(top.targetScore - score) < 1e-6, `score ${top.targetScore}`);
