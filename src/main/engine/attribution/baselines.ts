@@ -2,7 +2,8 @@
 // through the same per-channel affine map the preprocessing used (pixel 0..255 → input value); a blur
 // commutes with that map (normalized kernel), so the blurred baseline is blurred in input space.
 import type { Preprocess } from '../../../shared/contract';
-import { gaussianBlur, seededRandom } from './numeric';
+import { seededRandom } from '../../../shared/random';
+import { gaussianBlur } from './numeric';
 
 /** input value = pixel × scale[c] + offset[c], for pixel in 0..255 and c in the model's channel order */
 export interface PixelSpace { scale: number[]; offset: number[] }

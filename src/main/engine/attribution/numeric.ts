@@ -1,17 +1,5 @@
-// Small numeric pieces the methods share: a seeded RNG (so a stored seed reproduces a map), quadrature
+// Small numeric pieces the methods share (the seeded RNG is src/shared/random.ts): quadrature
 // nodes for Integrated Gradients, a separable Gaussian blur, bilinear upsampling.
-
-/** mulberry32: tiny, fast, good enough for noise images; the same seed gives the same sequence everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal draws (Box–Muller) from a uniform source. */
 export function gaussian(rand: () => number): () => number {

@@ -9,7 +9,8 @@ import { compileGradient } from './index';
 import { fdCases, type FdCase } from './rules.fd-cases';
 import { encodeModel, makeTensor, type Model, type Node, type Tensor } from '../onnx/model';
 import { item, logit } from '../../../shared/objectives';
-import { distinctValues, rng } from './rules/rule-harness';
+import { seededRandom as rng } from '../../../shared/random';
+import { distinctValues } from './rules/rule-harness';
 
 const size = (d: number[]) => d.reduce((a, b) => a * b, 1);
 

@@ -7,7 +7,8 @@
 import { clipChannels, meanAbs, planar, resizeBilinear, thumbnail, type Planar } from './planar';
 import { fromPlanar, resizeRgb, subtractPhoto, toPlanar, validRange, type PixelSpace, type Rgb } from './pixels';
 import { gridPlan, planPixels, readTile, tileCount, tileShapes, wholePlan, writeTileCore, type TilePlan } from './tiles';
-import { DreamControl, randInt, seededRandom } from './control';
+import { seededRandom } from '../../../shared/random';
+import { DreamControl, randInt } from './control';
 
 /** d objective / d input for one input shape. `grad` receives the gradient (same layout as `input`). */
 export interface GradientRun {

@@ -5,6 +5,7 @@
 // This differentiates a single node with a minimal GradContext, independent of the full compiler
 // (autodiff/index.ts), so a failing case points at the rule itself. The compiler-level FD table
 // (autodiff/rules.fd.test.ts) covers the same ops through compileGradient.
+import { seededRandom as rng } from '../../../../shared/random';
 import * as ort from 'onnxruntime-node';
 import { encodeModel, makeTensor, tensorSize, type Attr, type DType, type Model, type Node, type Tensor } from '../../onnx/model';
 import type { GradContext, RuleMap } from '../types';
@@ -23,17 +24,6 @@ export interface OneNodeCase {
   runtimeConsts?: boolean;
 }
 
-/** Deterministic uniform [0,1) generator (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomValues(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = rng(seed);

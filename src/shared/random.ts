@@ -1,0 +1,15 @@
+// One seeded random generator for everything that must reproduce from a stored seed: dream jitter,
+// SmoothGrad noise, noise baselines, and the tests' random inputs. A seed saved in a project gives the
+// same sequence on every platform and in every process.
+
+/** mulberry32: tiny, fast, statistically fine for noise and jitter; uniform in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
