@@ -3,18 +3,17 @@
 // compare two methods, the runs are saved in the project, reopen, export. Screenshots:
 // e2e/artifacts/attribution-*.png.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { artifactsDir, assertBuilt, browserSkipReason, CHROMIUM_ARGS, chromiumPath, serve, shared, type Served } from './helpers';
+import type { Page } from 'playwright-core';
+import { artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, type Served, shared } from './helpers';
 
 const skip = browserSkipReason();
 
 describe('attribution in browser mode', { skip: skip ?? false }, () => {
+  let app: BrowserApp;
   let server: Served;
-  let browser: Browser;
   let page: Page;
   let work: string;
   const shot = (name: string) => page.screenshot({ path: join(artifactsDir, `attribution-${name}.png`) });
@@ -24,21 +23,12 @@ describe('attribution in browser mode', { skip: skip ?? false }, () => {
   const drawnCount = async () => Number(await byTest('attr-canvas').first().getAttribute('data-drawn'));
 
   before(async () => {
-    assertBuilt();
-    mkdirSync(artifactsDir, { recursive: true });
-    work = mkdtempSync(join(tmpdir(), 'featurescope-e2e-attr-'));
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
-    server = await serve();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-    page.setDefaultTimeout(120_000);
-    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    app = await openBrowserApp({ workPrefix: 'featurescope-e2e-attr-', timeoutMs: 120_000 });
+    ({ server, page, work } = app);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-    if (server) rmSync(server.dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   test('method → overlay → opacity → compare → saved → reopen → export', { timeout: 600_000 }, async () => {

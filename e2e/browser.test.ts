@@ -1,14 +1,13 @@
 // Browser mode end to end: the real bridge, the real engine host (onnxruntime, SQLite), Debian Chromium.
 // Screenshots of each screen go to e2e/artifacts/*.png.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
-import { artifactsDir, assertBuilt, browserSkipReason, CHROMIUM_ARGS, chromiumPath, serve, shared, type Served } from './helpers';
+import { artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, type Served, shared } from './helpers';
 
 const skip = browserSkipReason();
 const TIMEOUT = 120_000;
@@ -17,8 +16,8 @@ const TIMEOUT = 120_000;
 const isDogBreed = (i: number): boolean => i >= 151 && i <= 268;
 
 describe('browser mode (bridge + engine host + Chromium)', { skip: skip ?? false }, () => {
+  let app: BrowserApp;
   let server: Served;
-  let browser: Browser;
   let page: Page;
   let work: string;
 
@@ -26,22 +25,12 @@ describe('browser mode (bridge + engine host + Chromium)', { skip: skip ?? false
   const byTest = (id: string) => page.locator(`[data-testid="${id}"]`);
 
   before(async () => {
-    assertBuilt();
-    mkdirSync(artifactsDir, { recursive: true });
-    work = mkdtempSync(join(tmpdir(), 'featurescope-e2e-'));
-    // the browser first, so the cold-start time below is the server's and the page's, not Chromium's
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
-    server = await serve();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(60_000);
-    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    app = await openBrowserApp({ workPrefix: 'featurescope-e2e-' });
+    ({ server, page, work } = app);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-    if (server) rmSync(server.dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   test('refuses a wrong or missing token on HTTP and on the WebSocket, and a foreign Host', { timeout: TIMEOUT }, async () => {

@@ -3,20 +3,19 @@
 // run (its last full frame is kept), let one finish, reopen the project and find both, export a PNG whose
 // text chunk holds the settings. Screenshots go to e2e/artifacts/dream-*.png.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { readDreamRecord } from '../src/main/engine/dream/export';
-import { artifactsDir, assertBuilt, browserSkipReason, CHROMIUM_ARGS, chromiumPath, serve, shared, sharedDir, type Served } from './helpers';
+import { artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, type Served, shared, sharedDir } from './helpers';
 
 const skip = browserSkipReason();
 const SKY = join(sharedDir, 'images/content/sky.jpg');
 
 describe('dream in browser mode (bridge + engine host + Chromium)', { skip: skip ?? false }, () => {
+  let app: BrowserApp;
   let server: Served;
-  let browser: Browser;
   let page: Page;
   let work: string;
 
@@ -25,21 +24,12 @@ describe('dream in browser mode (bridge + engine host + Chromium)', { skip: skip
   const previewSrc = () => byTest('dream-preview').getAttribute('src');
 
   before(async () => {
-    assertBuilt();
-    mkdirSync(artifactsDir, { recursive: true });
-    work = mkdtempSync(join(tmpdir(), 'featurescope-e2e-dream-'));
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
-    server = await serve();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-    page.setDefaultTimeout(120_000);
-    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    app = await openBrowserApp({ workPrefix: 'featurescope-e2e-dream-', timeoutMs: 120_000 });
+    ({ server, page, work } = app);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-    if (server) rmSync(server.dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   test('dream, cancel (frame kept), finish, reopen, export PNG with settings', { timeout: 600_000 }, async (t) => {

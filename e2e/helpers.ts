@@ -1,7 +1,8 @@
 // Shared by the e2e suites: where things are, why a suite skips, and starting the real browser-mode
 // server (`node out/main/bridge.js`, which forks the real engine host) as a separate process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -99,6 +100,49 @@ export async function serve(opts: { dataDir?: string; env?: Record<string, strin
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+    },
+  };
+}
+
+/** One browser-mode app under test: the real bridge (with its engine), Debian Chromium, a page, a work folder. */
+export interface BrowserApp {
+  server: Served;
+  browser: Browser;
+  page: Page;
+  /** a fresh temporary folder for the suite's projects and downloads */
+  work: string;
+  /** saves e2e/artifacts/<shotPrefix><name>.png */
+  shot(name: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/**
+ * What every browser suite's `before` does: check the build, make the work folder, launch Chromium first
+ * (so a suite's cold-start timing is the server's and the page's, not Chromium's), start the bridge, open a
+ * 1440×900 page. `close()` undoes all of it, including the bridge's data folder.
+ */
+export async function openBrowserApp(opts: {
+  workPrefix: string;
+  shotPrefix?: string;
+  timeoutMs?: number;
+  serve?: Parameters<typeof serve>[0];
+}): Promise<BrowserApp> {
+  assertBuilt();
+  mkdirSync(artifactsDir, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), opts.workPrefix));
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+  const server = await serve(opts.serve);
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  page.setDefaultTimeout(opts.timeoutMs ?? 60_000);
+  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  return {
+    server, browser, page, work,
+    shot: (name) => page.screenshot({ path: join(artifactsDir, `${opts.shotPrefix ?? ''}${name}.png`) }),
+    async close() {
+      await browser.close();
+      await server.stop();
+      rmSync(work, { recursive: true, force: true });
+      rmSync(server.dataDir, { recursive: true, force: true });
     },
   };
 }

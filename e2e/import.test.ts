@@ -2,20 +2,20 @@
 // the default model's failed build said in plain words and added later by its action, "Embed in project",
 // and a TF.js model.json uploaded together with its weight shard. Screenshots: e2e/artifacts/import-*.png.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { initTfjs, saveToArtifacts, tf } from '../src/main/engine/importers/testing/reference';
-import { artifactsDir, assertBuilt, browserSkipReason, CHROMIUM_ARGS, chromiumPath, serve, shared, type Served } from './helpers';
+import { artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, type Served, shared } from './helpers';
 
 const skip = browserSkipReason();
 if (skip) console.log(skip);
 
 describe('model import in browser mode', { skip: skip ?? false }, () => {
+  let app: BrowserApp;
   let server: Served;
-  let browser: Browser;
   let page: Page;
   let work: string;
   let dataDir: string;
@@ -24,25 +24,16 @@ describe('model import in browser mode', { skip: skip ?? false }, () => {
   const byTest = (id: string) => page.locator(`[data-testid="${id}"]`);
 
   before(async () => {
-    assertBuilt();
-    mkdirSync(artifactsDir, { recursive: true });
-    work = mkdtempSync(join(tmpdir(), 'featurescope-e2e-import-'));
     // A real failed build of the default model: its folder <data>/models cannot be created, a file has that name.
     dataDir = mkdtempSync(join(tmpdir(), 'featurescope-e2e-data-'));
     writeFileSync(join(dataDir, 'models'), 'not a folder');
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
     // the default model stays ON here: this suite is about it
-    server = await serve({ dataDir, env: { FEATURESCOPE_NO_DEFAULT_MODEL: '0' } });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(60_000);
-    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    app = await openBrowserApp({ workPrefix: 'featurescope-e2e-import-', serve: { dataDir, env: { FEATURESCOPE_NO_DEFAULT_MODEL: '0' } } });
+    ({ server, page, work } = app);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   test('a failed default model is said once in plain words; "Add default model" adds it once the cause is gone', { timeout: 180_000 }, async () => {
