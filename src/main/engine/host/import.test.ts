@@ -3,11 +3,11 @@
 // and recovery — a real failed build (its models folder cannot be created), not a mock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Args, Channel, EngineStatus, Result, WireMessage } from '../../../shared/contract';
+import type { WireMessage } from '../../../shared/contract';
+import { HostClient } from './testing/host-client';
 import { initTfjs, saveToArtifacts, tf } from '../importers/testing/reference';
 
 const shared = path.resolve(__dirname, '../../../../../shared');
@@ -16,43 +16,6 @@ const dog = path.join(shared, 'images/content/dog.jpg');
 const skip = [squeezenet, dog].every((f) => fs.existsSync(f)) ? false : `${shared} (models/squeezenet1.1.onnx, images/content/dog.jpg) is absent`;
 if (skip) console.log(`import.test.ts skipped: ${skip}`);
 
-class HostClient {
-  readonly child: ChildProcess;
-  private id = 1;
-  private pending = new Map<number, (m: Extract<WireMessage, { type: 'response' }>) => void>();
-  readonly statuses: EngineStatus[] = [];
-
-  constructor(env: Record<string, string>) {
-    this.child = fork(path.join(__dirname, 'main.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, FEATURESCOPE_NO_DEFAULT_MODEL: '1', ...env }, serialization: 'json', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.child.on('message', (m: WireMessage) => {
-      if (m.type === 'response') {
-        this.pending.get(m.id)?.(m);
-        this.pending.delete(m.id);
-      } else if (m.type === 'event' && m.event === 'engine:status') this.statuses.push(m.payload as EngineStatus);
-    });
-  }
-
-  raw(channel: string, args: unknown): Promise<Extract<WireMessage, { type: 'response' }>> {
-    const id = this.id++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.child.send({ type: 'request', id, channel, args });
-    });
-  }
-
-  async call<C extends Channel>(channel: C, args: Args<C>): Promise<Result<C>> {
-    const r = await this.raw(channel, args);
-    if (!r.ok) throw Object.assign(new Error(`${channel}: ${r.error.message}`), { code: r.error.code });
-    return r.result as Result<C>;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.child.once('exit', () => resolve());
-      this.child.kill('SIGTERM');
-    });
-  }
-}
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fscope-import-'));
 const errorOf = (r: Extract<WireMessage, { type: 'response' }>) => (r.ok ? { code: 'ok', message: '' } : { code: r.error.code, message: r.error.message });
