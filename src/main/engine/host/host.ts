@@ -23,6 +23,7 @@ import { resolveSource } from './sources';
 import { importTfjsModel, isTfjsModelJson } from '../importers/index';
 import { ensureDefaultModel } from '../importers/default-model';
 import { shardResolver } from './shards';
+import { tfjsModelName } from './tfjs-name';
 
 export class HostError extends Error {
   constructor(public code: string, message: string) {
@@ -217,6 +218,8 @@ export class Host {
       // bytes exist only in the project, so they are always embedded. Its weight shards sit beside a
       // path, or come as `shards` (uploads get random names, so they are matched by their original name).
       const tfjs = isTfjsModelJson(src.name, bytes);
+      // every TF.js model is "model.json": list it by its Keras name or folder instead
+      const name = tfjs ? tfjsModelName(src, bytes) : src.name;
       if (tfjs) {
         const resolveShard = shardResolver(src, (shards ?? []).map((s) => resolveSource(s, 'model', this.uploadDir)));
         bytes = (await importTfjsModel(src.path, resolveShard ? { resolveShard } : {})).bytes;
@@ -229,7 +232,7 @@ export class Host {
       const ref: ModelRef = src.temporary || tfjs ? { sha, fileName: src.name, bytes } : { sha, fileName: src.name, path: src.path };
       const description = await this.compute.inspect(ref);
       const rec = store.addModel(
-        { name: src.name, path: src.temporary ? src.name : src.path, sha256: sha, description, preprocess: description.suggestedPreprocess },
+        { name, path: src.temporary ? src.name : src.path, sha256: sha, description, preprocess: description.suggestedPreprocess },
         keep ? bytes : null,
       );
       this.changed();

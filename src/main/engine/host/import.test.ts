@@ -100,6 +100,7 @@ test('a TF.js model.json arrives as uploads with its shard (random upload names)
 
     const m = await host.call('model:add', { source, shards: [{ kind: 'upload', uploadId: '9c1d.bin', name: shardName }] });
     assert.equal(m.embedded, true);
+    assert.equal(m.name, 'tiny', 'listed by the Keras model name, not "model.json"');
     const names = m.description.layers.map((l) => l.name);
     for (const n of ['my_conv', 'my_pool', 'my_dense']) assert.ok(names.includes(n), `${n} missing from ${names.join(', ')}`);
 
@@ -109,6 +110,23 @@ test('a TF.js model.json arrives as uploads with its shard (random upload names)
     fs.writeFileSync(path.join(dir, shardName), shard);
     const p = await host.call('model:add', { source: { kind: 'path', path: path.join(dir, 'model.json') } });
     assert.equal(p.sha256, m.sha256);
+    assert.equal(p.name, 'tiny');
+
+    // a model Keras named for us ("sequential_2") is listed by its folder, or as model.json when uploaded
+    const generic = JSON.parse(json) as { modelTopology: { config: { name: string } } };
+    generic.modelTopology.config.name = 'sequential_2';
+    const flowers = path.join(tmp(), 'my-flowers');
+    fs.mkdirSync(flowers);
+    fs.writeFileSync(path.join(flowers, 'model.json'), JSON.stringify(generic));
+    fs.writeFileSync(path.join(flowers, shardName), shard);
+    assert.equal((await host.call('model:add', { source: { kind: 'path', path: path.join(flowers, 'model.json') } })).name, 'my-flowers');
+    fs.writeFileSync(path.join(uploads, '5e2b.json'), JSON.stringify(generic));
+    const up = await host.call('model:add', {
+      source: { kind: 'upload', uploadId: '5e2b.json', name: 'model.json' },
+      shards: [{ kind: 'upload', uploadId: '9c1d.bin', name: shardName }],
+    });
+    assert.equal(up.name, 'model.json');
+    assert.deepEqual((await host.call('project:state', {}))!.models.map((x) => x.name), ['tiny', 'tiny', 'my-flowers', 'model.json']);
   } finally {
     await host.stop();
   }
