@@ -9,6 +9,7 @@ const repo = path.resolve(__dirname, '../..');
 const bin = path.join(repo, 'bin/featurescope.cjs');
 const shared = path.resolve(repo, '../shared');
 const googlenet = path.join(shared, 'models/bvlc_googlenet.onnx');
+const squeezenet = path.join(shared, 'models/squeezenet1.1.onnx');
 const dog = path.join(shared, 'images/content/dog.jpg');
 const labels = path.join(shared, 'models/labels/imagenet_synset_words.txt');
 const skip = [googlenet, dog, labels].every((f) => fs.existsSync(f)) ? false : '../shared models/images absent';
@@ -66,4 +67,31 @@ test('classify --json: dog.jpg is a dog breed with GoogLeNet + caffe preset', { 
   const text = cli(['classify', googlenet, dog, '--labels', labels, '--top', '1']);
   assert.equal(text.code, 0);
   assert.match(text.out, /%\s+\S/);
+});
+
+// This machine has no CUDA: asking for it must still run (on CPU) and say why, once, in plain words.
+const cudaSkip = skip || (fs.existsSync(squeezenet) ? false : '../shared squeezenet absent');
+const fellBack = (r: { code: number | null; out: string; err: string }) => {
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.provider, 'cpu');
+  assert.match(j.fallbackReason, /^CUDA was requested but .*running on CPU\.$/);
+  assert.equal(r.err.split(j.fallbackReason).length - 1, 1, `reason printed once on stderr: ${r.err}`);
+  return j;
+};
+
+test('--provider cuda falls back to CPU with a reason: classify, attribute, grad', { skip: cudaSkip }, () => {
+  fellBack(cli(['classify', squeezenet, dog, '--provider', 'cuda', '--json']));
+  const a = fellBack(cli(['attribute', dog, '--model', squeezenet, '--method', 'saliency', '--provider', 'cuda', '--json']));
+  assert.ok(Number.isFinite(a.targetScore));
+  const g = fellBack(cli(['grad', squeezenet, '--input', dog, '--objective', '{"kind":"channel","layer":"fire2/relu_expand1x1","channel":3}', '--provider', 'cuda', '--json']));
+  assert.ok(g.gradient.l2 > 0);
+  // cpu asked for: no reason at all
+  const c = cli(['attribute', dog, '--model', squeezenet, '--provider', 'cpu', '--json']);
+  assert.equal(c.code, 0, c.err);
+  assert.equal(JSON.parse(c.out).fallbackReason, undefined);
+  const bad = cli(['attribute', dog, '--model', squeezenet, '--provider', 'tpu', '--json']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--provider must be one of auto, cuda, dml, coreml, webgpu, cpu \(got "tpu"\)/);
+  for (const cmd of ['attribute', 'dream', 'classify', 'grad']) assert.match(cli([cmd, '--help']).out, /--provider P\s+auto \(default\)/, cmd);
 });

@@ -14,6 +14,7 @@ import { photoToInput, renderOverlay } from '../../main/engine/attribution/overl
 import { describeTarget, parseTarget } from '../../main/engine/attribution/target';
 import { ATTRIBUTION_METHODS, parseAttributionSettings } from '../../main/engine/attribution/types';
 import { parseFlags, stringFlag, UsageError, type Command, type ParsedFlags } from './types';
+import { reportFallback, resolveProviderFlag } from './provider';
 
 const usage = `usage: featurescope attribute <image> --model <model.onnx> --method <method> [options] --out overlay.png
 
@@ -25,6 +26,8 @@ methods: ${ATTRIBUTION_METHODS.join(', ')}
   --size N            input size in pixels (default: the model's, else 224)
   --batch N           images per session run (default 16)
   --seed N            seed for noise (default 0)
+  --provider P        auto (default) | cuda | dml | coreml | webgpu | cpu; when it cannot be used the run
+                      goes on CPU and the reason is printed on stderr (and in --json as fallbackReason)
  smoothgrad:  --samples N (25)  --noise F (0.15, fraction of the input range)  --inner saliency|gradxinput|ig|guided|deconvnet  --variant smoothgrad|vargrad
  ig:          --steps N (32)  --baseline black|blurred|noise  --blur-sigma F (10)  --integration gausslegendre|trapezoid
  gradcam, guided-gradcam:  --layer TENSOR (default: the last convolutional block)
@@ -33,7 +36,7 @@ methods: ${ATTRIBUTION_METHODS.join(', ')}
 
   --out FILE          overlay PNG
   --raw FILE          the raw map: .npy (any size) or .csv (channel-summed, at most ${CSV_MAX_VALUES} values)
-  --json              print timing, target score and, for IG, the completeness error as JSON`;
+  --json              print timing, target score, provider and, for IG, the completeness error as JSON`;
 
 const num = (f: ParsedFlags, name: string): number | undefined => {
   const v = stringFlag(f, name);
@@ -93,11 +96,13 @@ export const attributeCommand: Command = {
       window: num(f, 'window'), stride: num(f, 'stride'), baselineValue: num(f, 'baseline-value'),
     }).filter(([, v]) => v !== undefined))));
 
+    const status = await resolveProviderFlag(f);
     const photo = new Uint8Array(fs.readFileSync(image));
     const input = await photoToInput(photo, pre, path.basename(image));
-    const attributor = new Attributor(model, [3, pre.height, pre.width], { labels, pixelSpace: pixelSpace(pre), label: modelName });
+    const attributor = new Attributor(model, [3, pre.height, pre.width], { labels, pixelSpace: pixelSpace(pre), label: modelName, placement: { provider: status.active } });
     try {
       const r = await attributor.attribute(input, settings);
+      const fallbackReason = reportFallback(status.fallbackReason, r.fallbackReason);
       const sign = stringFlag(f, 'sign');
       if (sign && !(SIGN_MODES as readonly string[]).includes(sign)) throw new UsageError(`--sign must be one of ${SIGN_MODES.join(', ')}`);
       const cmap = stringFlag(f, 'colormap');
@@ -118,6 +123,8 @@ export const attributeCommand: Command = {
         targetScore: r.targetScore,
         ...(r.completeness ? { completeness: r.completeness } : {}),
         timings: r.timings,
+        provider: r.provider,
+        ...(fallbackReason ? { fallbackReason } : {}),
         shape: r.shape,
         settings: r.settings,
         ...(out ? { out } : {}),
@@ -125,7 +132,7 @@ export const attributeCommand: Command = {
       };
       if (f.flags.json) console.log(JSON.stringify(summary));
       else {
-        console.log(`${r.settings.method} for ${describeTarget(r.settings.target)}: score ${r.targetScore.toPrecision(5)}, ${r.timings.totalMs.toFixed(0)} ms (${r.timings.passes} passes)`);
+        console.log(`${r.settings.method} for ${describeTarget(r.settings.target)}: score ${r.targetScore.toPrecision(5)}, ${r.timings.totalMs.toFixed(0)} ms (${r.timings.passes} passes, ${r.provider})`);
         if (r.completeness) console.log(`completeness error ${(100 * r.completeness.relativeError).toFixed(3)}% (Σattr ${r.completeness.attributionSum.toPrecision(5)} vs f(x) − f(baseline) ${r.completeness.scoreDelta.toPrecision(5)})`);
         if (out) console.log(`overlay → ${out}`);
         if (raw) console.log(`raw map [${r.shape.join(',')}] → ${raw}`);

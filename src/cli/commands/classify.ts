@@ -7,15 +7,16 @@ import { imageToTensor, preset, PRESET_NAMES, type PresetName } from '../../main
 import { parseLabels, topK } from '../../main/engine/runtime/classify';
 import { SessionCache } from '../../main/engine/runtime/sessions';
 import { intFlag, parseFlags, stringFlag, UsageError, type Command } from './types';
+import { providerFlag, reportFallback } from './provider';
 import * as ort from 'onnxruntime-node';
-import type { ProviderSetting } from '../../shared/contract';
 
 const usage = `usage: featurescope classify <model.onnx> <image> [options]
 
   --preset NAME    preprocessing: ${PRESET_NAMES.join(' | ')} (default: guessed from the model)
   --labels FILE    class names, one per line (Caffe synset lines like "n01440764 tench, Tinca tinca" work)
   --top K          how many classes to show (5)
-  --provider P     auto | cuda | dml | coreml | webgpu | cpu (auto)
+  --provider P     auto (default) | cuda | dml | coreml | webgpu | cpu; when it cannot be used the run
+                   goes on CPU and the reason is printed on stderr (and in --json as fallbackReason)
   --json           print JSON: top classes, timings, provider
 
 exit codes: 0 ok, 1 the model or image cannot be used, 2 bad usage`;
@@ -32,8 +33,7 @@ export const classifyCommand: Command = {
     const top = intFlag(f, 'top', 5, 1, 1000);
     const presetName = stringFlag(f, 'preset');
     if (presetName !== undefined && !(PRESET_NAMES as string[]).includes(presetName)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')} (got "${presetName}")`);
-    const provider = (stringFlag(f, 'provider') ?? 'auto') as ProviderSetting;
-    if (!['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu'].includes(provider)) throw new UsageError(`--provider must be auto, cuda, dml, coreml, webgpu or cpu (got "${provider}")`);
+    const provider = providerFlag(f);
     const labelsFile = stringFlag(f, 'labels');
 
     const t0 = performance.now();
@@ -55,8 +55,10 @@ export const classifyCommand: Command = {
     const tPre = performance.now();
 
     const cache = new SessionCache();
-    const status = await cache.setProvider(provider);
+    await cache.setProvider(provider);
     const s = await cache.get({ sha: lm.sha256, variant: 'plain', inputShape: t.dims }, () => ({ path: modelFile }));
+    // after get(): the status also carries the reason when the provider started but could not take this model
+    const fallbackReason = reportFallback(cache.status().fallbackReason);
     const tSession = performance.now();
     const out = await s.session.run({ [d.imageInput]: new ort.Tensor('float32', t.data, t.dims) }, [d.classifierOutput]);
     const tRun = performance.now();
@@ -68,10 +70,9 @@ export const classifyCommand: Command = {
       sessionMs: Math.round(tSession - tPre), runMs: Math.round(tRun - tSession), totalMs: Math.round(tRun - t0),
     };
     if (f.flags.json) {
-      console.log(JSON.stringify({ ok: true, model: d.fileName, image: imageFile, output: d.classifierOutput, appliedSoftmax, preprocess: pre, top: classes, provider: s.provider, ...(status.fallbackReason ? { fallbackReason: status.fallbackReason } : {}), timings }, null, 2));
+      console.log(JSON.stringify({ ok: true, model: d.fileName, image: imageFile, output: d.classifierOutput, appliedSoftmax, preprocess: pre, top: classes, provider: s.provider, ...(fallbackReason ? { fallbackReason } : {}), timings }, null, 2));
       return 0;
     }
-    if (status.fallbackReason) console.error(status.fallbackReason);
     console.log(`${d.fileName} on ${imageFile} (${pre.preset} preprocessing, ${s.provider}):`);
     for (const c of classes) console.log(`  ${(c.probability * 100).toFixed(2).padStart(6)}%  ${c.label} (${c.index})`);
     console.log(`inspect ${timings.inspectMs} ms, preprocess ${timings.preprocessMs} ms, session ${timings.sessionMs} ms, run ${timings.runMs} ms`);

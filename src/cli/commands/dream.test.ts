@@ -20,9 +20,14 @@ const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', path.j
 test('featurescope dream --json writes a self-documenting PNG and reports objectives and timings', { skip: missing, timeout: 120_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-dream-cli-'));
   const out = path.join(dir, 'a.png');
-  const { stdout } = await cli([SKY, '--model', MODEL, '--octaves', '2', '--iterations', '2', '--seed', '9', '--layer', 'inception_4c/output:1', '--out', out, '--json']);
+  // no CUDA on a CPU-only machine: the dream still runs, on CPU, and says why (once, on stderr and in the JSON)
+  const { stdout, stderr } = await cli([SKY, '--model', MODEL, '--octaves', '2', '--iterations', '2', '--seed', '9', '--layer', 'inception_4c/output:1', '--provider', 'cuda', '--out', out, '--json']);
   const r = JSON.parse(stdout);
   assert.equal(r.ok, true);
+  if (r.provider === 'cpu') {
+    assert.match(r.fallbackReason, /^CUDA was requested but .*running on CPU\.$/);
+    assert.equal(stderr.split(r.fallbackReason).length - 1, 1, stderr);
+  }
   assert.equal(r.preset, 'caffe');
   assert.equal(r.seed, 9);
   assert.equal(r.octaves.length, 2);

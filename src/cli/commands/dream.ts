@@ -11,6 +11,7 @@ import {
 import { zoomIn } from '../../main/engine/dream/zoom';
 import { DEFAULT_DREAM_LAYERS, DEFAULT_MODEL_NAME, DEFAULT_MODEL_PREPROCESS, resolveDefaultModel } from '../../main/engine/importers/default-model';
 import { parseFlags, stringFlag, UsageError, type Command } from './types';
+import { reportFallback, resolveProviderFlag } from './provider';
 
 const usage = `usage: featurescope dream <image> --model <model.onnx|default> --out <out.png|out.jpg> [options]
 
@@ -29,7 +30,9 @@ const usage = `usage: featurescope dream <image> --model <model.onnx|default> --
   --settings-from PNG    start from the settings stored in a Featurescope dream PNG (flags override)
   --frames N --zoom X    zoom loop: N frames, each dreamed on the previous one zoomed X× about its centre
                          (written as out-000.png, out-001.png, …; seed + frame index)
-  --json                 print a JSON report (objective before/after, ms per octave, total)`;
+  --provider P           auto (default) | cuda | dml | coreml | webgpu | cpu; when it cannot be used the dream
+                         runs on CPU and the reason is printed on stderr (and in --json as fallbackReason)
+  --json                 print a JSON report (objective before/after, ms per octave, total, provider)`;
 
 function numFlag(f: ReturnType<typeof parseFlags>, name: string, integer: boolean): number | undefined {
   const v = stringFlag(f, name);
@@ -125,6 +128,8 @@ export const dreamCommand: Command = {
       }),
       ...(f.flags['no-tile-shift'] ? { tileShift: false } : {}),
     };
+    const status = await resolveProviderFlag(f);
+    reportFallback(status.fallbackReason);
     const photoBytes = fs.readFileSync(image);
     const showBar = !json && process.stderr.isTTY;
     const frames = numFlag(f, 'frames', true) ?? 1;
@@ -134,14 +139,16 @@ export const dreamCommand: Command = {
     let input: Rgb | Uint8Array = new Uint8Array(photoBytes);
     let r!: DreamOutcome;
     const written: string[] = [];
+    let fallbackReason = status.fallbackReason;
     for (let i = 0; i < frames; i++) {
       const frameSettings = i === 0 ? settings : { ...settings, seed: r.settings.seed + 1 };
-      r = await dream({ photo: i === 0 ? input : await zoomIn(input as Rgb, zoom), model, space, settings: frameSettings }, {
+      r = await dream({ photo: i === 0 ? input : await zoomIn(input as Rgb, zoom), model, space, settings: frameSettings, provider: status.active }, {
         onProgress: (p) => {
           if (showBar) process.stderr.write(bar(p.fraction, `${frames > 1 ? `frame ${i + 1}/${frames} ` : ''}octave ${p.octave + 1}/${p.octaves} step ${p.iteration + 1}/${p.iterations}  ETA ${((p.etaMs ?? 0) / 1000).toFixed(0)} s   `));
         },
       });
       input = r.image;
+      fallbackReason = reportFallback(fallbackReason, r.fallbackReason);
       if (frames > 1) {
         const recF = dreamRecord(r, { modelName, modelSha256: sha256, photoName: path.basename(image), width: r.image.width, height: r.image.height });
         Object.assign(recF.settings, { preset: spaceName, frame: i, zoom });
@@ -151,7 +158,7 @@ export const dreamCommand: Command = {
     }
     if (showBar) process.stderr.write('\n');
     if (frames > 1) {
-      if (json) console.log(JSON.stringify({ ok: true, frames: written, seed: settings.seed, zoom }, null, 2));
+      if (json) console.log(JSON.stringify({ ok: true, frames: written, seed: settings.seed, zoom, provider: r.provider, ...(fallbackReason ? { fallbackReason } : {}) }, null, 2));
       else console.log(`wrote ${written.length} frames: ${written[0]} … ${written[written.length - 1]}`);
       return 0;
     }
@@ -163,7 +170,7 @@ export const dreamCommand: Command = {
     fs.writeFileSync(out, await encodeDream(r.image, ext === '.png' ? 'png' : 'jpeg', rec));
     const report = {
       ok: true, out, width: r.image.width, height: r.image.height, model: { file: modelSpec, sha256 }, preset: spaceName,
-      layers: r.settings.layers, seed: r.settings.seed, provider: r.provider,
+      layers: r.settings.layers, seed: r.settings.seed, provider: r.provider, ...(fallbackReason ? { fallbackReason } : {}),
       objective: r.objective, objectiveBefore: r.objectiveBefore, objectiveAfter: r.objectiveAfter,
       octaves: r.timings.octaves.map((o) => ({ width: o.width, height: o.height, tiles: o.tiles, ms: Math.round(o.ms), sessionMs: Math.round(o.sessionMs), objectiveFirst: o.objectiveFirst, objectiveLast: o.objectiveLast })),
       sessionMs: Math.round(r.timings.sessionMs), totalMs: Math.round(r.timings.totalMs),

@@ -11,6 +11,8 @@ import { decodeResized } from '../../main/engine/image/image';
 import { imageToTensor, preset, PRESET_NAMES, type PresetName } from '../../main/engine/image/preprocess';
 import { objectiveName, validateObjective } from '../../shared/objectives';
 import { parseFlags, stringFlag, UsageError, type Command } from './types';
+import { reportFallback, resolveProviderFlag } from './provider';
+import { createSession } from '../../main/engine/runtime/sessions';
 
 const usage = `usage: featurescope grad <model.onnx> --input <x.bin|image> --objective '<json>' --out g.bin [options]
 
@@ -25,7 +27,9 @@ const usage = `usage: featurescope grad <model.onnx> --input <x.bin|image> --obj
   --targets N=F,...   float32 .bin files for the objective's target inputs (gram, content, direction)
   --rules SET         default | guided | deconvnet | redirected-relu
   --out FILE          write d objective / d input as raw float32 (C order)
-  --json              print JSON: objective value, gradient shape and statistics, timings
+  --provider P        auto (default) | cuda | dml | coreml | webgpu | cpu; when it cannot be used the run
+                      goes on CPU and the reason is printed on stderr (and in --json as fallbackReason)
+  --json              print JSON: objective value, gradient shape and statistics, timings, provider
 
 exit codes: 0 ok, 1 the model, input or objective cannot be used, 2 bad usage`;
 
@@ -53,6 +57,7 @@ export const gradCommand: Command = {
       throw new UsageError(`--objective is not valid JSON (${(e as Error).message})`);
     }
     const objective = validateObjective(objectiveJson);
+    const status = await resolveProviderFlag(f);
 
     const t0 = performance.now();
     const lm = loadModelFile(modelFile);
@@ -108,7 +113,9 @@ export const gradCommand: Command = {
       if (v.length !== need) throw new Error(`target ${t.name}: ${file} holds ${v.length} float32 values, [${t.shape.join(',')}] needs ${need}`);
       feeds[t.name] = new ort.Tensor('float32', v, t.shape);
     }
-    const session = await ort.InferenceSession.create(compiled.bytes, { logSeverityLevel: 3 });
+    const made = await createSession({ bytes: compiled.bytes }, { provider: status.active });
+    const session = made.session;
+    const fallbackReason = reportFallback(status.fallbackReason, made.fallbackReason);
     const tSession = performance.now();
     const out = await session.run(feeds);
     const tRun = performance.now();
@@ -126,7 +133,7 @@ export const gradCommand: Command = {
       forwardNodes: compiled.stats.forwardNodes, backwardNodes: compiled.stats.backwardNodes,
     };
     if (f.flags.json) {
-      console.log(JSON.stringify({ ok: true, model: lm.fileName, input: inputName, shape, objective: objectiveName(objective), rules, value, perItem, gradient: { file: outFile ? path.resolve(outFile) : null, shape, ...stats }, timings }, null, 2));
+      console.log(JSON.stringify({ ok: true, model: lm.fileName, input: inputName, shape, objective: objectiveName(objective), rules, value, perItem, gradient: { file: outFile ? path.resolve(outFile) : null, shape, ...stats }, provider: made.provider, ...(fallbackReason ? { fallbackReason } : {}), timings }, null, 2));
       return 0;
     }
     console.log(`${objectiveName(objective)} = ${value}${perItem.length > 1 ? ` (per item: ${perItem.map((v) => v.toPrecision(5)).join(', ')})` : ''}`);
