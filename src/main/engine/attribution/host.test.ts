@@ -61,6 +61,8 @@ test('attribution via the host: job, saved run, map, exports, cancel, reopen', {
     const engine = await call('engine:status', {});
     assert.equal(engine.setting, 'cuda');
     assert.equal(run.provider, engine.active);
+    // the status bar's plain-words reason survives the run (CPU-only machine: CUDA falls back)
+    if (engine.active === 'cpu') assert.match(engine.fallbackReason ?? '', /CUDA was requested/);
 
     const map = await call('attribution:map', { runId: run.id });
     assert.equal(map.width, 224);

@@ -27,6 +27,8 @@ export interface AttributionHostContext {
   changed(): void;
   /** the engine's provider status: attribution sessions go on its `active` provider (CPU when absent) */
   engine?(): EngineStatus;
+  /** a run's sessions fell back to CPU: the engine status says so (once) */
+  fellBack?(reason: string): void;
 }
 
 class AttributionHostError extends Error {
@@ -104,6 +106,7 @@ export function attributionHandlers(ctx: AttributionHostContext): {
           if ((e as { code?: string }).code === 'cancelled' || ctl.cancelled) ctl.step(1); // throws Cancelled
           throw e;
         }
+        if (r.fallbackReason) ctx.fellBack?.(r.fallbackReason);
         ctl.step(0.95, 'drawing the overlay');
         const overlay = await renderOverlay(photoBytes, r, { legend: true, maxSize: 768 });
         if (!ctx.project().isOpen || ctx.project() !== store) throw new AttributionHostError('no-project', 'The project was closed while the job ran.');

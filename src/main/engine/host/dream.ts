@@ -20,6 +20,8 @@ export interface DreamHostContext {
   emit<E extends EventName>(event: E, payload: EventMap[E]): void;
   /** the engine's provider status: dreams run on its `active` provider (CPU when absent) */
   engine?(): EngineStatus;
+  /** a run's sessions fell back to CPU: the engine status says so (once) */
+  fellBack?(reason: string): void;
 }
 
 class DreamHostError extends Error {
@@ -91,6 +93,7 @@ export function dreamHandlers(ctx: DreamHostContext): { [C in DreamChannel]: Han
         try {
           ctl.step(0.01, 'compiling the gradient');
           const { summary, image } = await job.done;
+          if (summary.fallbackReason) ctx.fellBack?.(summary.fallbackReason);
           const record = dreamRecord(summary, {
             modelName: rec.name, modelSha256: rec.sha256, photoName: photo.name, photoSha256: photo.sha256, width: image.width, height: image.height,
           });

@@ -90,6 +90,16 @@ export class Host {
     return this.defaultModel ? { ...this.engine, defaultModel: { ...this.defaultModel } } : { ...this.engine };
   }
 
+  /**
+   * A run's sessions fell back to CPU although the provider probe passed (the provider could not take that
+   * model). The status bar says it once, in plain words: only the first reason since the last setProvider.
+   */
+  private fellBack(reason: string): void {
+    if (this.engine.fallbackReason) return;
+    this.engine = { ...this.engine, fallbackReason: reason };
+    this.opts.emit('engine:status', this.status());
+  }
+
   private setDefaultModelStatus(s: DefaultModelStatus): void {
     this.defaultModel = s;
     this.opts.emit('engine:status', this.status());
@@ -399,8 +409,8 @@ export class Host {
       return { mime: a.mime, base64: Buffer.from(a.bytes).toString('base64') };
     },
 
-    ...attributionHandlers({ project: () => this.project(), modelRef: (r) => this.modelRef(r), jobs: () => this.jobs, changed: () => this.changed(), engine: () => this.engine }),
-    ...dreamHandlers({ project: () => this.project(), jobs: () => this.jobs, changed: () => this.changed(), emit: (e, p) => this.opts.emit(e, p), engine: () => this.engine }),
+    ...attributionHandlers({ project: () => this.project(), modelRef: (r) => this.modelRef(r), jobs: () => this.jobs, changed: () => this.changed(), engine: () => this.engine, fellBack: (r) => this.fellBack(r) }),
+    ...dreamHandlers({ project: () => this.project(), jobs: () => this.jobs, changed: () => this.changed(), emit: (e, p) => this.opts.emit(e, p), engine: () => this.engine, fellBack: (r) => this.fellBack(r) }),
     'job:list': () => this.jobs.list(),
     'job:cancel': ({ jobId }) => {
       this.jobs.cancel(jobId);
