@@ -1,8 +1,9 @@
-// Full-resolution export of a dream. The PNG carries everything needed to run it again in a tEXt
-// chunk (key "featurescope:dream", JSON), so a result documents itself.
-import sharp from 'sharp';
+// Full-resolution export of a dream. The file carries everything needed to run it again, so a result
+// documents itself: a PNG in a text chunk (key "featurescope:dream", JSON), a JPEG in its XMP packet
+// (property featurescope:dream, the same JSON).
+import sharp, { type Sharp } from 'sharp';
 import type { Rgb } from './pixels';
-import { addPngText, readPngText } from '../image/image';
+import { addPngText, readJpegXmp, readPngText, xmpPacket } from '../image/image';
 
 export const DREAM_TEXT_KEY = 'featurescope:dream';
 
@@ -23,14 +24,24 @@ export interface DreamRecord {
 
 export async function encodeDream(img: Rgb, format: 'png' | 'jpeg', record?: DreamRecord): Promise<Uint8Array> {
   const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 }, limitInputPixels: 1 << 28 });
-  if (format === 'jpeg') return new Uint8Array(await s.jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer());
+  if (format === 'jpeg') return jpegWithRecord(s, record);
   const png = new Uint8Array(await s.png({ compressionLevel: 6 }).toBuffer());
   return record ? addPngText(png, { Software: 'Featurescope', [DREAM_TEXT_KEY]: JSON.stringify(record) }) : png;
 }
 
-/** The dream record of a PNG written by encodeDream, or undefined when it has none. */
-export function readDreamRecord(png: Uint8Array): DreamRecord | undefined {
-  const t = readPngText(png)[DREAM_TEXT_KEY];
+/** A JPEG of a dream PNG (as stored with a run) that keeps the PNG's record, in its XMP packet. */
+export async function dreamPngToJpeg(png: Uint8Array): Promise<Uint8Array> {
+  return jpegWithRecord(sharp(png, { limitInputPixels: 1 << 28 }), readDreamRecord(png));
+}
+
+async function jpegWithRecord(s: Sharp, record: DreamRecord | undefined): Promise<Uint8Array> {
+  const withRecord = record ? s.withXmp(xmpPacket({ dream: JSON.stringify(record) })) : s;
+  return new Uint8Array(await withRecord.jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer());
+}
+
+/** The dream record of a PNG or JPEG written by encodeDream, or undefined when it has none. */
+export function readDreamRecord(file: Uint8Array): DreamRecord | undefined {
+  const t = file[0] === 0xff && file[1] === 0xd8 ? readJpegXmp(file).dream : readPngText(file)[DREAM_TEXT_KEY];
   if (!t) return undefined;
   const r = JSON.parse(t) as DreamRecord;
   return r && r.kind === 'dream' ? r : undefined;

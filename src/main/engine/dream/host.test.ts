@@ -74,6 +74,7 @@ test('dream jobs through the engine host', { skip: missing, timeout: 300_000 }, 
     assert.equal(rec?.model.sha256?.length, 64);
     const jpg = (await host.handle('dream:export', { runId: run.id, format: 'jpeg', path: path.join(dir, 'out.jpg') })) as { path: string };
     assert.equal(fs.readFileSync(jpg.path)[0], 0xff);
+    assert.deepEqual(readDreamRecord(fs.readFileSync(jpg.path)), rec, 'the JPEG carries the same record, in its XMP');
 
     // Dream again on the result.
     const job3 = (await host.handle('run:dream', { modelId: model.id, photoId: photo.id, fromRunId: run.id, settings: { ...settings, octaves: 1, iterations: 1 } })) as JobInfo;

@@ -102,6 +102,21 @@ test('a dream record survives the PNG text chunk, non-ASCII included', async () 
   assert.equal(readDreamRecord(await encodeDream(img, 'png')), undefined);
 });
 
+test('a dream record survives the JPEG XMP packet, XML characters and non-ASCII included', async () => {
+  const img = { width: 4, height: 3, data: new Uint8Array(36).fill(90) };
+  const settings = { seed: 3, layers: [{ name: 'schicht/ü <a&b> "c"', weight: 1 }], note: ']]></featurescope:dream>' };
+  const rec = dreamRecord({ status: 'done', settings, provider: 'cpu', timings: { totalMs: 1 } }, { modelName: 'm & n.onnx', width: 4, height: 3 });
+  const jpeg = await encodeDream(img, 'jpeg', rec);
+  const back = readDreamRecord(jpeg);
+  assert.deepEqual(back?.settings, rec.settings);
+  assert.deepEqual(back, JSON.parse(JSON.stringify(rec)));
+  // an ordinary XMP packet that photo tools read, in a real JPEG
+  const meta = await sharp(jpeg).metadata();
+  assert.equal(meta.format, 'jpeg');
+  assert.match(meta.xmp?.toString('utf8') ?? '', /<xmp:CreatorTool>Featurescope<\/xmp:CreatorTool>/);
+  assert.equal(readDreamRecord(await encodeDream(img, 'jpeg')), undefined);
+});
+
 test('layer specs and settings', () => {
   assert.deepEqual(parseLayerSpec('inception_4c/output'), { name: 'inception_4c/output', weight: 1 });
   assert.deepEqual(parseLayerSpec('inception_4c/output:0.5'), { name: 'inception_4c/output', weight: 0.5 });

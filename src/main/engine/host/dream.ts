@@ -1,12 +1,11 @@
 // Host handlers for DeepDream: 'run:dream' (a job in its own worker thread, with live previews,
 // progress/ETA, pause/resume/cancel; the run is saved with every setting, the model's sha256, the
 // provider, seed and timings, and the full-size PNG that carries them), 'job:pause' / 'job:resume',
-// and 'dream:export' (PNG with the settings in a text chunk, or JPEG). Registered in host.ts with one line.
+// and 'dream:export' (PNG with the settings in a text chunk, or JPEG with them in its XMP). Registered in host.ts with one line.
 import * as fs from 'node:fs';
-import sharp from 'sharp';
 import type { EngineStatus, EventMap, EventName, JobInfo, ModelRecord, ParsedArgs, Result, RunRecord } from '../../../shared/contract';
 import type { ProjectStore } from '../../store/project';
-import { DREAM_TEXT_KEY, dreamRecord, encodeDream, parseDreamSettings, readDreamRecord } from '../dream/index';
+import { DREAM_TEXT_KEY, dreamPngToJpeg, dreamRecord, encodeDream, parseDreamSettings, readDreamRecord } from '../dream/index';
 import { startDreamJob, type DreamJob } from '../dream/job';
 import type { Jobs } from './jobs';
 
@@ -135,7 +134,7 @@ export function dreamHandlers(ctx: DreamHostContext): { [C in DreamChannel]: Han
       const base = `${(run.photoId ? store.photo(run.photoId).name : 'dream').replace(/\.[^.]+$/, '')}-dream`;
       let bytes: Uint8Array = png, mime = 'image/png', fileName = `${base}.png`;
       if (format === 'jpeg') {
-        bytes = new Uint8Array(await sharp(png).jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer());
+        bytes = await dreamPngToJpeg(png); // the settings go along, in the JPEG's XMP
         mime = 'image/jpeg';
         fileName = `${base}.jpg`;
       } else if (!readDreamRecord(png)) {

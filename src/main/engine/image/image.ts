@@ -182,3 +182,56 @@ export function readPngText(png: Uint8Array): Record<string, string> {
   }
   return out;
 }
+
+// ---- JPEG XMP properties -----------------------------------------------------------------------------
+// A JPEG has no text chunks; the place for our own UTF-8 text is an XMP packet (APP1), which sharp writes
+// with withXmp() and photo tools show. Properties live in the featurescope namespace: key "dream" is
+// <featurescope:dream> (so readers see "featurescope:dream", the same name as the PNG text key).
+
+const XMP_NS = 'https://featurescope.app/ns/xmp/1.0/';
+const XMP_APP1_HEADER = 'http://ns.adobe.com/xap/1.0/\0';
+
+const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const xmlUnescape = (s: string) =>
+  s.replace(/&(#x[0-9a-f]+|#\d+|lt|gt|amp|quot|apos);/gi, (_, e: string) => {
+    const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+    if (e[0] !== '#') return named[e.toLowerCase()]!;
+    return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+  });
+
+/** An XMP packet (for sharp's withXmp) carrying key → text as featurescope:<key> properties. */
+export function xmpPacket(props: Record<string, string>): string {
+  const body = Object.entries(props).map(([key, value]) => {
+    if (!/^[A-Za-z_][\w.-]*$/.test(key)) throw new Error(`XMP property name "${key}" must be an XML name (letters, digits, _ . -)`);
+    return `<featurescope:${key}>${xmlEscape(value)}</featurescope:${key}>`;
+  });
+  return (
+    '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>' +
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+    `<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:featurescope="${XMP_NS}">` +
+    `<xmp:CreatorTool>Featurescope</xmp:CreatorTool>${body.join('')}` +
+    '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+  );
+}
+
+/** The featurescope:<key> properties of a JPEG's XMP packet (as written by xmpPacket); {} when it has none. */
+export function readJpegXmp(jpeg: Uint8Array): Record<string, string> {
+  const buf = Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
+  if (buf[0] !== 0xff || buf[1] !== 0xd8) throw new Error('readJpegXmp: not a JPEG');
+  const out: Record<string, string> = {};
+  let off = 2;
+  // metadata segments all come before the scan (SOS), each FF <marker> <16-bit length incl. itself>
+  while (off + 4 <= buf.length && buf[off] === 0xff) {
+    const marker = buf[off + 1]!;
+    if (marker === 0xff) { off++; continue; } // fill byte
+    if (marker === 0xda || marker === 0xd9) break;
+    const len = buf.readUInt16BE(off + 2);
+    const data = buf.subarray(off + 4, off + 2 + len);
+    if (marker === 0xe1 && data.toString('latin1', 0, XMP_APP1_HEADER.length) === XMP_APP1_HEADER) {
+      const xml = data.toString('utf8', XMP_APP1_HEADER.length);
+      for (const m of xml.matchAll(/<featurescope:([A-Za-z_][\w.-]*)>([\s\S]*?)<\/featurescope:\1>/g)) out[m[1]!] = xmlUnescape(m[2]!);
+    }
+    off += 2 + len;
+  }
+  return out;
+}
