@@ -27,7 +27,7 @@ const usage = `usage: featurescope dream <image> --model <model.onnx|default> --
   --guide IMAGE          guided dreaming: maximise the match to this image's features
   --seed N               makes the run repeatable (default: random, printed)
   --tile N               tile side for big photos (512); --max-whole-pixels N: octaves up to this run whole
-  --settings-from PNG    start from the settings stored in a Featurescope dream PNG (flags override)
+  --settings-from FILE   start from the settings stored in a Featurescope dream PNG or JPEG (flags override)
   --frames N --zoom X    zoom loop: N frames, each dreamed on the previous one zoomed X× about its centre
                          (written as out-000.png, out-001.png, …; seed + frame index)
   --provider P           auto (default) | cuda | dml | coreml | webgpu | cpu; when it cannot be used the dream
