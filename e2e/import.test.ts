@@ -111,7 +111,8 @@ describe('model import in browser mode', { skip: skip ?? false }, () => {
 
     // both files at once (multiple selection)
     await byTest('add-model-input').setInputFiles([join(dir, 'model.json'), join(dir, 'group1-shard1of1.bin')]);
-    await byTest('model-list').locator('li', { hasText: 'model.json' }).waitFor({ timeout: 120_000 });
+    // listed by the Keras model's own name, not as "model.json"
+    await byTest('model-list').locator('li', { hasText: 'tiny' }).waitFor({ timeout: 120_000 });
     await byTest('error-models').waitFor({ state: 'detached' });
     await byTest('layer-search').fill('keras_');
     for (const name of ['keras_conv', 'keras_pool', 'keras_conv_2']) await page.locator(`tr[data-layer="${name}"]`).waitFor();
@@ -130,6 +131,7 @@ describe('model import in browser mode', { skip: skip ?? false }, () => {
     await byTest('add-model-folder-input').setInputFiles(folder);
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="model-list"] li').length === n + 1, before, { timeout: 120_000 });
     assert.equal(await byTest('error-models').count(), 0);
+    await byTest('model-list').locator('li', { hasText: 'teachable' }).waitFor();
     await page.locator('tr[data-layer="keras_conv_2"]').waitFor();
 
     // dropped on the window together: model.json + its shard
