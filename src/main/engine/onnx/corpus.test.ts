@@ -27,32 +27,31 @@ function tiny(over: Partial<Model['graph']> & { opset?: number; op?: string } = 
   };
 }
 
-/** A model whose single weight lives in an external file (protobuf written directly: encodeModel inlines data). */
-function externalModel(location: string): Uint8Array {
+/**
+ * x[1,3,8,8] + w, written as raw protobuf with `weight` as the initializer exactly as given — encodeModel
+ * would inline external data and refuse inconsistent tensors, which is what these files must contain.
+ */
+function addModelWithWeight(weight: object): Uint8Array {
   const T = protobuf.parse(ONNX_PROTO, { keepCase: true }).root.lookupType('onnx.ModelProto');
   const vi = (name: string) => ({ name, type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_value: 1 }, { dim_value: 3 }, { dim_value: 8 }, { dim_value: 8 }] } } } });
   return T.encode(T.fromObject({
     ir_version: 8, opset_import: [{ domain: '', version: 13 }],
     graph: {
       name: 'g', node: [{ name: 'add', op_type: 'Add', input: ['x', 'w'], output: ['y'] }],
-      initializer: [{ name: 'w', dims: [1], data_type: 1, data_location: 1, external_data: [{ key: 'location', value: location }, { key: 'length', value: '4' }] }],
+      initializer: [{ name: 'w', ...weight }],
       input: [vi('x')], output: [vi('y')],
     },
   })).finish();
 }
 
+/** A model whose single weight lives in an external file. */
+function externalModel(location: string): Uint8Array {
+  return addModelWithWeight({ dims: [1], data_type: 1, data_location: 1, external_data: [{ key: 'location', value: location }, { key: 'length', value: '4' }] });
+}
+
 /** A weight whose declared shape needs more bytes than it carries. */
 function shortWeight(): Uint8Array {
-  const T = protobuf.parse(ONNX_PROTO, { keepCase: true }).root.lookupType('onnx.ModelProto');
-  const vi = (name: string) => ({ name, type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_value: 1 }, { dim_value: 3 }, { dim_value: 8 }, { dim_value: 8 }] } } } });
-  return T.encode(T.fromObject({
-    ir_version: 8, opset_import: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'g', node: [{ name: 'add', op_type: 'Add', input: ['x', 'w'], output: ['y'] }],
-      initializer: [{ name: 'w', dims: [1000], data_type: 1, raw_data: new Uint8Array(4) }],
-      input: [vi('x')], output: [vi('y')],
-    },
-  })).finish();
+  return addModelWithWeight({ dims: [1000], data_type: 1, raw_data: new Uint8Array(4) });
 }
 
 interface Case { name: string; make(dir: string, g: Uint8Array): string; code: InspectErrorCode; fragment: RegExp }

@@ -17,16 +17,25 @@ function label(ctx: GradContext): string {
   return `${ctx.node.opType} node "${ctx.node.name}"`;
 }
 
+/** What both Conv and ConvTranspose rules read first: the operands' concrete shapes, group and kernel. */
+function convOperands(ctx: GradContext) {
+  const [x, wName] = ctx.node.inputs as [string, string];
+  const wShape = ctx.shape(wName);
+  return {
+    wName,
+    xShape: ctx.shape(x),
+    wShape,
+    yShape: ctx.shape(ctx.node.outputs[0]!),
+    group: attrInt(ctx.node, 'group', 1),
+    kernel: attrInts(ctx.node, 'kernel_shape') ?? wShape.slice(2),
+  };
+}
+
 /** d/dX of Conv(X, W[, B]). */
 function convGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | undefined)[] {
   const dY = dOut[0];
   if (!dY || !ctx.wants(0)) return [];
-  const [x, wName] = ctx.node.inputs as [string, string];
-  const xShape = ctx.shape(x);
-  const wShape = ctx.shape(wName);
-  const yShape = ctx.shape(ctx.node.outputs[0]!);
-  const group = attrInt(ctx.node, 'group', 1);
-  const kernel = attrInts(ctx.node, 'kernel_shape') ?? wShape.slice(2);
+  const { wName, xShape, wShape, yShape, group, kernel } = convOperands(ctx);
   const w = forwardWindow(ctx.node, xShape.slice(2), kernel);
   if (wShape[1]! * group !== xShape[1]) {
     throw new Error(`${label(ctx)}: weight "${wName}" [${wShape}] with group=${group} does not fit input channels ${xShape[1]}`);
@@ -82,12 +91,7 @@ function flippedKernel(ctx: GradContext, wName: string, wShape: number[], group:
 function convTransposeGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | undefined)[] {
   let dY = dOut[0];
   if (!dY || !ctx.wants(0)) return [];
-  const [x, wName] = ctx.node.inputs as [string, string];
-  const xShape = ctx.shape(x);
-  const wShape = ctx.shape(wName);
-  const yShape = ctx.shape(ctx.node.outputs[0]!);
-  const group = attrInt(ctx.node, 'group', 1);
-  const kernel = attrInts(ctx.node, 'kernel_shape') ?? wShape.slice(2);
+  const { wName, xShape, wShape, yShape, group, kernel } = convOperands(ctx);
   const rank = xShape.length - 2;
   const strides = attrInts(ctx.node, 'strides') ?? Array<number>(rank).fill(1);
   const dilations = attrInts(ctx.node, 'dilations') ?? Array<number>(rank).fill(1);
