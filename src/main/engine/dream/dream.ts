@@ -9,7 +9,7 @@ import { runDreamLoop, planFor, type LoopHooks, type LoopSettings, type OctaveRe
 import { dreamObjective, defaultDreamLayer, withGuideScore } from './objective';
 import { decodeRgb, resizeRgb, toPlanar, type PixelSpace, type Rgb } from './pixels';
 import { receptiveField, spatialSize } from './receptive-field';
-import { parseDreamSettings, type DreamLayer, type DreamSettings, type DreamSettingsInput } from './settings';
+import { parseDreamSettings, type DreamLayer, type DreamSettings, type DreamSettingsInput } from '../../../shared/jobs/dream';
 
 export type ImageSource = string | Uint8Array | Rgb;
 

@@ -9,7 +9,7 @@ import type { Model, Node } from '../onnx/model';
 import { makeTensor, opsetVersion } from '../onnx/model';
 import type { Objective } from '../../../shared/objectives';
 import { fieldMap } from './receptive-field';
-import type { DreamLayer } from './settings';
+import type { DreamLayer } from '../../../shared/jobs/dream';
 
 /** The classic DeepDream layer when the model has it, else an activation about 60% of the way in. */
 export function defaultDreamLayer(model: Model, input: string): string {

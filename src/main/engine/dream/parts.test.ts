@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { planar, resizeBilinear } from './planar';
 import { gridPlan, readTile, tileShapes, wholePlan, writeTileCore } from './tiles';
 import { dreamRecord, encodeDream, readDreamRecord } from './export';
-import { parseLayerSpec, parseDreamSettings } from './settings';
+import { parseLayerSpec, parseDreamSettings } from '../../../shared/jobs/dream';
 import { octaveSizes } from './loop';
 import { receptiveField } from './receptive-field';
 import { defaultDreamLayer } from './objective';

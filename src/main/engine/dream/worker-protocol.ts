@@ -3,7 +3,7 @@
 // gets its own worker: the host stays free to answer, pause, resume and cancel.
 import type { ExecutionProviderName } from '../../../shared/contract';
 import type { PixelSpace } from './pixels';
-import type { DreamSettingsInput } from './settings';
+import type { DreamSettingsInput } from '../../../shared/jobs/dream';
 import type { DreamProgress } from './loop';
 import type { DreamOutcome } from './dream';
 
