@@ -3,7 +3,7 @@
 //   207 | "golden retriever"     a class by index or by name from the labels
 //   inception_4c/output:97        channel 97 of a layer (its spatial mean)
 //   inception_4c/output:97:6:7    one neuron: channel 97 at y=6, x=7
-import type { TargetSpec } from './types';
+import type { TargetSpec } from './jobs/attribution';
 
 export function parseTarget(text: string | undefined, labels?: readonly string[]): TargetSpec {
   const t = (text ?? '').trim();

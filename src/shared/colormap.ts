@@ -1,6 +1,7 @@
 // Turning a raw attribution map into colours: channel reduction, sign modes, outlier-robust scaling
 // (Captum's visualize_image_attr: sum over channels, scale by the 98th percentile of |value|), and
-// colormaps. Pure functions with no Node imports, so the renderer draws with exactly the same code.
+// colormaps. Pure functions with no Node imports: the engine's overlay PNG and the renderer's canvas draw
+// with exactly the same code.
 
 export const SIGN_MODES = ['all', 'positive', 'negative', 'absolute'] as const;
 export type SignMode = (typeof SIGN_MODES)[number];

@@ -7,11 +7,11 @@ import { guessPreprocess, preset, PRESET_NAMES, type PresetName } from '../../ma
 import { addPngText } from '../../main/engine/image/image';
 import { Attributor } from '../../main/engine/attribution/attribute';
 import { pixelSpace } from '../../main/engine/attribution/baselines';
-import { COLORMAPS, SIGN_MODES, type ColormapName, type SignMode } from '../../main/engine/attribution/colormap';
+import { COLORMAPS, SIGN_MODES, type ColormapName, type SignMode } from '../../shared/colormap';
 import { CSV_MAX_VALUES, toCsv, toNpy } from '../../main/engine/attribution/export';
 import { parseLabels } from '../../main/engine/attribution/model-info';
 import { photoToInput, renderOverlay } from '../../main/engine/attribution/overlay';
-import { describeTarget, parseTarget } from '../../main/engine/attribution/target';
+import { describeTarget, parseTarget } from '../../shared/attribution-target';
 import { ATTRIBUTION_METHODS, parseAttributionSettings } from '../../main/engine/attribution/types';
 import { parseFlags, stringFlag, UsageError, type Command, type ParsedFlags } from './types';
 import { reportFallback, resolveProviderFlag } from './provider';

@@ -1,7 +1,7 @@
 // Raw map exports: NumPy .npy (format 1.0, little-endian float32, C order) for any map, CSV for small
 // 2-D maps (one image row per line).
 import type { AttributionResult } from './types';
-import { reduceChannels } from './colormap';
+import { reduceChannels } from '../../../shared/colormap';
 
 export function toNpy(data: Float32Array, shape: readonly number[]): Buffer {
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');

@@ -9,7 +9,7 @@ import { readModelFile } from '../onnx/model';
 import { preset } from '../image/preprocess';
 import { Attributor } from './attribute';
 import { pixelSpace } from './baselines';
-import { reduceChannels } from './colormap';
+import { reduceChannels } from '../../../shared/colormap';
 import { parseLabels } from './model-info';
 import { photoToInput } from './overlay';
 

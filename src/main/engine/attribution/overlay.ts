@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { Preprocess } from '../../../shared/contract';
 import { decodeResized } from '../image/image';
 import { imageToTensor } from '../image/preprocess';
-import { colorAt, colorize, defaultColormap, normalizeForDisplay, reduceChannels, type ColormapName, type SignMode } from './colormap';
+import { colorAt, colorize, defaultColormap, normalizeForDisplay, reduceChannels, type ColormapName, type SignMode } from '../../../shared/colormap';
 import type { AttributionResult, InputImage } from './types';
 
 export async function photoToInput(bytes: Uint8Array, p: Preprocess, name = 'image'): Promise<InputImage> {

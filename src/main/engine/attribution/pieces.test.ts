@@ -1,11 +1,11 @@
 // The small pure pieces: quadrature, resampling, targets as typed, export formats, display scaling.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { colorAt, normalizeForDisplay, reduceChannels } from './colormap';
+import { colorAt, normalizeForDisplay, reduceChannels } from '../../../shared/colormap';
 import { fromNpy, toCsv, toNpy } from './export';
 import { defaultCamLayer, parseLabels } from './model-info';
 import { gaussianBlur, quadrature, resizeBilinear } from './numeric';
-import { findClass, parseTarget } from './target';
+import { findClass, parseTarget } from '../../../shared/attribution-target';
 import { camModel, linearModel } from './testing/tiny-models';
 import { makeBaseline, pixelSpace } from './baselines';
 import { balancedBatch, leastPaddingBatch } from './forward';

@@ -3,7 +3,7 @@
 // the opacity slider, sign mode and colormap redraw at once without asking the engine.
 import { useEffect, useRef, useState } from 'react';
 import type { RunRecord } from '../../../shared/contract';
-import { colorAt, colorize, defaultColormap, normalizeForDisplay, type ColormapName, type SignMode } from '../../../main/engine/attribution/colormap';
+import { colorAt, colorize, defaultColormap, normalizeForDisplay, type ColormapName, type SignMode } from '../../../shared/colormap';
 import { useAtomValue } from '../../state/store';
 import { mapsAtom, photosAtom, type DisplayOptions } from './atoms';
 import { loadMap, loadPhoto } from './service';

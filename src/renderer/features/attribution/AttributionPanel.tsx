@@ -2,7 +2,7 @@
 // the photo with opacity, sign mode and colormap; tick several saved runs to compare them side by side;
 // export PNG / .npy / CSV. Runs are saved in the project by the engine with the settings they ran with.
 import type { ModelRecord, PhotoRecord, ProjectState, RunRecord } from '../../../shared/contract';
-import { COLORMAPS, SIGN_MODES } from '../../../main/engine/attribution/colormap';
+import { COLORMAPS, SIGN_MODES } from '../../../shared/colormap';
 import { useEffect } from 'react';
 import { useAtom, useAtomValue } from '../../state/store';
 import { selectedRunIdAtom } from '../run/atoms';

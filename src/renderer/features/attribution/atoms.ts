@@ -1,4 +1,4 @@
-import type { ColormapName, SignMode } from '../../../main/engine/attribution/colormap';
+import type { ColormapName, SignMode } from '../../../shared/colormap';
 import { atom } from '../../state/store';
 
 export type MethodName = 'saliency' | 'gradxinput' | 'smoothgrad' | 'ig' | 'guided' | 'deconvnet' | 'gradcam' | 'guided-gradcam' | 'occlusion';

@@ -7,8 +7,8 @@ import { selectedModelIdAtom } from '../models/atoms';
 import { attempt, clearArea, report } from '../notices/service';
 import { selectedPhotoIdAtom } from '../photos/atoms';
 import { projectAtom } from '../project/atoms';
-// the engine's own parser (pure code, no Node): the box accepts exactly what the CLI's --target does
-import { parseTarget } from '../../../main/engine/attribution/target';
+// the CLI's parser (shared, pure): the box accepts exactly what --target does
+import { parseTarget } from '../../../shared/attribution-target';
 import { compareIdsAtom, displayAtom, formAtom, mapsAtom, photosAtom, shownRunIdAtom, type AttributionForm } from './atoms';
 
 /** The form → the engine's settings: only the fields the chosen method reads. */
