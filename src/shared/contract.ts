@@ -7,6 +7,8 @@
 // Adding a channel: add a schema to `requestSchemas` and a result type to `ResultMap`. Do not rename
 // channels: projects and tests depend on them.
 import { z } from 'zod';
+import { jobArgsSchemas, jobSpecSchema, type JobKind } from './jobs/index';
+import type { RunRecord } from './jobs/runs';
 
 // ---- plain data shared by engine and UI --------------------------------------------------------
 
@@ -112,23 +114,8 @@ export interface ActivationChannel {
   max: number;
 }
 
-export interface RunRecord {
-  id: string;
-  kind: 'classify' | 'activations' | string;
-  modelId: string;
-  photoId?: string;
-  /** exact settings, as run */
-  settings: Record<string, unknown>;
-  /** small result data (top-5 classes, channel ranking, timings, provider) */
-  result: Record<string, unknown>;
-  /** ids of binary artifacts (PNG images) stored with the run */
-  artifacts: { id: string; name: string; mime: string }[];
-  status: 'done' | 'cancelled' | 'failed';
-  error?: string;
-  createdAt: string;
-  provider: ExecutionProviderName;
-  durationMs: number;
-}
+/** Saved runs are typed per kind, with a schema version: see src/shared/jobs/runs.ts. */
+export type { RunRecord, RunKind, RunOf, NewRun } from './jobs/runs';
 
 export interface ProjectState {
   path: string;
@@ -136,6 +123,8 @@ export interface ProjectState {
   models: ModelRecord[];
   photos: PhotoRecord[];
   runs: RunRecord[];
+  /** runs whose stored record could not be read (damaged, or from a newer Featurescope): kept in the file, listed here */
+  unreadableRuns?: { id: string; kind: string; reason: string }[];
   /** what the UI showed when the project was last used (selected model, photo, layer, tab...) */
   view: Record<string, unknown>;
 }
@@ -149,7 +138,7 @@ export interface RecentProject {
 
 export interface JobInfo {
   id: string;
-  kind: string;
+  kind: JobKind;
   title: string;
   state: 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
   /** 0..1 */
@@ -213,12 +202,12 @@ export const requestSchemas = {
   'photo:thumbnail': z.object({ photoId: id, maxSize: z.number().int().min(16).max(4096).default(512) }),
 
   'run:classify': z.object({ modelId: id, photoId: id, top: z.number().int().min(1).max(100).default(5) }),
-  'run:activations': z.object({ modelId: id, photoId: id, layer: z.string().min(1).max(1000), maxChannels: z.number().int().min(1).max(4096).default(64) }),
+  'run:activations': jobArgsSchemas.activations,
   'run:remove': z.object({ runId: id }),
   'artifact:get': z.object({ artifactId: id }),
 
   /** attribution (saliency, IG, Grad-CAM, occlusion…) as a job; `settings` is checked by the engine's attribution schema */
-  'run:attribute': z.object({ modelId: id, photoId: id, settings: z.record(z.string(), z.unknown()) }),
+  'run:attribute': jobArgsSchemas.attribution,
   /** an attribution run's channel-summed map (float32 little-endian, base64) for drawing in the UI */
   'attribution:map': z.object({ runId: id }),
   /** an attribution run as a file: the overlay PNG (with these display options), the raw map as .npy, or CSV */
@@ -232,10 +221,12 @@ export const requestSchemas = {
   }),
 
   /** DeepDream as a job (live 'job:preview' frames); `settings` is checked by the engine's dream schema. fromRunId: dream again on that dream's result */
-  'run:dream': z.object({ modelId: id, photoId: id, fromRunId: id.optional(), guidePhotoId: id.optional(), settings: z.record(z.string(), z.unknown()).default({}) }),
+  'run:dream': jobArgsSchemas.dream,
   /** a dream's full-size result: PNG (settings in a text chunk) or JPEG; written to `path` when given, else returned */
   'dream:export': z.object({ runId: id, format: z.enum(['png', 'jpeg']).default('png'), path: filePath.optional() }),
-  /** pause / resume a running dream (between steps) */
+  /** start any kind of job (src/shared/jobs): the run arrives with the job's 'job:done' event */
+  'job:start': jobSpecSchema,
+  /** pause / resume a running or queued job (takes effect between optimizer steps or batches) */
   'job:pause': z.object({ jobId: id }),
   'job:resume': z.object({ jobId: id }),
 
@@ -279,6 +270,7 @@ export interface ResultMap {
   /** starts a job; the run (kind 'dream') arrives with 'job:done' (a cancelled dream's kept frame with 'project:changed') */
   'run:dream': JobInfo;
   'dream:export': { fileName: string; mime: string; base64?: string; path?: string };
+  'job:start': JobInfo;
   'job:pause': null;
   'job:resume': null;
   'job:list': JobInfo[];

@@ -14,11 +14,14 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fscope-store-'));
 
 const description = { fileName: 'm.onnx', fileSize: 3, sha256: 'abc', layers: [{ name: 'conv1', opType: 'Conv', nodeName: 'c', shape: [1, 8, 4, 4], preActivation: true, order: 0 }] } as unknown as ModelDescription;
 
+export const CLASSIFY_SETTINGS = { top: 5, output: 'prob', preprocess: preset('caffe'), input: 'data', dims: [1, 3, 224, 224] };
+export const CLASSIFY_RESULT = { top: [{ index: 207, label: 'golden retriever', probability: 0.9 }], appliedSoftmax: false, timings: { preprocessMs: 1, sessionMs: 0, runMs: 2 } };
+
 function fill(s: ProjectStore) {
   const m = s.addModel({ name: 'm.onnx', path: '/x/m.onnx', sha256: 'abc', description, preprocess: preset('caffe') }, new Uint8Array([1, 2, 3]));
   const p = s.addPhoto({ name: 'dog.jpg', mime: 'image/jpeg', width: 4, height: 3, sha256: 'def' }, new Uint8Array([9, 8, 7, 6]));
   const r = s.addRun(
-    { kind: 'classify', modelId: m.id, photoId: p.id, settings: { top: 5 }, result: { top: [{ index: 207 }] }, status: 'done', provider: 'cpu', durationMs: 12.5 },
+    { kind: 'classify', modelId: m.id, photoId: p.id, settings: CLASSIFY_SETTINGS, result: CLASSIFY_RESULT, status: 'done', provider: 'cpu', durationMs: 12.5 },
     [{ name: 'grid.png', mime: 'image/png', bytes: new Uint8Array([0x89, 0x50]) }],
   );
   s.setModelLabels(m.id, ['a', 'b']);
@@ -50,7 +53,7 @@ test('create, write, close, copy the ONE file elsewhere, open the copy: everythi
   assert.equal(st.models[0]!.description.layers[0]!.name, 'conv1');
   assert.deepEqual([...o.photoBytes(p.id)], [9, 8, 7, 6]);
   assert.equal(st.runs[0]!.id, r.id);
-  assert.deepEqual(st.runs[0]!.result, { top: [{ index: 207 }] });
+  assert.deepEqual(st.runs[0]!.result, CLASSIFY_RESULT);
   assert.equal(st.runs[0]!.artifacts[0]!.name, 'grid.png');
   assert.deepEqual([...o.artifact(st.runs[0]!.artifacts[0]!.id).bytes], [0x89, 0x50]);
   assert.deepEqual(st.view, { tab: 'layers', layer: 'conv1' });

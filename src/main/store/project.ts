@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type {
-  ModelDescription, ModelRecord, PhotoRecord, Preprocess, ProjectState, RunRecord, ExecutionProviderName,
+  ModelDescription, ModelRecord, PhotoRecord, Preprocess, ProjectState, ExecutionProviderName,
 } from '../../shared/contract';
+import { checkNewRun, decodeRun, isRunKind, RUN_KINDS, RunDecodeError, type NewRun, type RunRecord } from '../../shared/jobs/runs';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate } from './schema';
 
 export const PROJECT_EXTENSION = '.fscope';
@@ -89,7 +90,7 @@ export class ProjectStore {
       photoDelete: db.prepare('DELETE FROM photos WHERE id = ?'),
       runs: db.prepare('SELECT * FROM runs ORDER BY created_at, rowid'),
       run: db.prepare('SELECT * FROM runs WHERE id = ?'),
-      runInsert: db.prepare('INSERT INTO runs(id, kind, model_id, photo_id, settings, result, status, error, provider, duration_ms, created_at) VALUES (@id, @kind, @model_id, @photo_id, @settings, @result, @status, @error, @provider, @duration_ms, @created_at)'),
+      runInsert: db.prepare('INSERT INTO runs(id, kind, schema_version, model_id, photo_id, settings, result, status, error, provider, duration_ms, created_at) VALUES (@id, @kind, @schema_version, @model_id, @photo_id, @settings, @result, @status, @error, @provider, @duration_ms, @created_at)'),
       runDelete: db.prepare('DELETE FROM runs WHERE id = ?'),
       artifactsOf: db.prepare<[string], { id: string; name: string; mime: string }>('SELECT id, name, mime FROM artifacts WHERE run_id = ? ORDER BY rowid'),
       artifact: db.prepare<[string], { id: string; run_id: string; name: string; mime: string; bytes: Buffer }>('SELECT * FROM artifacts WHERE id = ?'),
@@ -148,12 +149,24 @@ export class ProjectStore {
   // ---- read ---------------------------------------------------------------------------------------
 
   state(): ProjectState {
+    const runs: RunRecord[] = [];
+    const unreadableRuns: NonNullable<ProjectState['unreadableRuns']> = [];
+    for (const row of this.st.runs.all() as RunRow[]) {
+      // A row this version cannot read stays in the file untouched (a newer Featurescope may read it) and is listed.
+      try {
+        runs.push(this.toRun(row));
+      } catch (e) {
+        if (!(e instanceof RunDecodeError)) throw e;
+        unreadableRuns.push({ id: row.id, kind: row.kind, reason: e.message });
+      }
+    }
     return {
       path: this.path,
       name: this.name,
       models: (this.st.models.all() as ModelRow[]).map(toModel),
       photos: (this.st.photos.all() as PhotoRow[]).map(toPhoto),
-      runs: (this.st.runs.all() as RunRow[]).map((r) => this.toRun(r)),
+      runs,
+      ...(unreadableRuns.length ? { unreadableRuns } : {}),
       view: this.view(),
     };
   }
@@ -252,19 +265,21 @@ export class ProjectStore {
     this.db.transaction(() => this.st.photoDelete.run(id))();
   }
 
-  addRun(r: Omit<RunRecord, 'id' | 'createdAt' | 'artifacts'>, artifacts: NewArtifact[] = []): RunRecord {
+  /** Stores a finished run and its artifacts in one transaction; the record is checked against its kind's schema first. */
+  addRun<K extends RunRecord['kind']>(r: NewRun<K>, artifacts: NewArtifact[] = []): Extract<RunRecord, { kind: K }> {
+    checkNewRun(r);
     const id = newId('r');
     const created = now();
     this.db.transaction(() => {
       this.st.runInsert.run({
-        id, kind: r.kind, model_id: r.modelId, photo_id: r.photoId ?? null, settings: json(r.settings), result: json(r.result),
+        id, kind: r.kind, schema_version: RUN_KINDS[r.kind].version, model_id: r.modelId, photo_id: r.photoId ?? null, settings: json(r.settings), result: json(r.result),
         status: r.status, error: r.error ?? null, provider: r.provider, duration_ms: r.durationMs, created_at: created,
       });
       for (const a of artifacts) {
         this.st.artifactInsert.run(newId('a'), id, a.name, a.mime, Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength), created);
       }
     })();
-    return this.run(id);
+    return this.run(id) as Extract<RunRecord, { kind: K }>;
   }
 
   removeRun(id: string): void {
@@ -276,12 +291,22 @@ export class ProjectStore {
     this.st.viewSet.run(json(view));
   }
 
+  /** A row → its typed record (upgraded from older record versions, validated). Throws RunDecodeError. */
   private toRun(r: RunRow): RunRecord {
-    const rec: RunRecord = {
-      id: r.id, kind: r.kind, modelId: r.model_id, settings: JSON.parse(r.settings), result: JSON.parse(r.result),
+    if (!isRunKind(r.kind)) throw new RunDecodeError(`run kind "${r.kind}" is not known to this Featurescope`);
+    let docs: { settings: unknown; result: unknown };
+    try {
+      docs = { settings: JSON.parse(r.settings), result: JSON.parse(r.result) };
+    } catch (e) {
+      throw new RunDecodeError(`${r.kind} run ${r.id}: its stored JSON is damaged (${(e as Error).message})`);
+    }
+    const typed = decodeRun(r.kind, r.schema_version, docs.settings, docs.result);
+    // kind, settings and result belong together: decodeRun checked them as one kind
+    const rec = {
+      id: r.id, kind: r.kind, modelId: r.model_id, ...typed,
       artifacts: this.st.artifactsOf.all(r.id), status: r.status as RunRecord['status'], createdAt: r.created_at,
       provider: r.provider as ExecutionProviderName, durationMs: r.duration_ms,
-    };
+    } as RunRecord;
     if (r.photo_id) rec.photoId = r.photo_id;
     if (r.error) rec.error = r.error;
     return rec;
@@ -290,7 +315,7 @@ export class ProjectStore {
 
 interface ModelRow { id: string; name: string; path: string; sha256: string; embedded: number; preprocess: string; labels: string | null; description: string; added_at: string }
 interface PhotoRow { id: string; name: string; mime: string; width: number; height: number; sha256: string; added_at: string }
-interface RunRow { id: string; kind: string; model_id: string; photo_id: string | null; settings: string; result: string; status: string; error: string | null; provider: string; duration_ms: number; created_at: string }
+interface RunRow { id: string; kind: string; schema_version: number; model_id: string; photo_id: string | null; settings: string; result: string; status: string; error: string | null; provider: string; duration_ms: number; created_at: string }
 
 function toModel(r: ModelRow): ModelRecord {
   const rec: ModelRecord = {

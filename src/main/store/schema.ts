@@ -67,6 +67,11 @@ export const MIGRATIONS: { version: number; why: string; sql: string }[] = [
       DELETE FROM meta WHERE key = 'view';
     `,
   },
+  {
+    version: 3,
+    why: 'run records carry the version of their kind\'s settings/result schema (src/shared/jobs/runs.ts); rows written before are version 0',
+    sql: `ALTER TABLE runs ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

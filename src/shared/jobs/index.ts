@@ -1,0 +1,42 @@
+// Job specs: every long piece of work the engine runs — a forward sweep or an image optimization — is
+// one of these plain, serializable values. The UI sends one with 'job:start' (or a kind's own legacy
+// channel), the engine's job runtime hands it to that kind's recipe, and the run the recipe saves is a
+// typed record of the same kind (./runs.ts). Adding a kind: a schema here, a recipe in
+// src/main/engine/recipes/, its form in the renderer, its CLI command (see docs/design/jobs.md).
+import { z } from 'zod';
+import type { AttributionSettingsInput } from './attribution';
+import type { DreamSettingsInput } from './dream';
+
+const id = z.string().min(1).max(200);
+/** A kind's settings are checked by that kind's own schema (defaults filled in) inside the engine. */
+const settings = z.record(z.string(), z.unknown());
+
+export const jobArgsSchemas = {
+  /** forward pass to one layer, rendered as a grid of channel maps */
+  activations: z.object({ modelId: id, photoId: id, layer: z.string().min(1).max(1000), maxChannels: z.number().int().min(1).max(4096).default(64) }),
+  /** DeepDream; fromRunId: dream again on that dream's result; guidePhotoId: guided dreaming */
+  dream: z.object({ modelId: id, photoId: id, fromRunId: id.optional(), guidePhotoId: id.optional(), settings: settings.default({}) }),
+  /** attribution maps (saliency, IG, Grad-CAM, occlusion…) */
+  attribution: z.object({ modelId: id, photoId: id, settings }),
+};
+
+export type JobKind = keyof typeof jobArgsSchemas;
+export const JOB_KINDS = Object.keys(jobArgsSchemas) as JobKind[];
+
+export const jobSpecSchema = z.discriminatedUnion('kind', [
+  jobArgsSchemas.activations.extend({ kind: z.literal('activations') }),
+  jobArgsSchemas.dream.extend({ kind: z.literal('dream') }),
+  jobArgsSchemas.attribution.extend({ kind: z.literal('attribution') }),
+]);
+
+/** A job as the engine receives it (validated, defaults filled in). */
+export type JobSpec = z.output<typeof jobSpecSchema>;
+export type JobSpecOf<K extends JobKind> = Extract<JobSpec, { kind: K }>;
+
+/** A job as a caller writes it: the kind's settings typed by its own schema's input. */
+export type JobRequest =
+  | z.input<typeof jobSpecSchema> & { kind: 'activations' }
+  | (Omit<z.input<typeof jobArgsSchemas.dream>, 'settings'> & { kind: 'dream'; settings?: DreamSettingsInput })
+  | (Omit<z.input<typeof jobArgsSchemas.attribution>, 'settings'> & { kind: 'attribution'; settings: AttributionSettingsInput });
+
+export * from './runs';

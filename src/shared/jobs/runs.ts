@@ -1,0 +1,182 @@
+// Typed run records: what a finished job leaves in the project, per kind, with a schema version.
+//
+// [Note: typed runs] A run row stores `kind`, `schema_version`, and two JSON documents, `settings` (exactly
+// what ran) and `result` (small data: scores, timings, provider). Each kind has zod schemas for both and a
+// current version. The store decodes every row through `decodeRun`, which upgrades older versions step by
+// step (`RUN_KINDS[kind].upgrade`) and validates, so the renderer, the CLI and the engine read typed
+// records — never `Record<string, unknown>`, never a cast. Changing what a kind stores means: bump its
+// version, add an upgrade step from the previous version, keep the old step forever.
+import { z } from 'zod';
+import { attributionSettingsSchema, ATTRIBUTION_METHODS, targetSchema } from './attribution';
+import { dreamLayerSchema, dreamSettingsSchema } from './dream';
+import { validateObjective, type Objective } from '../objectives';
+import type { ExecutionProviderName } from '../contract';
+
+const preprocess = z.object({
+  width: z.number(), height: z.number(), channelOrder: z.enum(['RGB', 'BGR']), layout: z.enum(['NCHW', 'NHWC']),
+  rangeMin: z.number(), rangeMax: z.number(), mean: z.tuple([z.number(), z.number(), z.number()]), std: z.tuple([z.number(), z.number(), z.number()]),
+  resize: z.enum(['stretch', 'center-crop', 'pad']).default('stretch'), preset: z.enum(['torch', 'caffe', 'tf', 'raw01', 'raw255', 'custom']),
+});
+const classScore = z.object({ index: z.number().int(), label: z.string(), probability: z.number() });
+const forwardTimings = z.object({ preprocessMs: z.number(), sessionMs: z.number(), runMs: z.number() });
+/** where the model input came from: the preprocessing, the input tensor's name and the dims it was fed */
+const fed = { preprocess, input: z.string(), dims: z.array(z.number().int()) };
+
+// ---- classify ---------------------------------------------------------------------------------------
+export const classifySettingsSchema = z.object({ top: z.number().int(), output: z.string(), ...fed });
+export const classifyResultSchema = z.object({ top: z.array(classScore), appliedSoftmax: z.boolean(), timings: forwardTimings });
+
+// ---- activations ------------------------------------------------------------------------------------
+export const activationsSettingsSchema = z.object({ layer: z.string(), maxChannels: z.number().int(), ...fed });
+export const activationsResultSchema = z.object({
+  layer: z.string(),
+  shape: z.array(z.number().int()),
+  /** strongest first */
+  channels: z.array(z.object({ channel: z.number().int(), mean: z.number(), max: z.number() })),
+  grid: z.object({ cols: z.number().int(), rows: z.number().int(), cell: z.number(), gap: z.number(), width: z.number(), height: z.number() }),
+  timings: forwardTimings,
+});
+
+// ---- dream ------------------------------------------------------------------------------------------
+/** the dream settings as they ran: the default layer filled in, the seed drawn, the tile margin resolved */
+export const dreamRunSettingsSchema = dreamSettingsSchema.extend({
+  layers: z.array(dreamLayerSchema),
+  seed: z.number().int(),
+  tileMargin: z.number().int(),
+  preprocess,
+  /** "Dream again": the dream this one continued from */
+  fromRunId: z.string().optional(),
+  guidePhotoId: z.string().optional(),
+  /** the run started from a raw model-space tensor (CLI --input) rather than a photo */
+  inputTensor: z.object({ file: z.string(), shape: z.array(z.number().int()) }).optional(),
+});
+export const dreamResultSchema = z.object({
+  status: z.enum(['done', 'cancelled']),
+  width: z.number().int(),
+  height: z.number().int(),
+  seed: z.number().int(),
+  stepsDone: z.number().int(),
+  /** the objective as compiled (plain JSON: src/shared/objectives.ts) */
+  objective: z.custom<Objective>((v) => { try { validateObjective(v); return true; } catch { return false; } }, 'not a valid objective'),
+  objectiveBefore: z.number().optional(),
+  objectiveAfter: z.number().optional(),
+  modelSha256: z.string(),
+  /** receptive field and stride of the deepest dreamed layer (px) */
+  field: z.number(),
+  stride: z.number(),
+  fallbackReason: z.string().optional(),
+  timings: z.object({
+    totalMs: z.number(),
+    sessionMs: z.number(),
+    octaves: z.array(z.object({ width: z.number(), height: z.number(), tiles: z.number(), ms: z.number(), sessionMs: z.number() })),
+  }),
+});
+
+// ---- attribution ------------------------------------------------------------------------------------
+export const attributionRunSettingsSchema = z.object({ attribution: attributionSettingsSchema, ...fed });
+export const attributionResultSchema = z.object({
+  method: z.enum(ATTRIBUTION_METHODS),
+  target: targetSchema,
+  targetText: z.string(),
+  targetScore: z.number(),
+  shape: z.array(z.number().int()),
+  completeness: z.object({ attributionSum: z.number(), scoreDelta: z.number(), baselineScore: z.number(), relativeError: z.number() }).optional(),
+  layer: z.string().optional(),
+  signMode: z.enum(['all', 'positive', 'negative', 'absolute']),
+  timings: z.object({ totalMs: z.number(), prepareMs: z.number(), runMs: z.number(), passes: z.number() }),
+  providers: z.array(z.string()).optional(),
+  fallbackReason: z.string().optional(),
+});
+
+// ---- the registry -----------------------------------------------------------------------------------
+interface KindSchemas<S extends z.ZodType, R extends z.ZodType> {
+  /** the version written now */
+  version: number;
+  settings: S;
+  result: R;
+  /**
+   * upgrade[v] turns a version-v document pair into version v+1. Version 0 is a row written before run
+   * records had versions (Featurescope 0.1); its documents already have the version-1 shape.
+   */
+  upgrade: Record<number, (doc: { settings: unknown; result: unknown }) => { settings: unknown; result: unknown }>;
+}
+
+function kind<S extends z.ZodType, R extends z.ZodType>(k: KindSchemas<S, R>): KindSchemas<S, R> {
+  return k;
+}
+
+const same = (doc: { settings: unknown; result: unknown }) => doc;
+
+export const RUN_KINDS = {
+  classify: kind({ version: 1, settings: classifySettingsSchema, result: classifyResultSchema, upgrade: { 0: same } }),
+  activations: kind({ version: 1, settings: activationsSettingsSchema, result: activationsResultSchema, upgrade: { 0: same } }),
+  dream: kind({ version: 1, settings: dreamRunSettingsSchema, result: dreamResultSchema, upgrade: { 0: same } }),
+  attribution: kind({ version: 1, settings: attributionRunSettingsSchema, result: attributionResultSchema, upgrade: { 0: same } }),
+};
+
+export type RunKind = keyof typeof RUN_KINDS;
+export const RUN_KIND_NAMES = Object.keys(RUN_KINDS) as RunKind[];
+export type RunSettings<K extends RunKind> = z.output<(typeof RUN_KINDS)[K]['settings']>;
+export type RunResult<K extends RunKind> = z.output<(typeof RUN_KINDS)[K]['result']>;
+
+interface RunBase {
+  id: string;
+  modelId: string;
+  photoId?: string;
+  /** ids of binary artifacts (PNG images, .npy maps) stored with the run */
+  artifacts: { id: string; name: string; mime: string }[];
+  status: 'done' | 'cancelled' | 'failed';
+  error?: string;
+  createdAt: string;
+  provider: ExecutionProviderName;
+  durationMs: number;
+}
+
+type RunOfKind<K extends RunKind> = RunBase & { kind: K; settings: RunSettings<K>; result: RunResult<K> };
+export type ClassifyRun = RunOfKind<'classify'>;
+export type ActivationsRun = RunOfKind<'activations'>;
+export type DreamRun = RunOfKind<'dream'>;
+export type AttributionRun = RunOfKind<'attribution'>;
+/** A saved run, typed by its kind. */
+export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun;
+export type RunOf<K extends RunKind> = Extract<RunRecord, { kind: K }>;
+/** What a recipe hands the store: a run without the ids and timestamps the store assigns. */
+export type NewRun<K extends RunKind = RunKind> = K extends RunKind ? Omit<RunOf<K>, 'id' | 'createdAt' | 'artifacts'> : never;
+
+export function isRunKind(k: string): k is RunKind {
+  return Object.prototype.hasOwnProperty.call(RUN_KINDS, k);
+}
+
+export class RunDecodeError extends Error {
+  override name = 'RunDecodeError';
+}
+
+function firstIssue(e: z.ZodError): string {
+  const i = e.issues[0];
+  return `${i?.path.join('.') || '(root)'}: ${i?.message}`;
+}
+
+/**
+ * A stored row's settings and result at `version` → the current typed documents (upgraded, validated).
+ * Throws RunDecodeError naming the kind, version and field.
+ */
+export function decodeRun<K extends RunKind>(k: K, version: number, settings: unknown, result: unknown): { settings: RunSettings<K>; result: RunResult<K> } {
+  const spec = RUN_KINDS[k] as KindSchemas<z.ZodType, z.ZodType>;
+  if (version > spec.version) throw new RunDecodeError(`a ${k} run of record version ${version} was written by a newer Featurescope (this one reads up to ${spec.version})`);
+  let doc = { settings, result };
+  for (let v = version; v < spec.version; v++) {
+    const step = spec.upgrade[v];
+    if (!step) throw new RunDecodeError(`no upgrade for ${k} runs from record version ${v}`);
+    doc = step(doc);
+  }
+  const s = spec.settings.safeParse(doc.settings);
+  if (!s.success) throw new RunDecodeError(`${k} run settings ${firstIssue(s.error)}`);
+  const r = spec.result.safeParse(doc.result);
+  if (!r.success) throw new RunDecodeError(`${k} run result ${firstIssue(r.error)}`);
+  return { settings: s.data as RunSettings<K>, result: r.data as RunResult<K> };
+}
+
+/** Validate what a recipe is about to store (a bug here must fail loudly, before the write). */
+export function checkNewRun(run: NewRun): void {
+  decodeRun(run.kind, RUN_KINDS[run.kind].version, run.settings, run.result);
+}
