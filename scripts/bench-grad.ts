@@ -21,10 +21,11 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { encodeModel, readModelFile, type Model } from '../src/main/engine/onnx/model';
 import { compileGradient } from '../src/main/engine/autodiff/index';
-import { convRules, convStrategy } from '../src/main/engine/autodiff/rules/conv';
-import { poolRules, poolStrategy } from '../src/main/engine/autodiff/rules/pool';
+import { convRules } from '../src/main/engine/autodiff/rules/conv';
+import { poolRules } from '../src/main/engine/autodiff/rules/pool';
 import { deepdream } from '../src/shared/objectives';
-import { normRules, normStrategy } from '../src/main/engine/autodiff/rules/norm';
+import { normRules } from '../src/main/engine/autodiff/rules/norm';
+import type { CompileStrategies, ConvStrategy, LrnWindowStrategy, MaxPoolStrategy } from '../src/main/engine/autodiff/strategies';
 import { backwardModel, oneNodeModel, randomValues, type OneNodeCase } from '../src/main/engine/autodiff/rules/rule-harness';
 import { A } from '../src/main/engine/autodiff/types';
 
@@ -64,9 +65,9 @@ interface Flags {
   rows?: string[];
   runs: number;
   threads: number;
-  conv: 'auto' | 'transpose';
-  pool: 'auto' | 'match' | 'blocks' | 'offsets' | 'separable' | 'onehot' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
-  lrn: 'slices' | 'pool';
+  conv: ConvStrategy;
+  pool: MaxPoolStrategy;
+  lrn: LrnWindowStrategy;
   /** declare this default-domain opset on the source model first (experiment: the models are opset 13) */
   opset?: number;
   opt: 'all' | 'extended' | 'basic' | 'disabled';
@@ -162,15 +163,13 @@ function sessionOptions(f: Flags, profilePrefix?: string): ort.InferenceSession.
 }
 
 async function runChild(row: Row, f: Flags): Promise<Result> {
-  convStrategy.mode = f.conv;
-  poolStrategy.mode = f.pool;
-  normStrategy.lrnWindow = f.lrn;
   const file = path.join(SHARED, row.file);
   const model = readModelFile(file);
   if (f.opset) model.opsetImports = model.opsetImports.map((o) => (o.domain === '' || o.domain === 'ai.onnx' ? { ...o, version: f.opset! } : o));
 
   const t0 = performance.now();
-  const compiled = await compileGradient(model, { input: row.input, shape: row.shape, objective: deepdream(row.target) });
+  const strategies: CompileStrategies = { conv: f.conv, maxPool: f.pool, lrnWindow: f.lrn };
+  const compiled = await compileGradient(model, { input: row.input, shape: row.shape, objective: deepdream(row.target), strategies });
   const compileMs = performance.now() - t0;
   const profileDir = f.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-grad-')) : undefined;
   const t1 = performance.now();
@@ -334,26 +333,26 @@ async function main(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // --ops: one layer at a time, forward alone vs forward + that layer's backward, per strategy.
 
-interface OpCase { name: string; c: OneNodeCase; y: number[]; variants: { label: string; set: () => void; opset?: number }[] }
+interface OpCase { name: string; c: OneNodeCase; y: number[]; variants: { label: string; strategies: CompileStrategies; opset?: number }[] }
 
 async function benchOps(f: Flags): Promise<void> {
   const rules = { ...convRules, ...poolRules, ...normRules };
   const w = (dims: number[]) => ({ dims, values: randomValues(dims.reduce((a, b) => a * b, 1), 1) });
   const convVariants = [
-    { label: 'flipped-kernel Conv', set: () => { convStrategy.mode = 'auto'; } },
-    { label: 'ConvTranspose', set: () => { convStrategy.mode = 'transpose'; } },
-  ];
+    { label: 'flipped-kernel Conv', strategies: { conv: 'auto' } },
+    { label: 'ConvTranspose', strategies: { conv: 'transpose' } },
+  ] satisfies OpCase['variants'];
   const poolVariants = [
-    { label: 'Indices (default)', set: () => { poolStrategy.mode = 'auto'; }, opset: 17 },
-    { label: 'first-max offsets', set: () => { poolStrategy.mode = 'offsets'; }, opset: 17 },
-    { label: 'separable first-max offsets', set: () => { poolStrategy.mode = 'separable'; }, opset: 17 },
-    { label: 'one-hot Conv + ArgMax', set: () => { poolStrategy.mode = 'onehot'; }, opset: 17 },
-    { label: 'match', set: () => { poolStrategy.mode = 'match'; }, opset: 17 },
-    { label: 'ScatterElements add (opset 16+)', set: () => { poolStrategy.mode = 'scatter'; }, opset: 17 },
-    { label: 'MaxUnpool phases + Sum', set: () => { poolStrategy.mode = 'phases'; }, opset: 17 },
-    { label: 'gather-add phases (opset 11+)', set: () => { poolStrategy.mode = 'gather'; }, opset: 13 },
-    { label: 'dense masks + interleave', set: () => { poolStrategy.mode = 'dense'; }, opset: 17 },
-  ];
+    { label: 'Indices (default)', strategies: { maxPool: 'auto' }, opset: 17 },
+    { label: 'first-max offsets', strategies: { maxPool: 'offsets' }, opset: 17 },
+    { label: 'separable first-max offsets', strategies: { maxPool: 'separable' }, opset: 17 },
+    { label: 'one-hot Conv + ArgMax', strategies: { maxPool: 'onehot' }, opset: 17 },
+    { label: 'match', strategies: { maxPool: 'match' }, opset: 17 },
+    { label: 'ScatterElements add (opset 16+)', strategies: { maxPool: 'scatter' }, opset: 17 },
+    { label: 'MaxUnpool phases + Sum', strategies: { maxPool: 'phases' }, opset: 17 },
+    { label: 'gather-add phases (opset 11+)', strategies: { maxPool: 'gather' }, opset: 13 },
+    { label: 'dense masks + interleave', strategies: { maxPool: 'dense' }, opset: 17 },
+  ] satisfies OpCase['variants'];
   const k = (v: number[]) => A.ints(v);
   const cases: OpCase[] = [
     { name: 'Conv 3x3 pad 1, 96→128 @64² (inception_3a/3x3)', c: { op: 'Conv', x: [1, 96, 64, 64], consts: [w([128, 96, 3, 3])], attrs: { pads: k([1, 1, 1, 1]) } }, y: [1, 128, 64, 64], variants: convVariants },
@@ -363,10 +362,10 @@ async function benchOps(f: Flags): Promise<void> {
     { name: 'MaxPool 3x3 s2 ceil, 64 @256² (pool1/3x3_s2)', c: { op: 'MaxPool', x: [1, 64, 256, 256], attrs: { kernel_shape: k([3, 3]), strides: k([2, 2]), ceil_mode: A.int(1) } }, y: [1, 64, 128, 128], variants: poolVariants },
     { name: 'MaxPool 3x3 s2 ceil, 64 @113² (squeezenet pool1 at 227)', c: { op: 'MaxPool', x: [1, 64, 113, 113], attrs: { kernel_shape: k([3, 3]), strides: k([2, 2]), ceil_mode: A.int(1) } }, y: [1, 64, 56, 56], variants: poolVariants },
     { name: 'MaxPool 3x3 s1 pad 1, 192 @64² (inception_3a/pool)', c: { op: 'MaxPool', x: [1, 192, 64, 64], attrs: { kernel_shape: k([3, 3]), strides: k([1, 1]), pads: k([1, 1, 1, 1]) } }, y: [1, 192, 64, 64], variants: poolVariants },
-    { name: 'MaxPool 2x2 s2, 128 @128² (vgg block2_pool)', c: { op: 'MaxPool', x: [1, 128, 128, 128], attrs: { kernel_shape: k([2, 2]), strides: k([2, 2]) } }, y: [1, 128, 64, 64], variants: [{ label: 'SpaceToDepth+ArgMax blocks', set: () => { poolStrategy.mode = 'blocks'; } }, ...poolVariants] },
+    { name: 'MaxPool 2x2 s2, 128 @128² (vgg block2_pool)', c: { op: 'MaxPool', x: [1, 128, 128, 128], attrs: { kernel_shape: k([2, 2]), strides: k([2, 2]) } }, y: [1, 128, 64, 64], variants: [{ label: 'SpaceToDepth+ArgMax blocks', strategies: { maxPool: 'blocks' } }, ...poolVariants] },
     { name: 'LRN size 5, 64 @128² (pool1/norm1)', c: { op: 'LRN', x: [1, 64, 128, 128], attrs: { size: A.int(5), alpha: A.float(1e-4), beta: A.float(0.75), bias: A.float(1) } }, y: [1, 64, 128, 128], variants: [
-      { label: 'slice-sum window (default)', set: () => { normStrategy.lrnWindow = 'slices'; } },
-      { label: 'AveragePool window', set: () => { normStrategy.lrnWindow = 'pool'; } },
+      { label: 'slice-sum window (default)', strategies: { lrnWindow: 'slices' } },
+      { label: 'AveragePool window', strategies: { lrnWindow: 'pool' } },
     ] },
   ];
   console.log(`bench-grad --ops: median of ${f.runs} runs, wall/CPU ms, threads=${f.threads}; fwd = the layer alone, f+b = layer + its backward`);
@@ -392,15 +391,11 @@ async function benchOps(f: Flags): Promise<void> {
     await fwd.release();
     const parts: string[] = [];
     for (const v of oc.variants) {
-      v.set();
-      const { model } = backwardModel(rules, { ...oc.c, opset: v.opset ?? oc.c.opset }, oc.y);
+      const { model } = backwardModel(rules, { ...oc.c, opset: v.opset ?? oc.c.opset }, oc.y, v.strategies);
       const s = await ort.InferenceSession.create(encodeModel(model), sessionOptions(f));
       parts.push(`${v.label} ${await time(s, { x, dy })}`);
       await s.release();
     }
-    convStrategy.mode = 'auto';
-    poolStrategy.mode = 'auto';
-    normStrategy.lrnWindow = 'slices';
     console.log(`${oc.name}: fwd ${tf} | f+b: ${parts.join(' | ')}`);
   }
 }

@@ -175,3 +175,17 @@ test('validateObjective names the bad field', () => {
   const ok = { kind: 'sum', terms: [{ kind: 'channel', layer: 'a', channel: 1 }, { kind: 'scale', factor: -1, of: { kind: 'l2' } }] };
   assert.deepEqual(O.validateObjective(JSON.parse(JSON.stringify(ok))), ok);
 });
+
+test('strategies reach the rules through compileGradient: same gradient, other ops', async () => {
+  // MaxPool 2×2 stride 2 on a 1×1×4×4 image; objective = sum of the pooled values
+  const pool = model([node('MaxPool', ['x'], ['p'], { kernel_shape: { type: 'ints', value: [2, 2] }, strides: { type: 'ints', value: [2, 2] } })], [], [1, 1, 4, 4]);
+  const xs = Array.from({ length: 16 }, (_, i) => (i * 7) % 16);
+  const obj = O.add(...[0, 1, 2, 3].map((i) => O.neuron('p', 0, i % 2, Math.floor(i / 2))));
+  const base = await run(pool, { input: 'x', shape: [1, 1, 4, 4], objective: obj }, xs);
+  const blocks = await run(pool, { input: 'x', shape: [1, 1, 4, 4], objective: obj, strategies: { maxPool: 'blocks' } }, xs);
+  const ops = (c: typeof base.c) => new Set(c.model.graph.nodes.map((n) => n.opType));
+  assert.ok(ops(blocks.c).has('SpaceToDepth') && !ops(base.c).has('SpaceToDepth'));
+  assert.deepEqual(blocks.grad, base.grad);
+  assert.equal(base.grad.filter((v) => v === 1).length, 4, 'each window sends 1 to its winner');
+  await assert.rejects(compileGradient(pool, { input: 'x', shape: [1, 1, 4, 4], objective: obj, strategies: { conv: 'fft' as 'auto' } }), /unknown conv strategy "fft"/);
+});

@@ -9,10 +9,12 @@ import { walk } from './walker';
 import { commuteMaxPool, emitOpset, raiseOpset } from './rewrite';
 import { decomposeLrn } from './rules/norm';
 import { ruleSet, type RuleSetName } from './rules/index';
+import { resolveStrategies, type CompileStrategies } from './strategies';
 
 export { UnsupportedOpsError } from './errors';
 export { SpecializeError } from './specialize';
 export { ObjectiveCompileError } from './objective-graph';
+export { resolveStrategies, strategiesFor, DEFAULT_STRATEGIES, type CompileStrategies, type ResolvedStrategies } from './strategies';
 
 export interface CompileOptions {
   input: string;                 // image input name
@@ -21,6 +23,8 @@ export interface CompileOptions {
   activations?: string[];        // extra outputs: values of these tensors
   gradientsOf?: string[];        // extra outputs: d objective / d these tensors
   rules?: RuleSetName;
+  /** how rules with several backward spellings emit them (strategies.ts); defaults where left out */
+  strategies?: CompileStrategies;
   /** model name for error messages */
   label?: string;
 }
@@ -61,6 +65,7 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
   const t0 = performance.now();
   const label = opts.label ?? (model.graph.name || 'model');
   const objective = validateObjective(opts.objective);
+  const strategies = resolveStrategies(opts.strategies);
   const resolve = (l: string | undefined) => (l === undefined ? opts.input : resolveLayer(model, l));
   const activations = (opts.activations ?? []).map((a) => resolveLayer(model, a));
   const gradientsOf = (opts.gradientsOf ?? []).map((a) => resolveLayer(model, a));
@@ -92,7 +97,7 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
 
   const rules = ruleSet(opts.rules ?? 'default');
   const forward: Node[] = [...spec.nodes, ...emitter.nodes];
-  const res = walk({ nodes: forward, input: opts.input, seed: obj.total, shapes, dtypes, constants, rules, emitter, extra: gradientsOf });
+  const res = walk({ nodes: forward, input: opts.input, seed: obj.total, shapes, dtypes, constants, rules, strategies, emitter, extra: gradientsOf });
 
   // Graph outputs get stable names through Identity nodes (a graph output may not be a graph input
   // or initializer, and the internal names are long).

@@ -6,12 +6,15 @@
 // per node input: a tensor name, or undefined where that input needs none. Rules never mutate the
 // forward graph. (Modelled on onnxruntime's gradient_builder and tinygrad's gradient.py.)
 import type { Attr, DType, Node, Tensor } from '../onnx/model';
+import type { ResolvedStrategies } from './strategies';
 
 export interface GradContext {
   /** the forward node being differentiated */
   readonly node: Node;
   /** default-domain opset of the emitted model: the source opset, raised to MIN_EMIT_OPSET (9, rewrite.ts) */
   readonly opset: number;
+  /** how rules with several spellings emit their backward (compile option; strategies.ts) */
+  readonly strategies: ResolvedStrategies;
 
   /** concrete shape of any forward tensor (inputs, outputs, initializers, folded constants) */
   shape(tensor: string): number[];

@@ -6,6 +6,7 @@ import { UnsupportedOpsError } from './errors';
 import type { Emitter } from './emitter';
 import type { GradContext, RuleMap } from './types';
 import type { DType, Node, Tensor } from '../onnx/model';
+import type { ResolvedStrategies } from './strategies';
 
 export interface WalkInput {
   nodes: Node[];
@@ -16,6 +17,8 @@ export interface WalkInput {
   dtypes: Map<string, DType>;
   constants: Map<string, Tensor>;
   rules: RuleMap;
+  /** backward spellings the rules choose between */
+  strategies: ResolvedStrategies;
   emitter: Emitter;
   /** tensors whose gradient the caller wants besides the input */
   extra: string[];
@@ -98,6 +101,7 @@ function makeContext(w: WalkInput, node: Node, dep: Set<string>): GradContext {
   return {
     node,
     opset: e.opset,
+    strategies: w.strategies,
     shape(t) {
       const s = w.shapes.get(t);
       if (!s) throw new Error(`${label}: shape of "${t}" is unknown`);

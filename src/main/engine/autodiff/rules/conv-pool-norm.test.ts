@@ -3,9 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { A } from '../types';
-import { convRules, convStrategy } from './conv';
-import { poolRules, poolStrategy } from './pool';
-import { normRules, normStrategy } from './norm';
+import { convRules } from './conv';
+import { poolRules } from './pool';
+import { normRules } from './norm';
+import type { MaxPoolStrategy } from '../strategies';
 import { checkRule, distinctValues, randomValues, type OneNodeCase } from './rule-harness';
 
 const rules = { ...convRules, ...poolRules, ...normRules };
@@ -21,7 +22,7 @@ interface Case extends OneNodeCase {
   /** op types the backward must (not) use, to pin the chosen strategy */
   expectOps?: string[];
   forbidOps?: string[];
-  pool?: PoolMode;
+  pool?: MaxPoolStrategy;
   lrn?: 'pool';
 }
 
@@ -91,9 +92,8 @@ const cases: Case[] = [
   { name: 'InstanceNormalization', op: 'InstanceNormalization', x: [2, 3, 4, 5], consts: [weights([3], 33), weights([3], 34)], eps: 1e-3, tol: 2e-3 },
 ];
 
-// MaxPool has several backward strategies (see poolStrategy); every MaxPool case runs through each.
-type PoolMode = 'auto' | 'match' | 'blocks' | 'offsets' | 'separable' | 'onehot' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense';
-const poolModes: { suffix: string; pool: PoolMode; opset?: number; expectOps: string[]; forbidOps: string[] }[] = [
+// MaxPool has several backward strategies (compile option strategies.maxPool); every MaxPool case runs through each.
+const poolModes: { suffix: string; pool: MaxPoolStrategy; opset?: number; expectOps: string[]; forbidOps: string[] }[] = [
   { suffix: 'match', pool: 'match', expectOps: ['Equal', 'Where'], forbidOps: ['ScatterElements', 'MaxUnpool'] },
   { suffix: 'default @ opset 17', pool: 'auto', opset: 17, expectOps: [], forbidOps: [] },
   { suffix: 'default @ opset 13', pool: 'auto', opset: 13, expectOps: [], forbidOps: ['ScatterElements'] },
@@ -121,15 +121,7 @@ for (const c of expanded) {
     const x = c.input === 'distinct' ? distinctValues(n, 100) : randomValues(n, 100);
     // linear ops: any step is exact, so take a big one to drown float32 rounding
     const eps = c.eps ?? (c.input === 'distinct' ? 0.01 : 0.5);
-    poolStrategy.mode = c.pool ?? 'auto';
-    normStrategy.lrnWindow = c.lrn ?? 'slices';
-    let r;
-    try {
-      r = await checkRule(rules, c, x, 7, eps);
-    } finally {
-      poolStrategy.mode = 'auto';
-      normStrategy.lrnWindow = 'slices';
-    }
+    const r = await checkRule(rules, c, x, 7, eps, { maxPool: c.pool ?? 'auto', lrnWindow: c.lrn ?? 'slices' });
     for (const op of c.expectOps ?? []) assert.ok(r.backwardOps.includes(op), `backward should use ${op}: ${r.backwardOps.join(', ')}`);
     for (const op of c.forbidOps ?? []) assert.ok(!r.backwardOps.includes(op), `backward should not use ${op}: ${r.backwardOps.join(', ')}`);
     assert.ok(r.relL2 < (c.tol ?? 1e-4), `relative L2 error ${r.relL2.toExponential(2)} (max abs ${r.maxAbs.toExponential(2)})`);
@@ -144,14 +136,12 @@ test('BatchNormalization in training mode is refused with the node name', async 
 // The benchmark compares the alternative strategies; keep them correct too.
 test('FD: Conv stride 1 through the ConvTranspose strategy', async () => {
   const c = cases.find((k) => k.name.startsWith('Conv group=2'))!;
-  convStrategy.mode = 'transpose';
-  try {
-    const r = await checkRule(rules, c, randomValues(size(c.x), 100), 7, 0.5);
-    assert.ok(r.backwardOps.includes('ConvTranspose'));
-    assert.ok(r.relL2 < 1e-4, `relative L2 error ${r.relL2}`);
-  } finally {
-    convStrategy.mode = 'auto';
-  }
+  const r = await checkRule(rules, c, randomValues(size(c.x), 100), 7, 0.5, { conv: 'transpose' });
+  assert.ok(r.backwardOps.includes('ConvTranspose'));
+  assert.ok(r.relL2 < 1e-4, `relative L2 error ${r.relL2}`);
+  // the default spelling of the same case is the flipped-kernel Conv (the option really switches)
+  const auto = await checkRule(rules, c, randomValues(size(c.x), 100), 7, 0.5);
+  assert.ok(!auto.backwardOps.includes('ConvTranspose'), auto.backwardOps.join(', '));
 });
 
 test('MaxPool ties inside a window: the first maximum wins by default and under offsets/separable/onehot (PyTorch), all tie under match', async () => {
@@ -162,37 +152,35 @@ test('MaxPool ties inside a window: the first maximum wins by default and under 
   const first = await checkRule(rules, c, x, 7, 1e-3);
   assert.deepEqual(round(first.grad), round([dy[0]!, 0, 0, dy[1]!, 0, 0, 0, 0]));
   for (const mode of ['offsets', 'separable', 'onehot'] as const) {
-    poolStrategy.mode = mode;
-    try {
-      const r = await checkRule(rules, c, x, 7, 1e-3);
-      assert.ok(!r.backwardOps.includes('ScatterElements') && !r.backwardOps.includes('MaxUnpool'), `${mode} needs no scatter`);
-      assert.deepEqual(round(r.grad), round([dy[0]!, 0, 0, dy[1]!, 0, 0, 0, 0]), mode);
-    } finally {
-      poolStrategy.mode = 'auto';
-    }
+    const r = await checkRule(rules, c, x, 7, 1e-3, { maxPool: mode });
+    assert.ok(!r.backwardOps.includes('ScatterElements') && !r.backwardOps.includes('MaxUnpool'), `${mode} needs no scatter`);
+    assert.deepEqual(round(r.grad), round([dy[0]!, 0, 0, dy[1]!, 0, 0, 0, 0]), mode);
   }
-  poolStrategy.mode = 'match';
-  try {
-    const all = await checkRule(rules, c, x, 7, 1e-3);
-    assert.deepEqual(round(all.grad), round([dy[0]!, dy[0]!, 0, dy[1]!, dy[0]!, 0, 0, dy[1]!]));
-  } finally {
-    poolStrategy.mode = 'auto';
-  }
+  const all = await checkRule(rules, c, x, 7, 1e-3, { maxPool: 'match' });
+  assert.deepEqual(round(all.grad), round([dy[0]!, dy[0]!, 0, dy[1]!, dy[0]!, 0, 0, dy[1]!]));
 });
 
 test('MaxPool blocks strategy: SpaceToDepth for tiling windows, indices otherwise', async () => {
   const run = (name: string) => {
     const c = cases.find((k) => k.name.startsWith(name))!;
-    return checkRule(rules, c, distinctValues(size(c.x), 100), 7, 0.01);
+    return checkRule(rules, c, distinctValues(size(c.x), 100), 7, 0.01, { maxPool: 'blocks' });
   };
-  poolStrategy.mode = 'blocks';
-  try {
-    const tiled = await run('MaxPool 2x2 s2 floor');
-    assert.ok(tiled.backwardOps.includes('SpaceToDepth'));
-    assert.ok(tiled.relL2 < 1e-4, `relative L2 error ${tiled.relL2}`);
-    assert.ok((await run('MaxPool 2x2 s2 ceil_mode')).backwardOps.includes('MaxPool'), 'ceil_mode overhang: not a tiling');
-    assert.ok((await run('MaxPool 3x3 s2 pads 1')).backwardOps.includes('MaxPool'));
-  } finally {
-    poolStrategy.mode = 'auto';
-  }
+  const tiled = await run('MaxPool 2x2 s2 floor');
+  assert.ok(tiled.backwardOps.includes('SpaceToDepth'));
+  assert.ok(tiled.relL2 < 1e-4, `relative L2 error ${tiled.relL2}`);
+  assert.ok((await run('MaxPool 2x2 s2 ceil_mode')).backwardOps.includes('MaxPool'), 'ceil_mode overhang: not a tiling');
+  assert.ok((await run('MaxPool 3x3 s2 pads 1')).backwardOps.includes('MaxPool'));
+});
+
+test('strategies are compile options: two spellings compiled side by side, unknown names refused', async () => {
+  const c = cases.find((k) => k.name.startsWith('MaxPool 3x3 s2 pads 1'))!;
+  const x = distinctValues(size(c.x), 100);
+  // run concurrently: with module-level state one would see the other's choice
+  const [match, indices] = await Promise.all([
+    checkRule(rules, c, x, 7, 0.01, { maxPool: 'match' }),
+    checkRule(rules, c, x, 7, 0.01, { maxPool: 'indices' }),
+  ]);
+  assert.ok(!match.backwardOps.includes('MaxPool') && indices.backwardOps.includes('MaxPool'));
+  assert.ok(match.relL2 < 1e-4 && indices.relL2 < 1e-4);
+  await assert.rejects(checkRule(rules, c, x, 7, 0.01, { maxPool: 'fastest' as MaxPoolStrategy }), /unknown maxPool strategy "fastest"/);
 });

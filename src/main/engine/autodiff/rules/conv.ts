@@ -10,9 +10,6 @@ import { A, type GradContext, type RuleMap } from '../types';
 import { attrInt, attrInts, attrString, tensorValues } from '../../onnx/model';
 import { adjointPads, effective, forwardWindow, type Window } from './window';
 
-/** Which adjoint Conv emits. Exposed so the benchmark can compare strategies; 'auto' is the product setting. */
-export const convStrategy: { mode: 'auto' | 'transpose' } = { mode: 'auto' };
-
 function label(ctx: GradContext): string {
   return `${ctx.node.opType} node "${ctx.node.name}"`;
 }
@@ -41,7 +38,8 @@ function convGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | und
     throw new Error(`${label(ctx)}: weight "${wName}" [${wShape}] with group=${group} does not fit input channels ${xShape[1]}`);
   }
 
-  const flipped = convStrategy.mode === 'auto' ? flippedKernel(ctx, wName, wShape, group, w) : undefined;
+  // which adjoint: ctx.strategies.conv ('auto' is the product setting; 'transpose' for comparisons)
+  const flipped = ctx.strategies.conv === 'auto' ? flippedKernel(ctx, wName, wShape, group, w) : undefined;
   if (flipped) {
     // stride 1: dX[x] = sum_k dY[x + pb - k*d] W[k] — a correlation with the flipped kernel,
     // padded by keff-1-pb in front and keff-1-pe behind (both >= 0, checked in flippedKernel).

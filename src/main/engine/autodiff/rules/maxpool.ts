@@ -4,21 +4,7 @@ import { attrInt, type Attr } from '../../onnx/model';
 import { effective, forwardWindow, kernelOf, windowsDisjoint, type Window } from './window';
 import { assembleOffsets, offsetsMaxPoolGrad, onehotMaxPoolGrad, separableMaxPoolGrad } from './maxpool-offsets';
 
-/**
- * MaxPool backward strategy; exposed for the benchmark and tests.
- * - 'auto': 'separable' for 2-D stride-1 windows (GoogLeNet's inception pools) from opset 11,
- *   'indices' for everything else (measured fastest per shape; README "Performance").
- * - 'indices': recompute MaxPool with its Indices output, then MaxUnpool for disjoint
- *   windows, ScatterElements(reduction=add) from opset 16, MaxUnpool phases before.
- * - 'offsets' / 'separable' / 'onehot' (opset 11+, rules/maxpool-offsets.ts): exact first maximum
- *   without Indices or scatter — per kernel offset compares, the same along rows then columns, or
- *   a one-hot depthwise Conv + ArgMax + ConvTranspose.
- * - 'match' (no dilation): compare X with the upsampled output, no indices, no scatter — only
- *   elementwise ops every provider has; ties inside a window all receive the gradient.
- * - 'blocks' (square kernel == stride, no pads): SpaceToDepth + ArgMax + DepthToSpace, exact, no indices.
- * - 'scatter' / 'phases' / 'gather' / 'dense': force one way of scattering the indices (comparisons).
- */
-export const poolStrategy: { mode: 'auto' | 'match' | 'blocks' | 'offsets' | 'separable' | 'onehot' | 'indices' | 'scatter' | 'phases' | 'gather' | 'dense' } = { mode: 'auto' };
+// The strategy comes from the compile options (ctx.strategies.maxPool; autodiff/strategies.ts lists them).
 
 /**
  * MaxPool: the gradient of each output goes to the input pixel that won its window. We ask
@@ -37,7 +23,7 @@ export const maxPoolGrad: GradRule = (ctx, dOut) => {
   const kernel = kernelOf(ctx);
   const w = forwardWindow(ctx.node, xShape.slice(2), kernel);
 
-  const mode = poolStrategy.mode;
+  const mode = ctx.strategies.maxPool;
   if (mode === 'match' && w.dilations.every((d) => d === 1)) return [matchMaxPoolGrad(ctx, dY, w)];
   if (mode === 'blocks' && blockWindows(ctx, w)) return [blockMaxPoolGrad(ctx, dY, w)];
   // stride-1 windows (GoogLeNet's inception pools): every offset view is a plain contiguous Slice and

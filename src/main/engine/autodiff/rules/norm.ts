@@ -2,9 +2,6 @@
 import { A, type GradContext, type RuleMap } from '../types';
 import { attrFloat, attrInt, tensorValues, type Node } from '../../onnx/model';
 
-/** LRN window-sum spelling; exposed for the benchmark ('slices' is the default, see windowMean). */
-export const normStrategy: { lrnWindow: 'slices' | 'pool' } = { lrnWindow: 'slices' };
-
 /**
  * LRN: y_c = x_c * D_c^-beta, D_c = bias + alpha/size * sum_{c' in win(c)} x_c'^2 with
  * win(c) = [c - floor((size-1)/2), c + ceil((size-1)/2)]. Then
@@ -29,11 +26,13 @@ function lrnGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | unde
   const channels = xShape[1]!;
   const rest = xShape.slice(2).reduce((a, b) => a * b, 1);
   const view = [xShape[0]!, 1, channels, rest];
+  // window-sum spelling: compile option ctx.strategies.lrnWindow ('slices' by default, see windowMean)
+  const pooled = ctx.strategies.lrnWindow === 'pool';
   // Window mean over channels. onnxruntime parallelizes pooling over N*C planes, and the [N,1,C,rest]
   // view has one plane per item, so by default we sum `size` channel-shifted slices of a zero-padded
   // copy instead (contiguous copies + one multithreaded Sum).
   const windowMean = (t: string, before: number, after: number): string => {
-    if (normStrategy.lrnWindow === 'pool') {
+    if (pooled) {
       return ctx.op('AveragePool', [ctx.reshape(t, view)], {
         kernel_shape: A.ints([size, 1]), pads: A.ints([before, 0, after, 0]), strides: A.ints([1, 1]), count_include_pad: A.int(1),
       });
@@ -44,7 +43,6 @@ function lrnGrad(ctx: GradContext, dOut: (string | undefined)[]): (string | unde
     return ctx.op('Mul', [slices.length === 1 ? slices[0]! : ctx.op('Sum', slices), ctx.scalar(1 / size)]);
   };
 
-  const pooled = normStrategy.lrnWindow === 'pool';
   const xv = pooled ? ctx.reshape(x, view) : x;
   const dyv = pooled ? ctx.reshape(dY, view) : dY;
   const d = ctx.op('Add', [ctx.op('Mul', [windowMean(ctx.op('Mul', [x, x]), below, above), ctx.scalar(alpha)]), ctx.scalar(bias)]);

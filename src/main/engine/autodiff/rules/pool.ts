@@ -4,8 +4,6 @@ import { attrInt } from '../../onnx/model';
 import { adjointPads, forwardWindow, kernelOf, windowCounts } from './window';
 import { maxPoolGrad } from './maxpool';
 
-export { poolStrategy } from './maxpool';
-
 const FLOAT = 1; // TensorProto.FLOAT, for Cast
 
 /**

@@ -9,6 +9,7 @@ import { seededRandom as rng } from '../../../../shared/random';
 import * as ort from 'onnxruntime-node';
 import { encodeModel, makeTensor, tensorSize, type Attr, type DType, type Model, type Node, type Tensor } from '../../onnx/model';
 import type { GradContext, RuleMap } from '../types';
+import { resolveStrategies, type CompileStrategies, type ResolvedStrategies } from '../strategies';
 
 export interface OneNodeCase {
   op: string;
@@ -80,6 +81,7 @@ class OneNodeContext implements GradContext {
     readonly opset: number,
     private readonly shapes: Map<string, number[]>,
     private readonly consts: Map<string, Tensor>,
+    readonly strategies: ResolvedStrategies,
   ) {}
   shape(t: string): number[] {
     const s = this.shapes.get(t);
@@ -130,14 +132,14 @@ export interface GradCheck {
 }
 
 /**
- * Gradient of sum(Y * R) w.r.t. x through `rules`, and its central finite difference
- * (eps per element; every perturbed copy runs in ONE batched forward).
+ * Gradient of sum(Y * R) w.r.t. x through `rules` (spelled with `strategies`, defaults where left
+ * out), and its central finite difference (eps per element; every perturbed copy runs in ONE batched forward).
  */
-export async function checkRule(rules: RuleMap, c: OneNodeCase, x: Float32Array, seed: number, eps: number): Promise<GradCheck> {
+export async function checkRule(rules: RuleMap, c: OneNodeCase, x: Float32Array, seed: number, eps: number, strategies: CompileStrategies = {}): Promise<GradCheck> {
   const model = oneNodeModel(c);
   const fwd = await runY(model, x, c.x);
   const r = randomValues(tensorSize(fwd.dims), seed + 1);
-  const { model: bw, dx, backwardOps } = backwardModel(rules, c, fwd.dims);
+  const { model: bw, dx, backwardOps } = backwardModel(rules, c, fwd.dims, strategies);
   const session = await ort.InferenceSession.create(encodeModel(bw), { intraOpNumThreads: 1 });
   let grad: Float32Array;
   try {
@@ -180,13 +182,13 @@ export async function checkRule(rules: RuleMap, c: OneNodeCase, x: Float32Array,
  * The forward node plus its rule's backward nodes as one model: inputs x and dy (the gradient
  * arriving at the node's first output, whose shape is `yDims`), output dx.
  */
-export function backwardModel(rules: RuleMap, c: OneNodeCase, yDims: number[]): { model: Model; dx: string; backwardOps: string[] } {
+export function backwardModel(rules: RuleMap, c: OneNodeCase, yDims: number[], strategies: CompileStrategies = {}): { model: Model; dx: string; backwardOps: string[] } {
   const model = oneNodeModel(c);
   const node = model.graph.nodes[0]!;
   const shapes = new Map<string, number[]>([['x', c.x], ['y', yDims]]);
   const consts = new Map<string, Tensor>();
   for (const t of model.graph.initializers) { shapes.set(t.name, t.dims); if (!c.runtimeConsts) consts.set(t.name, t); }
-  const ctx = new OneNodeContext(node, c.opset ?? 17, shapes, consts);
+  const ctx = new OneNodeContext(node, c.opset ?? 17, shapes, consts, resolveStrategies(strategies));
   const rule = rules[c.op];
   if (!rule) throw new Error(`no rule for ${c.op}`);
   const [dx] = rule(ctx, ['dy']);
