@@ -21,4 +21,4 @@ export async function fileSource(file: File): Promise<FileSource> {
   throw new Error(`cannot read "${file.name}": this window has neither file paths nor uploads`);
 }
 
-export { EngineError } from './wsClient';
+export { EngineError } from '../../shared/contract-client';

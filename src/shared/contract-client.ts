@@ -1,0 +1,98 @@
+// The caller's side of the contract's wire protocol, written once for both transports: the Electron
+// preload (a MessagePort to the engine) and the browser's WebSocket client. It numbers requests, matches
+// responses to them, fans events out to listeners, and holds requests while there is no connection.
+// The transport only moves WireMessages, so this file must stay free of Node, DOM and Electron APIs
+// (the sandboxed preload bundles it) and import the contract for types only (no zod at run time).
+import type { Args, Channel, EventMap, EventName, FeaturescopeApi, Result, WireMessage } from './contract';
+
+/** A failed request: the engine's error message, and its code when it sent one. */
+export class EngineError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export interface ContractClient extends Pick<FeaturescopeApi, 'invoke' | 'on'> {
+  /** A message from the other end: a response settles its request, an event reaches its listeners. */
+  receive(msg: WireMessage): void;
+  /** The transport is up: requests made while it was down go out now, later ones straight away. */
+  connect(send: (msg: WireMessage) => void): void;
+  /**
+   * The transport is gone, and with it every request not yet answered: each one fails with
+   * `lost(channel)` (rather than leaving the UI waiting forever) and is never sent. Requests made from
+   * now on wait for the next `connect`.
+   */
+  disconnect(lost: (channel: string) => Error): void;
+}
+
+type Request = Extract<WireMessage, { type: 'request' }>;
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; channel: string };
+
+export function createContractClient(): ContractClient {
+  const pending = new Map<number, Pending>();
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  let queue: Request[] = [];
+  let send: ((msg: WireMessage) => void) | null = null;
+  let nextId = 1;
+
+  // A message the transport cannot take (e.g. args JSON cannot encode) fails its own request only.
+  function transmit(msg: Request): void {
+    try {
+      send!(msg);
+    } catch (e) {
+      settle(msg.id, (p) => p.reject(e instanceof Error ? e : new Error(String(e))));
+    }
+  }
+
+  function settle(id: number, how: (p: Pending) => void): void {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    how(p);
+  }
+
+  return {
+    invoke<C extends Channel>(channel: C, args: Args<C>): Promise<Result<C>> {
+      const msg: Request = { type: 'request', id: nextId++, channel, args };
+      return new Promise<Result<C>>((resolve, reject) => {
+        pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, channel });
+        if (send) transmit(msg);
+        else queue.push(msg);
+      });
+    },
+    on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const l = listener as (payload: unknown) => void;
+      set.add(l);
+      return () => {
+        set.delete(l);
+      };
+    },
+    receive(msg) {
+      if (msg.type === 'response') {
+        settle(msg.id, (p) => (msg.ok ? p.resolve(msg.result) : p.reject(new EngineError(msg.error.message, msg.error.code))));
+      } else if (msg.type === 'event') {
+        for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
+      }
+    },
+    connect(next) {
+      send = next;
+      const waiting = queue;
+      queue = [];
+      for (const msg of waiting) transmit(msg);
+    },
+    disconnect(lost) {
+      send = null;
+      queue = [];
+      for (const [id, p] of pending) {
+        pending.delete(id);
+        p.reject(lost(p.channel));
+      }
+    },
+  };
+}
