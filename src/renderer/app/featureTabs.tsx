@@ -3,7 +3,7 @@
 // `runKinds` are the RunRecord kinds the tab shows: History opens those runs in this tab (the tab reads
 // `selectedRunIdAtom` from features/run/atoms to know which run was picked).
 import type { ReactNode } from 'react';
-import type { ModelRecord, PhotoRecord, ProjectState } from '../../shared/contract';
+import type { ModelRecord, PhotoRecord, ProjectState, RunKind } from '../../shared/contract';
 import { AttributionPanel } from '../features/attribution/AttributionPanel';
 import { DreamPanel } from '../features/dream/DreamPanel';
 
@@ -17,7 +17,7 @@ export interface TabContext {
 export interface FeatureTab {
   id: string;
   label: string;
-  runKinds?: string[];
+  runKinds?: RunKind[];
   render(ctx: TabContext): ReactNode;
 }
 
@@ -34,6 +34,6 @@ export function isKnownTab(id: unknown): id is string {
 }
 
 /** The tab that shows runs of this kind: a feature's tab, else the Run tab. */
-export function tabForRunKind(kind: string): string {
+export function tabForRunKind(kind: RunKind): string {
   return featureTabs.find((t) => t.runKinds?.includes(kind))?.id ?? 'run';
 }

@@ -1,15 +1,15 @@
 import { useEffect } from 'react';
-import type { ModelRecord, PhotoRecord, RunRecord } from '../../../shared/contract';
+import type { ModelRecord, PhotoRecord, RunOf, RunRecord } from '../../../shared/contract';
 import { formatDuration, formatShape } from '../../components/format';
 import { useAtom, useAtomValue } from '../../state/store';
 import { Banners } from '../notices/Banners';
 import { PhotoThumb } from '../photos/PhotosPanel';
 import { artifactsAtom, classifyBusyAtom, selectedLayerAtom, selectedRunIdAtom } from './atoms';
-import { channelRanking, gridLayout, runLayer, runTitle, topClasses } from './results';
+import { runTitle } from './results';
 import { activations, classify, loadArtifact } from './service';
 
-function ClassifyResult({ run }: { run: RunRecord }) {
-  const top = topClasses(run);
+function ClassifyResult({ run }: { run: RunOf<'classify'> }) {
+  const top = run.result.top;
   return (
     <ol className="bars" data-testid="classify-result">
       {top.map((c, i) => (
@@ -28,20 +28,21 @@ function ClassifyResult({ run }: { run: RunRecord }) {
   );
 }
 
-function ActivationsResult({ run }: { run: RunRecord }) {
+function ActivationsResult({ run }: { run: RunOf<'activations'> }) {
   const artifacts = useAtomValue(artifactsAtom);
   const image = run.artifacts.find((a) => a.mime.startsWith('image/'));
   useEffect(() => {
     if (image) void loadArtifact(image.id);
   }, [image?.id]);
-  const channels = channelRanking(run);
+  const { channels, grid } = run.result;
+  // an empty grid (a layer with no channels to show) has no cells to label
+  const labelled = grid.cols > 0 && grid.rows > 0;
   const src = image ? artifacts[image.id] : undefined;
-  const grid = gridLayout(run);
   return (
     <div className="activations" data-testid="activations-result">
       <div className="activation-grid">
-        {src ? <img src={src} alt={`activation maps of ${runLayer(run)}`} /> : <div className="empty">{image ? 'Loading…' : 'No image stored.'}</div>}
-        {src && grid && (
+        {src ? <img src={src} alt={`activation maps of ${run.settings.layer}`} /> : <div className="empty">{image ? 'Loading…' : 'No image stored.'}</div>}
+        {src && labelled && (
           // the grid image's cells are the channels in ranking order; label each cell with its channel
           <div className="cell-labels" style={{ gridTemplateColumns: `repeat(${grid.cols}, 1fr)`, gridTemplateRows: `repeat(${grid.rows}, 1fr)` }}>
             {channels.slice(0, grid.cols * grid.rows).map((c) => (
