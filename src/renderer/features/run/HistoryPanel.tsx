@@ -6,13 +6,37 @@ import { selectedRunIdAtom, tabAtom } from './atoms';
 import { runSummary, runTitle } from './results';
 import { removeRun } from './service';
 
+type UnreadableRun = NonNullable<ProjectState['unreadableRuns']>[number];
+
+/** Runs the store kept in the file but could not read (damaged, or a record version from a newer
+ * Featurescope): say how many, with each one's reason on hover, so they do not vanish silently. */
+function UnreadableRuns({ runs }: { runs: UnreadableRun[] }) {
+  const n = runs.length;
+  return (
+    <div className="banners">
+      <div className="banner banner-notice" data-testid="history-unreadable" title={runs.map((r) => `${r.kind} run ${r.id}: ${r.reason}`).join('\n')}>
+        <span className="banner-text">{`${n} run${n === 1 ? '' : 's'} could not be read (saved by a newer Featurescope?)`}</span>
+      </div>
+    </div>
+  );
+}
+
 export function HistoryPanel({ project }: { project: ProjectState }) {
   const [runId, setRunId] = useAtom(selectedRunIdAtom);
   const setTab = useSetAtom(tabAtom);
   const runs = [...project.runs].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  if (runs.length === 0) return <div className="empty big">No runs yet.</div>;
+  const unreadable = project.unreadableRuns ?? [];
+  const notice = unreadable.length > 0 && <UnreadableRuns runs={unreadable} />;
+  if (runs.length === 0)
+    return (
+      <>
+        {notice}
+        <div className="empty big">No runs yet.</div>
+      </>
+    );
   return (
     <div className="history table-scroll">
+      {notice}
       <table className="table" data-testid="history-table">
         <thead>
           <tr>
