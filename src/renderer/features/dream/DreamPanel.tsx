@@ -7,6 +7,7 @@ import { jobPreviewsAtom, jobsAtom } from '../jobs/atoms';
 import { Banners } from '../notices/Banners';
 import { PhotoThumb } from '../photos/PhotosPanel';
 import { selectedRunIdAtom } from '../run/atoms';
+import { runsOf } from '../run/runOf';
 import { dreamBusyAtom, dreamFormAtom, dreamJobIdAtom, type DreamForm } from './atoms';
 import { DreamResult, DreamThumb, dreamSummary } from './DreamResult';
 import { cancelDream, pauseDream, resumeDream, showDreamRun, startDream } from './service';
@@ -38,9 +39,10 @@ export function DreamPanel({ project, model, photo }: { project: ProjectState; m
   const runId = useAtomValue(selectedRunIdAtom);
   const job = jobs.find((j) => j.id === jobId);
   const active = job && ACTIVE.has(job.state);
-  const dreams = project.runs.filter((r) => r.kind === 'dream' && (!photo || r.photoId === photo.id)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const allDreams = runsOf(project.runs, 'dream');
+  const dreams = allDreams.filter((r) => !photo || r.photoId === photo.id).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   // the run of the job just finished, else the one picked below, else the newest
-  const finished = job && !active && job.runId ? project.runs.find((r) => r.id === job.runId) : undefined;
+  const finished = job && !active && job.runId ? allDreams.find((r) => r.id === job.runId) : undefined;
   const shown = (runId && dreams.find((r) => r.id === runId)) || finished || dreams[0];
   const layerInfo = model?.description.layers.find((l) => l.name === form.layer);
   return (

@@ -1,13 +1,12 @@
 // Dream actions: start (or continue from a result), pause / resume / cancel, export. Writes atoms
 // through `store`; the job's progress and preview frames arrive through the jobs feature's events.
-import type { RunRecord } from '../../../shared/contract';
+import type { RunOf, RunRecord } from '../../../shared/contract';
 import { api } from '../../api';
 import { store } from '../../state/store';
 import { jobsAtom } from '../jobs/atoms';
 import { selectedModelIdAtom } from '../models/atoms';
 import { attempt, clearArea, report } from '../notices/service';
 import { selectedPhotoIdAtom } from '../photos/atoms';
-import { projectAtom } from '../project/atoms';
 import { selectedRunIdAtom } from '../run/atoms';
 import { dreamBusyAtom, dreamFormAtom, dreamJobIdAtom, type DreamForm } from './atoms';
 
@@ -33,7 +32,7 @@ export function formSettings(f: DreamForm): Record<string, unknown> {
   };
 }
 
-export async function startDream(fromRun?: RunRecord): Promise<void> {
+export async function startDream(fromRun?: RunOf<'dream'>): Promise<void> {
   const modelId = fromRun?.modelId ?? store.get(selectedModelIdAtom);
   const photoId = fromRun?.photoId ?? store.get(selectedPhotoIdAtom);
   if (!modelId) return report(AREA, 'Add or select a model first.');
@@ -89,20 +88,16 @@ export async function exportDream(run: RunRecord, format: 'png' | 'jpeg'): Promi
 }
 
 /** Put a dream's settings back into the form (to run it again or tweak it). */
-export function loadSettings(run: RunRecord): void {
-  const s = run.settings as Record<string, unknown>;
-  const layer = Array.isArray(s.layers) ? (s.layers[0] as { name?: string; weight?: number; channels?: number[] } | undefined) : undefined;
-  const str = (v: unknown, d: string) => (typeof v === 'number' ? String(v) : d);
+export function loadSettings(run: RunOf<'dream'>): void {
+  const s = run.settings;
+  // the form holds one layer; a dream of several (CLI) loads its first
+  const layer: (typeof s.layers)[number] | undefined = s.layers[0];
   store.set(dreamFormAtom, (f) => ({
     ...f,
-    layer: layer?.name ?? '', weight: str(layer?.weight, '1'), channels: layer?.channels?.join(',') ?? '',
-    octaves: str(s.octaves, f.octaves), octaveScale: str(s.octaveScale, f.octaveScale), iterations: str(s.iterations, f.iterations),
-    step: str(s.step, f.step), jitter: str(s.jitter, f.jitter), seed: str(s.seed, ''),
+    layer: layer?.name ?? '', weight: String(layer?.weight ?? 1), channels: layer?.channels?.join(',') ?? '',
+    octaves: String(s.octaves), octaveScale: String(s.octaveScale), iterations: String(s.iterations),
+    step: String(s.step), jitter: String(s.jitter), seed: String(s.seed),
   }));
-}
-
-export function dreamRuns(): RunRecord[] {
-  return (store.get(projectAtom)?.runs ?? []).filter((r) => r.kind === 'dream');
 }
 
 /** History and the dream strip pick runs through the Run feature's selection, which this tab reads. */
