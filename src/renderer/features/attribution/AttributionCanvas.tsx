@@ -2,16 +2,17 @@
 // (same scaling as the exported PNG), scaled to the photo with smoothing, and composited on a canvas, so
 // the opacity slider, sign mode and colormap redraw at once without asking the engine.
 import { useEffect, useRef, useState } from 'react';
-import type { RunRecord } from '../../../shared/contract';
+import type { RunOf } from '../../../shared/contract';
 import { colorAt, colorize, defaultColormap, normalizeForDisplay, type ColormapName, type SignMode } from '../../../shared/colormap';
 import { useAtomValue } from '../../state/store';
 import { mapsAtom, photosAtom, type DisplayOptions } from './atoms';
 import { loadMap, loadPhoto } from './service';
 
-export function runSignMode(run: RunRecord, d: DisplayOptions): SignMode {
-  if (d.signMode !== 'auto') return d.signMode;
-  const s = run.result.signMode;
-  return s === 'all' || s === 'positive' || s === 'negative' || s === 'absolute' ? s : 'absolute';
+type AttributionRun = RunOf<'attribution'>;
+
+/** 'auto' shows the map the way the engine stored it (the method's own sign mode). */
+export function runSignMode(run: AttributionRun, d: DisplayOptions): SignMode {
+  return d.signMode !== 'auto' ? d.signMode : run.result.signMode;
 }
 
 export function runColormap(mode: SignMode, d: DisplayOptions): ColormapName {
@@ -37,7 +38,7 @@ export function Legend({ mode, colormap, scale }: { mode: SignMode; colormap: Co
 }
 
 /** `fill`: take the width of the parent (a comparison grid cell) instead of the canvas's own size. */
-export function AttributionCanvas({ run, display, maxWidth = 640, caption, fill }: { run: RunRecord; display: DisplayOptions; maxWidth?: number; caption?: string; fill?: boolean }) {
+export function AttributionCanvas({ run, display, maxWidth = 640, caption, fill }: { run: AttributionRun; display: DisplayOptions; maxWidth?: number; caption?: string; fill?: boolean }) {
   const maps = useAtomValue(mapsAtom);
   const photos = useAtomValue(photosAtom);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -81,17 +82,17 @@ export function AttributionCanvas({ run, display, maxWidth = 640, caption, fill 
     return () => { live = false; };
   }, [map, photoSrc, mode, cmap, display.opacity, maxWidth]);
 
-  const r = run.result as { targetText?: string; targetScore?: number; completeness?: { relativeError: number }; timings?: { totalMs: number }; method?: string; layer?: string };
+  const r = run.result;
   return (
     <figure className="attr-figure" data-testid="attr-figure" data-run-id={run.id} style={{ margin: 0, maxWidth: fill ? undefined : maxWidth, minWidth: 0 }}>
       <canvas ref={canvas} data-testid="attr-canvas" data-drawn={drawn} data-opacity={display.opacity} data-mode={mode} style={{ maxWidth: '100%', width: fill ? '100%' : undefined, display: 'block', borderRadius: 4 }} />
       {!map || !photoSrc ? <div className="empty">Loading…</div> : <Legend mode={mode} colormap={cmap} scale={scale} />}
       <figcaption className="small">
-        <strong>{caption ?? r.method ?? 'attribution'}</strong>
+        <strong>{caption ?? r.method}</strong>
         {r.layer ? <span className="muted"> @ {r.layer}</span> : null}
         <div className="muted">
-          {r.targetText} · score {r.targetScore?.toPrecision(4)}
-          {r.timings ? ` · ${(r.timings.totalMs / 1000).toFixed(2)} s` : ''}
+          {r.targetText} · score {r.targetScore.toPrecision(4)}
+          {` · ${(r.timings.totalMs / 1000).toFixed(2)} s`}
         </div>
         {r.completeness && (
           <div data-testid="attr-completeness" className="mono">completeness error {(100 * r.completeness.relativeError).toFixed(2)}%</div>

@@ -1,11 +1,12 @@
 // The Attribution tab: choose a method, its options and a target; run it as a job; see the map over
 // the photo with opacity, sign mode and colormap; tick several saved runs to compare them side by side;
 // export PNG / .npy / CSV. Runs are saved in the project by the engine with the settings they ran with.
-import type { ModelRecord, PhotoRecord, ProjectState, RunRecord } from '../../../shared/contract';
+import type { ModelRecord, PhotoRecord, ProjectState, RunOf } from '../../../shared/contract';
 import { COLORMAPS, SIGN_MODES } from '../../../shared/colormap';
 import { useEffect } from 'react';
 import { useAtom, useAtomValue } from '../../state/store';
 import { selectedRunIdAtom } from '../run/atoms';
+import { runsOf } from '../run/runOf';
 import { Banners } from '../notices/Banners';
 import { AttributionCanvas } from './AttributionCanvas';
 import { compareIdsAtom, displayAtom, formAtom, shownRunIdAtom, type AttributionForm, type MethodName } from './atoms';
@@ -23,11 +24,10 @@ const METHODS: { id: MethodName; label: string }[] = [
   { id: 'occlusion', label: 'Occlusion' },
 ];
 
-function runLabel(run: RunRecord): string {
-  const r = run.result as { method?: string; targetText?: string };
-  const s = (run.settings as { attribution?: Record<string, unknown> }).attribution ?? {};
-  const opts = r.method === 'ig' ? ` ${s.steps} steps` : r.method === 'smoothgrad' ? ` ${s.samples}× ${s.inner}` : r.method === 'occlusion' ? ` ${s.window}/${s.stride}` : '';
-  return `${r.method}${opts} · ${r.targetText ?? ''}`;
+function runLabel(run: RunOf<'attribution'>): string {
+  const s = run.settings.attribution;
+  const opts = s.method === 'ig' ? ` ${s.steps} steps` : s.method === 'smoothgrad' ? ` ${s.samples}× ${s.inner}` : s.method === 'occlusion' ? ` ${s.window}/${s.stride}` : '';
+  return `${run.result.method}${opts} · ${run.result.targetText}`;
 }
 
 function NumberField({ label, value, onChange, step = 1, min, testId }: { label: string; value: number; onChange: (v: number) => void; step?: number; min?: number; testId: string }) {
@@ -102,7 +102,7 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
   }, [finished]);
   const set = (p: Partial<AttributionForm>) => setForm({ ...form, ...p });
   // the selected photo's attributions, plus the one picked elsewhere (History) even if it is another photo's
-  const runs = project.runs.filter((r) => r.kind === 'attribution' && r.status === 'done' && (!photo || r.photoId === photo.id || r.id === shownId));
+  const runs = runsOf(project.runs, 'attribution').filter((r) => r.status === 'done' && (!photo || r.photoId === photo.id || r.id === shownId));
   const shown = runs.find((r) => r.id === shownId) ?? runs[0];
   const comparing = runs.filter((r) => compareIds.includes(r.id));
 
@@ -165,7 +165,7 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
         <div className="list" data-testid="attr-runs" style={{ minWidth: 240, maxWidth: 300 }}>
           {runs.length === 0 && <div className="empty">No attributions for this photo yet.</div>}
           {runs.map((r) => (
-            <div key={r.id} className={`list-item ${shown?.id === r.id ? 'selected' : ''}`} data-testid="attr-run-item" data-run-id={r.id} data-method={(r.result as { method?: string }).method} style={{ display: 'flex', flexDirection: 'row', gap: 6, alignItems: 'center' }}>
+            <div key={r.id} className={`list-item ${shown?.id === r.id ? 'selected' : ''}`} data-testid="attr-run-item" data-run-id={r.id} data-method={r.result.method} style={{ display: 'flex', flexDirection: 'row', gap: 6, alignItems: 'center' }}>
               <input type="checkbox" style={{ width: "auto", flex: "none" }} title="compare side by side" data-testid="attr-compare-check" checked={compareIds.includes(r.id)} onChange={() => toggleCompare(r.id)} />
               <button className="small" style={{ textAlign: 'left', flex: 1, background: 'none', border: 'none', color: 'inherit', cursor: 'pointer', padding: '4px 0' }} onClick={() => setShownId(r.id)}>{runLabel(r)}</button>
             </div>
