@@ -1,6 +1,7 @@
 // Attribution in the UI: start a job, fetch a saved run's map and photo for drawing, export files.
 import type { RunRecord } from '../../../shared/contract';
 import { api } from '../../api';
+import { base64Bytes, downloadBase64 } from '../../components/download';
 import { store } from '../../state/store';
 import { jobsAtom } from '../jobs/atoms';
 import { selectedModelIdAtom } from '../models/atoms';
@@ -49,8 +50,7 @@ export async function loadMap(runId: string): Promise<void> {
   if (store.get(mapsAtom)[runId]) return;
   const m = await attempt('run', 'Could not load the map', () => api.invoke('attribution:map', { runId }));
   if (!m) return;
-  const bytes = Uint8Array.from(atob(m.base64), (c) => c.charCodeAt(0));
-  const data = new Float32Array(bytes.buffer, 0, m.width * m.height);
+  const data = new Float32Array(base64Bytes(m.base64).buffer, 0, m.width * m.height);
   store.set(mapsAtom, (all) => ({ ...all, [runId]: { width: m.width, height: m.height, data } }));
 }
 
@@ -79,14 +79,5 @@ export async function exportRun(runId: string, format: 'png' | 'npy' | 'csv'): P
       opacity: d.opacity,
     }),
   );
-  if (!file) return;
-  const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: file.mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = file.fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  if (file) downloadBase64(file);
 }

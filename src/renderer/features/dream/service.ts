@@ -2,6 +2,7 @@
 // through `store`; the job's progress and preview frames arrive through the jobs feature's events.
 import type { RunOf, RunRecord } from '../../../shared/contract';
 import { api } from '../../api';
+import { downloadBase64 } from '../../components/download';
 import { store } from '../../state/store';
 import { jobsAtom } from '../jobs/atoms';
 import { selectedModelIdAtom } from '../models/atoms';
@@ -75,16 +76,7 @@ export async function cancelDream(jobId: string): Promise<void> {
 /** Full-resolution export: the browser downloads it (Electron shows its save dialog). */
 export async function exportDream(run: RunRecord, format: 'png' | 'jpeg'): Promise<void> {
   const r = await attempt(AREA, `Could not export the ${format.toUpperCase()}`, () => api.invoke('dream:export', { runId: run.id, format }));
-  if (!r?.base64) return;
-  const bytes = Uint8Array.from(atob(r.base64), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: r.mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = r.fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  if (r?.base64) downloadBase64({ fileName: r.fileName, mime: r.mime, base64: r.base64 });
 }
 
 /** Put a dream's settings back into the form (to run it again or tweak it). */
