@@ -11,9 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readModelFile } from '../src/main/engine/onnx/model';
-import { preset } from '../src/main/engine/image/preprocess';
+import { pixelSpace, preset } from '../src/shared/pixels';
 import { Attributor } from '../src/main/engine/attribution/attribute';
-import { pixelSpace } from '../src/main/engine/attribution/baselines';
 import { photoToInput } from '../src/main/engine/attribution/overlay';
 import type { AttributionSettingsInput } from '../src/main/engine/attribution/types';
 

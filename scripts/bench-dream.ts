@@ -33,10 +33,11 @@ interface CaseResult {
 
 async function child(a: CaseArgs): Promise<void> {
   const { readModelFile } = await import('../src/main/engine/onnx/model');
-  const { dream, CAFFE_SPACE } = await import('../src/main/engine/dream/index');
+  const { dream } = await import('../src/main/engine/dream/index');
+  const { PRESETS } = await import('../src/shared/pixels');
   const { compileGradient } = await import('../src/main/engine/autodiff/index');
   const model = readModelFile(MODEL);
-  const r = await dream({ photo: a.photo, model, space: CAFFE_SPACE, settings: a.settings }, { measureObjective: true });
+  const r = await dream({ photo: a.photo, model, space: PRESETS.caffe, settings: a.settings }, { measureObjective: true });
   const res: CaseResult = {
     label: a.label, width: r.image.width, height: r.image.height, totalMs: r.timings.totalMs, sessionMs: r.timings.sessionMs, measureMs: r.timings.measureMs,
     peakRssMb: 0, objectiveBefore: r.objectiveBefore, objectiveAfter: r.objectiveAfter,

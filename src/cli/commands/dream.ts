@@ -5,10 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readModelFile, type Model } from '../../main/engine/onnx/model';
 import {
-  CAFFE_SPACE, PIXEL_PRESETS, dream, dreamRecord, encodeDream, modelImageInput, parseLayerSpec, readDreamRecord,
+  dream, dreamRecord, encodeDream, parseLayerSpec, readDreamRecord,
   type DreamLayer, type DreamOutcome, type DreamSettingsInput, type PixelSpace, type Rgb,
 } from '../../main/engine/dream/index';
 import { zoomIn } from '../../main/engine/dream/zoom';
+import { guessPreprocess } from '../../main/engine/pixels/guess';
+import { defaultSize, findImageInput } from '../../main/engine/onnx/inspect';
+import { isPresetName, pixelSpace, presetSpace, PRESET_NAMES } from '../../shared/pixels';
 import { DEFAULT_DREAM_LAYERS, DEFAULT_MODEL_NAME, DEFAULT_MODEL_PREPROCESS, resolveDefaultModel } from '../../main/engine/importers/default-model';
 import { parseFlags, stringFlag, UsageError, type Command } from './types';
 import { reportFallback, resolveProviderFlag } from './provider';
@@ -56,11 +59,11 @@ async function loadModel(spec: string): Promise<{ model: Model; name: string; sh
   return { model: readModelFile(spec), name: path.basename(spec), sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
 }
 
-/** Caffe-converted models (input "data", LRN) want BGR minus mean; everything else gets the torch preset. */
-function guessSpace(m: Model): { name: string; space: PixelSpace } {
-  const input = modelImageInput(m);
-  if (input === 'data' || m.graph.nodes.some((n) => n.opType === 'LRN') || /caffe/i.test(m.producerName)) return { name: 'caffe', space: CAFFE_SPACE };
-  return { name: 'torch', space: PIXEL_PRESETS.torch! };
+/** The engine's one preprocessing guess (what the app suggests for this model), as a pixel space: a dream keeps the photo's size. */
+function guessSpace(m: Model, fileName: string): { name: string; space: PixelSpace } {
+  const img = findImageInput(m, fileName);
+  const p = guessPreprocess(m, img, fileName, defaultSize(img, fileName));
+  return { name: p.preset, space: pixelSpace(p) };
 }
 
 function bar(fraction: number, text: string): string {
@@ -110,12 +113,11 @@ export const dreamCommand: Command = {
     const presetName = stringFlag(f, 'preset');
     let space: PixelSpace, spaceName: string;
     if (presetName) {
-      const p = PIXEL_PRESETS[presetName];
-      if (!p) throw new UsageError(`--preset must be one of ${Object.keys(PIXEL_PRESETS).join(', ')} (got "${presetName}")`);
-      space = p; spaceName = presetName;
+      if (!isPresetName(presetName)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')} (got "${presetName}")`);
+      space = presetSpace(presetName); spaceName = presetName;
     } else if (modelSpace) {
       space = modelSpace; spaceName = 'tf';
-    } else ({ space, name: spaceName } = guessSpace(model));
+    } else ({ space, name: spaceName } = guessSpace(model, modelName));
     if (modelLayer && layers.length === 0 && !(base.layers && base.layers.length)) layers.push({ name: modelLayer, weight: 1 });
 
     const settings: DreamSettingsInput = {

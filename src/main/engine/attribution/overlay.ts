@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import type { Preprocess } from '../../../shared/contract';
 import { decodeResized } from '../image/image';
-import { imageToTensor } from '../image/preprocess';
+import { imageToTensor } from '../pixels/tensor';
 import { colorAt, colorize, defaultColormap, normalizeForDisplay, reduceChannels, type ColormapName, type SignMode } from '../../../shared/colormap';
 import type { AttributionResult, InputImage } from './types';
 

@@ -7,7 +7,8 @@ import { defaultCamLayer, parseLabels } from './model-info';
 import { gaussianBlur, quadrature, resizeBilinear } from './numeric';
 import { findClass, parseTarget } from '../../../shared/attribution-target';
 import { camModel, linearModel } from './testing/tiny-models';
-import { makeBaseline, pixelSpace } from './baselines';
+import { makeBaseline } from './baselines';
+import { pixelSpace, preset } from '../../../shared/pixels';
 import { balancedBatch, leastPaddingBatch } from './forward';
 
 test('Gauss–Legendre and trapezoid weights integrate polynomials on [0, 1]', () => {
@@ -44,7 +45,7 @@ test('bilinear upsampling matches PyTorch (align_corners=False); blur keeps cons
 });
 
 test('baselines live in input space: black is the preprocessed black pixel', () => {
-  const space = pixelSpace({ rangeMin: 0, rangeMax: 255, mean: [104, 117, 123], std: [1, 1, 1] });
+  const space = pixelSpace(preset('caffe'));
   const b = makeBaseline('black', new Float32Array(3 * 4), [3, 2, 2], { space, blurSigma: 1, seed: 0 });
   assert.deepEqual(Array.from(b), [-104, -104, -104, -104, -117, -117, -117, -117, -123, -123, -123, -123]);
   const n = makeBaseline('noise', new Float32Array(3 * 4), [3, 2, 2], { space, blurSigma: 1, seed: 3 });

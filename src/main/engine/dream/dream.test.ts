@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readModelFile, type Model } from '../onnx/model';
-import { CAFFE_SPACE, DreamControl, decodeRgb, dream, encodeDream, readDreamRecord, dreamRecord } from './index';
-import { resizeRgb, type Rgb } from './pixels';
+import { DreamControl, decodeRgb, dream, encodeDream, readDreamRecord, dreamRecord } from './index';
+import { PRESETS, resizeRgb, type Rgb } from '../pixels/index';
+
+const CAFFE_SPACE = PRESETS.caffe;
 
 const shared = path.resolve(__dirname, '../../../../../shared');
 const MODEL = path.join(shared, 'models/bvlc_googlenet.onnx');

@@ -7,7 +7,7 @@ import type { Model } from '../onnx/model';
 import { CompiledGradients, layerActivations, type SessionTiming } from './gradients';
 import { runDreamLoop, planFor, type LoopHooks, type LoopSettings, type OctaveReport } from './loop';
 import { dreamObjective, defaultDreamLayer, withGuideScore } from './objective';
-import { decodeRgb, resizeRgb, toPlanar, type PixelSpace, type Rgb } from './pixels';
+import { affine, decodeRgb, resizeRgb, toPlanar, type PixelSpace, type Rgb } from '../pixels/index';
 import { receptiveField, spatialSize } from './receptive-field';
 import { parseDreamSettings, type DreamLayer, type DreamSettings, type DreamSettingsInput } from '../../../shared/jobs/dream';
 
@@ -101,7 +101,8 @@ export async function dream(req: DreamRequest, hooks: LoopHooks = {}): Promise<D
   });
   const loop: LoopSettings = {
     octaves: s.octaves, octaveScale: s.octaveScale, iterations: s.iterations, step: s.step, jitter: s.jitter, seed,
-    stepUnit: [0, 1, 2].map((c) => (req.space.rangeMax - req.space.rangeMin) / 255 / req.space.std[c]!),
+    // step is in 0..255 pixel units: one pixel level is affine.scale[c] in model units
+    stepUnit: [...affine(req.space).scale],
     tileSize, tileMargin, maxWholePixels: s.maxWholePixels, tileShift: s.tileShift,
   };
   const measure = hooks.measureObjective ?? planFor(photo.height, photo.width, loop).rows.length * planFor(photo.height, photo.width, loop).cols.length === 1;

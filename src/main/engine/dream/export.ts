@@ -2,7 +2,7 @@
 // documents itself: a PNG in a text chunk (key "featurescope:dream", JSON), a JPEG in its XMP packet
 // (property featurescope:dream, the same JSON).
 import sharp, { type Sharp } from 'sharp';
-import type { Rgb } from './pixels';
+import type { Rgb } from '../pixels/rgb';
 import { addPngText, readJpegXmp, readPngText, xmpPacket } from '../image/image';
 
 export const DREAM_TEXT_KEY = 'featurescope:dream';

@@ -3,6 +3,7 @@ export { dream, modelImageInput, type DreamOutcome, type DreamRequest, type Imag
 export { DreamControl } from './control';
 export { dreamSettingsSchema, dreamLayerSchema, parseDreamSettings, parseLayerSpec, CLASSIC_DEFAULTS, type DreamSettings, type DreamSettingsInput, type DreamLayer } from '../../../shared/jobs/dream';
 export { encodeDream, dreamPngToJpeg, readDreamRecord, dreamRecord, DREAM_TEXT_KEY, type DreamRecord } from './export';
-export { decodeRgb, PIXEL_PRESETS, CAFFE_SPACE, type PixelSpace, type Rgb } from './pixels';
+// what a dream takes and gives (defined in ../pixels and src/shared/pixels.ts)
+export { decodeRgb, type PixelSpace, type Rgb } from '../pixels/index';
 export { defaultDreamLayer } from './objective';
 export type { DreamProgress, OctaveReport, LoopHooks } from './loop';

@@ -4,8 +4,8 @@
 //   src += step / mean|g| · g, roll back, clip to the range real pixels map to.
 // Gradients come from a `GradientSource` (one compiled session per input shape); big octaves go
 // through fixed-size tiles so memory stays bounded and one session serves every big octave.
-import { clipChannels, meanAbs, planar, resizeBilinear, thumbnail, type Planar } from './planar';
-import { fromPlanar, resizeRgb, subtractPhoto, toPlanar, validRange, type PixelSpace, type Rgb } from './pixels';
+import { clipChannels, meanAbs, resizeBilinear, thumbnail } from './planar';
+import { fromPlanar, planar, resizeRgb, subtractPhoto, toPlanar, validRange, type Planar, type PixelSpace, type Rgb } from '../pixels/index';
 import { gridPlan, planPixels, readTile, tileCount, tileShapes, wholePlan, writeTileCore, type TilePlan } from './tiles';
 import { seededRandom } from '../../../shared/random';
 import { DreamControl, randInt } from './control';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import sharp from 'sharp';
-import { planar, resizeBilinear } from './planar';
+import { resizeBilinear } from './planar';
 import { gridPlan, readTile, tileShapes, wholePlan, writeTileCore } from './tiles';
 import { dreamRecord, encodeDream, readDreamRecord } from './export';
 import { parseLayerSpec, parseDreamSettings } from '../../../shared/jobs/dream';
@@ -12,7 +12,9 @@ import { octaveSizes } from './loop';
 import { receptiveField } from './receptive-field';
 import { defaultDreamLayer } from './objective';
 import { readModelFile } from '../onnx/model';
-import { CAFFE_SPACE, fromPlanar, toPlanar, subtractPhoto } from './pixels';
+import { fromPlanar, planar, PRESETS, toPlanar, subtractPhoto } from '../pixels/index';
+
+const CAFFE_SPACE = PRESETS.caffe;
 
 function ramp(c: number, h: number, w: number) {
   const img = planar(c, h, w);

@@ -1,20 +1,8 @@
-// Float images in the model's own space: one batch item, C planes of H×W float32 (NCHW without N).
-// DeepDream works entirely here (preprocessed values), so the loop never converts back to pixels
-// until the end. Every function writes into a caller-owned buffer where it can: a 24-MP RGB plane
-// set is 288 MB, so an extra copy is a real cost.
-
-export interface Planar {
-  c: number;
-  h: number;
-  w: number;
-  data: Float32Array;
-}
-
-export function planar(c: number, h: number, w: number, data?: Float32Array): Planar {
-  const n = c * h * w;
-  if (data && data.length !== n) throw new Error(`planar image ${c}×${h}×${w} needs ${n} values, got ${data.length}`);
-  return { c, h, w, data: data ?? new Float32Array(n) };
-}
+// Image operations DeepDream needs on model-space planes (../pixels/planar.ts: the Planar type and the
+// photo ↔ planes conversions). DeepDream works entirely in model space, so the loop never converts back
+// to pixels until the end. Every function writes into a caller-owned buffer where it can: a 24-MP RGB
+// plane set is 288 MB, so an extra copy is a real cost.
+import { planar, type Planar } from '../pixels/planar';
 
 /**
  * Bilinear resize with corners mapped to corners — what scipy.ndimage.zoom(order=1) does in the

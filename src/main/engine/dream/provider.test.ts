@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readModelFile } from '../onnx/model';
-import { CAFFE_SPACE, dream } from './index';
+import { dream } from './index';
+import { PRESETS } from '../../../shared/pixels';
+
+const CAFFE_SPACE = PRESETS.caffe;
 
 const shared = path.resolve(__dirname, '../../../../../shared');
 const MODEL = path.join(shared, 'models/bvlc_googlenet.onnx');

@@ -21,7 +21,7 @@ export interface TilePlan {
   cols: Span[];
 }
 
-import type { Planar } from './planar';
+import type { Planar } from '../pixels/planar';
 
 /** One run over the whole image. */
 export function wholePlan(h: number, w: number): TilePlan {

@@ -1,7 +1,7 @@
 // The classic DeepDream zoom loop: each frame dreams on the previous frame, zoomed in a little about
 // its centre, so the patterns grow into new ones ("Dream again" repeated).
 import sharp from 'sharp';
-import type { Rgb } from './pixels';
+import type { Rgb } from '../pixels/rgb';
 
 /** Crop the centre 1/factor of the image and scale it back to full size. */
 export async function zoomIn(img: Rgb, factor: number): Promise<Rgb> {

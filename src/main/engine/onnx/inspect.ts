@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import type { LayerInfo, ModelDescription, TensorInfo } from '../../../shared/contract';
 import { decodeModel, encodeModel, opsetVersion, OnnxFormatError, tensorSize, type DType, type Model } from './model';
-import { guessPreprocess } from '../image/preprocess';
+import { guessPreprocess } from '../pixels/guess';
 
 export type InspectErrorCode =
   | 'not-found' | 'is-directory' | 'empty' | 'too-large' | 'not-onnx' | 'truncated' | 'external-data-missing'

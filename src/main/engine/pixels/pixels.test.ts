@@ -1,7 +1,12 @@
+// The one pixel space (src/shared/pixels.ts) and the engine's conversions built on it: presets, the
+// pixel → model map, tensors for classification and attribution, planes for dreams, the preset guess.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageToTensor, preset, tensorToImage, guessPreprocess, PRESET_NAMES, KERAS_CAFFE_MEAN } from './preprocess';
-import type { RgbImage } from './image';
+import {
+  affine, fromPlanar, guessPreprocess, imageToTensor, KERAS_CAFFE_MEAN, pixelSpace, preset, PRESET_NAMES, PRESETS, subtractPhoto,
+  tensorToImage, toModel, toPixel, toPlanar, validRange,
+} from './index';
+import type { RgbImage } from '../image/image';
 import type { Model } from '../onnx/model';
 
 // Two pixels: (255, 0, 128) and (10, 20, 30).
@@ -78,4 +83,51 @@ test('guess: Caffe "data" input → caffe; Keras VGG BGR-meansub → Keras means
   assert.equal(guessPreprocess(fakeModel('input', ['Conv']), { name: 'input', layout: 'NCHW' }, 'alex.onnx', { width: 227, height: 227 }).preset, 'caffe');
   assert.equal(guessPreprocess(fakeModel('input', ['Conv']), { name: 'input', layout: 'NCHW' }, 'inc.onnx', { width: 299, height: 299 }).preset, 'tf');
   assert.equal(guessPreprocess(fakeModel('input', ['Conv'], 'pytorch'), { name: 'input', layout: 'NCHW' }, 'inc.onnx', { width: 299, height: 299 }).preset, 'torch');
+});
+
+test('one table: every preset is a full Preprocess, copies are independent, key order as stored before', () => {
+  for (const name of PRESET_NAMES) {
+    const p = preset(name, 10, 20, 'NHWC');
+    assert.equal(p.preset, name);
+    assert.deepEqual(pixelSpace(p), PRESETS[name]);
+    assert.deepEqual([p.width, p.height, p.layout, p.resize], [10, 20, 'NHWC', 'stretch']);
+    p.mean[0] = 999;
+    assert.notEqual(PRESETS[name].mean[0], 999, 'preset() hands out copies');
+  }
+  assert.deepEqual(Object.keys(preset('torch')), ['preset', 'channelOrder', 'rangeMin', 'rangeMax', 'mean', 'std', 'width', 'height', 'layout', 'resize']);
+  assert.deepEqual(Object.keys(pixelSpace(preset('caffe'))), ['channelOrder', 'rangeMin', 'rangeMax', 'mean', 'std']);
+  assert.throws(() => preset('nope' as 'torch'), /unknown preprocessing preset "nope"/);
+});
+
+test('affine: per model channel scale, offset and source RGB channel; validRange is its image of 0..255', () => {
+  const caffe = affine(PRESETS.caffe);
+  assert.deepEqual(caffe, { scale: [1, 1, 1], offset: [-104, -117, -123], source: [2, 1, 0] });
+  assert.deepEqual(validRange(PRESETS.caffe), { lo: [-104, -117, -123], hi: [151, 138, 132] });
+  const torch = affine(PRESETS.torch);
+  close(torch.scale[0], 1 / 255 / 0.229);
+  close(torch.offset[2], -0.406 / 0.225);
+  assert.deepEqual(torch.source, [0, 1, 2]);
+  const tf = validRange(PRESETS.tf);
+  assert.deepEqual(tf, { lo: [-1, -1, -1], hi: [1, 1, 1] });
+  // a negative std flips the range, which validRange orders
+  const flipped = validRange({ ...PRESETS.raw01, std: [-1, 1, 1] });
+  assert.deepEqual([flipped.lo[0], flipped.hi[0]], [-1, -0]);
+  for (const name of PRESET_NAMES) {
+    const v = toModel(PRESETS[name], [255, 0, 128]);
+    toPixel(PRESETS[name], v).forEach((px, i) => close(px, [255, 0, 128][i]!));
+  }
+  assert.deepEqual(toModel(PRESETS.caffe, [255, 0, 128]), [128 - 104, 0 - 117, 255 - 123]);
+});
+
+test('planes (dreams) and tensors (classification, attribution) are the same map', () => {
+  const rgb = { width: 2, height: 1, data: Uint8Array.from([255, 0, 128, 10, 20, 30]) };
+  for (const name of PRESET_NAMES) {
+    const p = preset(name, 2, 1);
+    const planes = toPlanar(rgb, p);
+    const t = imageToTensor({ ...rgb, data: Float32Array.from(rgb.data) }, p);
+    assert.deepEqual(Array.from(planes.data), Array.from(t.data), name);
+    assert.deepEqual(Array.from(fromPlanar(planes, p).data), Array.from(rgb.data), `${name} round trip`);
+    subtractPhoto(planes, rgb, p);
+    assert.ok(planes.data.every((v) => Math.abs(v) < 1e-6), `${name} subtract`);
+  }
 });

@@ -1,17 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { ModelRecord, Preprocess } from '../../../shared/contract';
+import { PRESET_NAMES, presetSpace } from '../../../shared/pixels';
 import { setPreprocess } from './service';
 
 type Preset = Preprocess['preset'];
-
-/** The standard recipes; `custom` keeps whatever the fields say. Mean/std are per channel in channelOrder. */
-export const PRESETS: Record<Exclude<Preset, 'custom'>, Pick<Preprocess, 'channelOrder' | 'rangeMin' | 'rangeMax' | 'mean' | 'std'>> = {
-  torch: { channelOrder: 'RGB', rangeMin: 0, rangeMax: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  caffe: { channelOrder: 'BGR', rangeMin: 0, rangeMax: 255, mean: [104, 117, 123], std: [1, 1, 1] },
-  tf: { channelOrder: 'RGB', rangeMin: -1, rangeMax: 1, mean: [0, 0, 0], std: [1, 1, 1] },
-  raw01: { channelOrder: 'RGB', rangeMin: 0, rangeMax: 1, mean: [0, 0, 0], std: [1, 1, 1] },
-  raw255: { channelOrder: 'RGB', rangeMin: 0, rangeMax: 255, mean: [0, 0, 0], std: [1, 1, 1] },
-};
 
 const PRESET_NOTES: Record<Preset, string> = {
   torch: 'RGB 0..1, ImageNet mean/std (torchvision)',
@@ -50,7 +42,8 @@ export function PreprocessEditor({ model }: { model: ModelRecord }) {
   }
   function choosePreset(preset: Preset): void {
     if (preset === 'custom') return setDraft((d) => ({ ...d, preset }));
-    const p = PRESETS[preset];
+    // the engine's own preset table (src/shared/pixels.ts); `custom` keeps whatever the fields say
+    const p = presetSpace(preset);
     setDraft((d) => ({ ...d, ...p, preset }));
     setMeanText(p.mean.join(', '));
     setStdText(p.std.join(', '));
@@ -62,7 +55,7 @@ export function PreprocessEditor({ model }: { model: ModelRecord }) {
         <label className="field">
           <span>Preset</span>
           <select data-testid="preset-select" value={draft.preset} onChange={(e) => choosePreset(e.target.value as Preset)}>
-            {(['torch', 'caffe', 'tf', 'raw01', 'raw255', 'custom'] as const).map((p) => (
+            {[...PRESET_NAMES, 'custom' as const].map((p) => (
               <option key={p} value={p}>
                 {p}
                 {p === guess.preset ? ' (guess)' : ''}
