@@ -8,7 +8,7 @@
 // channels: projects and tests depend on them.
 import { z } from 'zod';
 import { jobArgsSchemas, jobSpecSchema, type JobKind } from './jobs/index';
-import type { RunRecord } from './jobs/runs';
+import type { RunOf, RunRecord } from './jobs/runs';
 
 // ---- plain data shared by engine and UI --------------------------------------------------------
 
@@ -258,7 +258,7 @@ export interface ResultMap {
   'photo:add': PhotoRecord;
   'photo:remove': null;
   'photo:thumbnail': { mime: string; base64: string; width: number; height: number };
-  'run:classify': RunRecord;
+  'run:classify': RunOf<'classify'>;
   /** starts a job; the run arrives with the job's 'job:done' event */
   'run:activations': JobInfo;
   'run:remove': null;

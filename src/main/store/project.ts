@@ -10,6 +10,7 @@ import type {
 } from '../../shared/contract';
 import { checkNewRun, decodeRun, isRunKind, RUN_KINDS, RunDecodeError, type NewRun, type RunRecord } from '../../shared/jobs/runs';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate } from './schema';
+import { EngineError } from '../../shared/errors';
 
 export const PROJECT_EXTENSION = '.fscope';
 
@@ -17,9 +18,10 @@ export type ProjectErrorCode =
   | 'not-found' | 'is-directory' | 'exists' | 'not-a-project' | 'newer-version' | 'not-sqlite' | 'no-such-item';
 
 /** Why a project file cannot be used. `code` is stable for tests and the UI. */
-export class ProjectError extends Error {
-  constructor(public code: ProjectErrorCode, message: string) {
-    super(message);
+export class ProjectError extends EngineError {
+  declare readonly code: ProjectErrorCode;
+  constructor(code: ProjectErrorCode, message: string) {
+    super(code, message);
     this.name = 'ProjectError';
   }
 }

@@ -1,14 +1,15 @@
 // Attribution runs on the provider the app's setting resolved to, through the runtime module, and says
 // which provider really ran. This machine has no GPU and this onnxruntime-node build has no CUDA, so
-// asking for CUDA must fall back to CPU with a plain reason — in-process and in the worker thread.
+// asking for CUDA must fall back to CPU with a plain reason — in-process and in the engine worker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeModel } from '../onnx/model';
 import { Attributor } from './attribute';
 import { linearModel } from './testing/tiny-models';
 import { parseAttributionSettings } from './types';
-import { AttributionWorker } from './worker-client';
-import type { AttributeRequest } from './worker-protocol';
+import { EngineWorker } from '../jobs/worker-client';
+import { preset } from '../../../shared/pixels';
+import type { AttributionResult } from './types';
 
 const W = [[1, 2, 3, 4], [0, 0, 0, 1]];
 const x = { data: Float32Array.from([1, -2, 3, 0.5]), shape: [1, 1, 2, 2] as [1, number, number, number] };
@@ -35,29 +36,25 @@ test('CUDA placement without CUDA: the run still gives the right map, on CPU, wi
   await a.release();
 });
 
-test('the worker thread honours the placement, keys sessions by provider and releases one model', async () => {
-  const w = new AttributionWorker();
+test('the engine worker keeps an attribution job\'s sessions per model and releases one model', async () => {
+  const w = new EngineWorker();
   try {
+    await w.setProvider('cpu');
     const bytes = encodeModel(linearModel([1, 2, 2], W, [0.5, 0]));
-    const req = (provider: 'cpu' | 'cuda', sha = 'lin'): AttributeRequest => ({
-      model: { sha, fileName: 'linear.onnx', bytes }, chw: [1, 2, 2] as [number, number, number],
-      input: Float32Array.from(x.data), settings: parseAttributionSettings({ method: 'saliency', target: class0 }), placement: { provider },
-    });
-    const cpu = await w.attribute(req('cpu')).result;
-    assert.equal(cpu.provider, 'cpu');
-    assert.equal(cpu.fallbackReason, undefined);
-    // same model, same provider: the compiled session is reused
-    assert.equal((await w.attribute(req('cpu')).result).timings.prepareMs, 0);
-    // another provider: fresh sessions made for it (here it falls back, and says so)
-    const cuda = await w.attribute(req('cuda')).result;
-    assert.equal(cuda.provider, 'cpu');
-    assert.ok(cuda.timings.prepareMs > 0, 'sessions for the new provider are made');
-    assert.match(cuda.fallbackReason ?? '', /^CUDA could not load this model/);
+    const job = (sha = 'lin') => w.job('attribution', {
+      model: { sha, fileName: 'linear.onnx', bytes }, chw: [1, 2, 2], data: Float32Array.from(x.data), dims: [1, 1, 2, 2], input: 'x',
+      settings: parseAttributionSettings({ method: 'saliency', target: class0 }), space: preset('raw01', 2, 2),
+    }).done as Promise<AttributionResult>;
+    const first = await job();
+    assert.equal(first.provider, 'cpu');
+    assert.deepEqual([...first.map], W[0]);
+    // same model: the compiled session is reused
+    assert.equal((await job()).timings.prepareMs, 0);
     // releasing the model drops its sessions: the next run compiles again
     await w.release('lin');
-    assert.ok((await w.attribute(req('cuda')).result).timings.prepareMs > 0, 'compiled again after release');
+    assert.ok((await job()).timings.prepareMs > 0, 'compiled again after release');
     await w.release('other-model'); // a model the worker never saw: nothing to do
-    assert.equal((await w.attribute(req('cuda')).result).timings.prepareMs, 0, 'another model\'s release keeps these sessions');
+    assert.equal((await job()).timings.prepareMs, 0, 'another model\'s release keeps these sessions');
   } finally {
     await w.terminate();
   }

@@ -80,7 +80,8 @@ test('dream jobs through the engine host', { skip: missing, timeout: 300_000 }, 
     const job3 = (await host.handle('run:dream', { modelId: model.id, photoId: photo.id, fromRunId: run.id, settings: { ...settings, octaves: 1, iterations: 1 } })) as JobInfo;
     const d3 = await doneOf(job3.id);
     assert.equal(d3.job.state, 'done', d3.job.error);
-    assert.equal((d3.run as RunRecord).settings.fromRunId, run.id);
+    assert.ok(d3.run?.kind === 'dream');
+    assert.equal(d3.run.settings.fromRunId, run.id);
   } finally {
     await host.dispose();
   }

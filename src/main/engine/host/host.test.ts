@@ -81,10 +81,11 @@ test('host: project, GoogLeNet, dog.jpg, classify, activations job, reopen', { s
     const done = await host.waitFor('job:done', (p) => p.job.id === job.id);
     assert.equal(done.job.state, 'done', done.job.error);
     assert.ok(host.events.some((e) => e.event === 'job:update' && (e.payload as JobInfo).id === job.id && (e.payload as JobInfo).progress > 0));
-    const actRun = done.run as RunRecord;
-    assert.equal((actRun.result.channels as unknown[]).length, 16);
+    const actRun = done.run;
+    assert.ok(actRun?.kind === 'activations');
+    assert.equal(actRun.result.channels.length, 16);
     assert.deepEqual(actRun.result.shape, [1, 512, 14, 14]);
-    const channels = actRun.result.channels as { mean: number }[];
+    const channels = actRun.result.channels;
     for (let i = 1; i < channels.length; i++) assert.ok(channels[i - 1]!.mean >= channels[i]!.mean);
     const art = await host.call('artifact:get', { artifactId: actRun.artifacts[0]!.id });
     assert.equal(art.mime, 'image/png');

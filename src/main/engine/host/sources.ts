@@ -4,10 +4,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileSource } from '../../../shared/contract';
+import { EngineError } from '../../../shared/errors';
 
-export class SourceError extends Error {
-  constructor(public code: 'not-found' | 'is-directory' | 'too-large' | 'bad-upload' | 'no-upload-dir', message: string) {
-    super(message);
+export class SourceError extends EngineError {
+  declare readonly code: 'not-found' | 'is-directory' | 'too-large' | 'bad-upload' | 'no-upload-dir';
+  constructor(code: SourceError['code'], message: string) {
+    super(code, message);
     this.name = 'SourceError';
   }
 }

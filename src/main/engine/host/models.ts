@@ -1,0 +1,105 @@
+// Host domain "models": add (ONNX, or a TF.js Layers model converted on the way in), remove, embed in the
+// project, inspect at another size, preprocessing and class labels.
+import * as fs from 'node:fs';
+import type { Result } from '../../../shared/contract';
+import { EngineError } from '../../../shared/errors';
+import { sha256 } from '../onnx/inspect';
+import { parseLabels } from '../runtime/classify';
+import { importTfjsModel, isTfjsModelJson } from '../importers/index';
+import type { ModelRef } from '../jobs/protocol';
+import { resolveSource } from './sources';
+import { shardResolver } from './shards';
+import { tfjsModelName } from './tfjs-name';
+import { remember, type HostContext, type Handlers } from './context';
+
+export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:remove' | 'model:embed' | 'model:inspect' | 'model:setPreprocess' | 'model:setLabels'> {
+  const inspected = new Map<string, Result<'model:inspect'>>();
+  return {
+    'model:add': async ({ source, embed, shards }) => {
+      const store = ctx.project();
+      const src = resolveSource(source, 'model', ctx.uploadDir());
+      let bytes: Uint8Array = await fs.promises.readFile(src.path);
+      // A TF.js Layers model.json (Keras, Teachable Machine, ml5) becomes ONNX here; the converted
+      // bytes exist only in the project, so they are always embedded. Its weight shards sit beside a
+      // path, or come as `shards` (uploads get random names, so they are matched by their original name).
+      const tfjs = isTfjsModelJson(src.name, bytes);
+      // every TF.js model is "model.json": list it by its Keras name or folder instead
+      const name = tfjs ? tfjsModelName(src, bytes) : src.name;
+      if (tfjs) {
+        const resolveShard = shardResolver(src, (shards ?? []).map((s) => resolveSource(s, 'model', ctx.uploadDir())));
+        bytes = (await importTfjsModel(src.path, resolveShard ? { resolveShard } : {})).bytes;
+      }
+      const sha = sha256(bytes);
+      // An upload is a temporary copy, so its bytes always go into the project.
+      const keep = embed || src.temporary || tfjs;
+      // The worker reads a file on disk itself (external data resolves next to it); only bytes that exist
+      // nowhere else (uploads, conversions) are sent, so the weights are not copied across threads.
+      const ref: ModelRef = src.temporary || tfjs ? { sha, fileName: src.name, bytes } : { sha, fileName: src.name, path: src.path };
+      const description = await ctx.worker.inspect(ref);
+      const rec = store.addModel(
+        { name, path: src.temporary ? src.name : src.path, sha256: sha, description, preprocess: description.suggestedPreprocess },
+        keep ? bytes : null,
+      );
+      ctx.changed();
+      return rec;
+    },
+    'model:remove': async ({ modelId }) => {
+      const store = ctx.project();
+      const rec = store.model(modelId);
+      store.removeModel(modelId);
+      // the worker drops the model's sessions (forward, gradient, attribution) unless another record uses the same bytes
+      if (!store.state().models.some((m) => m.sha256 === rec.sha256)) await ctx.worker.release(rec.sha256);
+      ctx.changed();
+      return null;
+    },
+    'model:embed': async ({ modelId }) => {
+      const store = ctx.project();
+      const rec = store.model(modelId);
+      if (rec.embedded) return rec;
+      let bytes: Uint8Array;
+      try {
+        bytes = await fs.promises.readFile(rec.path);
+      } catch {
+        throw new EngineError('model-missing', `Cannot embed ${rec.name}: its file ${rec.path} is gone. Add the model again with "Embed in project".`);
+      }
+      // Only the bytes the model was added with: a file changed since then is a different model.
+      if (sha256(bytes) !== rec.sha256) {
+        throw new EngineError('model-changed', `Cannot embed ${rec.name}: ${rec.path} changed since it was added (different sha256). Add it again as a new model.`);
+      }
+      const out = store.embedModel(modelId, bytes);
+      ctx.changed();
+      return out;
+    },
+    'model:inspect': async ({ modelId, width, height }) => {
+      const rec = ctx.project().model(modelId);
+      const w = width ?? height, h = height ?? width;
+      if (!w || !h || (w === rec.description.inspectedSize.width && h === rec.description.inspectedSize.height)) return rec.description;
+      // Same model bytes at the same size always give the same description: keep a few.
+      const key = `${rec.sha256}|${w}x${h}`;
+      const hit = inspected.get(key);
+      if (hit) return hit;
+      const d = await ctx.worker.inspect(ctx.modelSource(rec), w, h);
+      remember(inspected, key, d, 16);
+      return d;
+    },
+    'model:setPreprocess': ({ modelId, preprocess }) => {
+      const rec = ctx.project().setModelPreprocess(modelId, preprocess);
+      ctx.changed();
+      return rec;
+    },
+    'model:setLabels': async ({ modelId, source }) => {
+      const store = ctx.project();
+      const rec = store.model(modelId);
+      let labels: string[] | null = null;
+      if (source) {
+        const src = resolveSource(source, 'labels', ctx.uploadDir());
+        labels = parseLabels(await fs.promises.readFile(src.path, 'utf8'));
+        const k = rec.description.classCount;
+        if (k && labels.length !== k) throw new EngineError('labels-mismatch', `${src.name} has ${labels.length} labels but ${rec.name} has ${k} classes.`);
+      }
+      const out = store.setModelLabels(modelId, labels);
+      ctx.changed();
+      return out;
+    },
+  };
+}

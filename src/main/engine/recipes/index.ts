@@ -1,0 +1,12 @@
+// Every kind of job, by kind. The engine worker runs their worker halves, the job runtime their host halves.
+import type { JobKind } from '../../../shared/jobs/index';
+import { activationsRecipe } from './activations';
+import { attributionRecipe } from './attribution';
+import { dreamRecipe } from './dream';
+import type { Recipe } from './types';
+
+export const RECIPES: { [K in JobKind]: Recipe<K, never, never> } = {
+  activations: activationsRecipe as unknown as Recipe<'activations', never, never>,
+  dream: dreamRecipe as unknown as Recipe<'dream', never, never>,
+  attribution: attributionRecipe as unknown as Recipe<'attribution', never, never>,
+};
