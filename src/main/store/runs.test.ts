@@ -23,7 +23,7 @@ const LEGACY = {
     settings: { layer: 'conv1/7x7_s2', maxChannels: 64, preprocess: caffe, input: 'data', dims: [1, 3, 224, 224] },
     result: {
       layer: 'conv1/7x7_s2', shape: [1, 64, 112, 112], channels: [{ channel: 3, mean: 1.5, max: 9 }],
-      grid: { cols: 8, rows: 8, cell: 112, gap: 2, width: 910, height: 910 }, timings: { preprocessMs: 3, sessionMs: 0, runMs: 10 },
+      grid: { cols: 8, rows: 8, cell: { width: 112, height: 112 }, gap: 2, width: 910, height: 910 }, timings: { preprocessMs: 3, sessionMs: 0, runMs: 10 },
     },
   },
   dream: {

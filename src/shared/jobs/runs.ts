@@ -33,7 +33,7 @@ export const activationsResultSchema = z.object({
   shape: z.array(z.number().int()),
   /** strongest first */
   channels: z.array(z.object({ channel: z.number().int(), mean: z.number(), max: z.number() })),
-  grid: z.object({ cols: z.number().int(), rows: z.number().int(), cell: z.number(), gap: z.number(), width: z.number(), height: z.number() }),
+  grid: z.object({ cols: z.number().int(), rows: z.number().int(), cell: z.object({ width: z.number(), height: z.number() }), gap: z.number(), width: z.number(), height: z.number() }),
   timings: forwardTimings,
 });
 
