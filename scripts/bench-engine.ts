@@ -48,7 +48,7 @@ async function main() {
 
   let t = performance.now();
   await call('engine:status', {});
-  console.log(`engine host start (process + compute worker + provider probe): ${ms(t)}; RSS ${rss().toFixed(0)} MiB`);
+  console.log(`engine host start (process + engine worker + provider probe): ${ms(t)}; RSS ${rss().toFixed(0)} MiB`);
   await call('project:create', { path: path.join(dir, 'bench.fscope') });
   t = performance.now();
   const model = await call('model:add', { source: { kind: 'path', path: googlenet } });

@@ -1,4 +1,4 @@
-// The dream channels through the real engine host (real project file, compute worker, dream worker):
+// The dream channels through the real engine host (real project file, the engine worker and the job runtime):
 // a dream job reports progress and previews, can be paused and cancelled (keeping its frame), a finished
 // one is saved with its settings and found again after reopening, and exports carry the settings.
 import { test } from 'node:test';
