@@ -1,14 +1,53 @@
-import { formatDuration } from '../../components/format';
+// Every job the engine reports, newest first: state, progress, ETA, what it is doing or waiting for, a live
+// preview, and Pause / Resume / Cancel while it is active. The data-* attributes let tests read a job's
+// state and exact progress without parsing text.
+import type { JobInfo } from '../../../shared/contract';
 import { useAtomValue } from '../../state/store';
 import { jobPreviewsAtom, jobsAtom } from './atoms';
-import { cancelJob, clearFinished } from './service';
+import { JobControls } from './JobControls';
+import { clearFinished } from './service';
+import { isActive, jobStatusText } from './state';
+import './jobs.css';
 
-const ACTIVE = new Set(['queued', 'running', 'paused']);
+function JobItem({ job, preview }: { job: JobInfo; preview: string | undefined }) {
+  const active = isActive(job.state);
+  return (
+    <li
+      className={`job job-${job.state}`}
+      data-testid="job-item"
+      data-job-id={job.id}
+      data-job-kind={job.kind}
+      data-job-state={job.state}
+      data-progress={job.progress}
+      {...(job.runId ? { 'data-run-id': job.runId } : {})}
+    >
+      <div className="job-line">
+        <span className="job-title" title={job.title}>
+          {job.title}
+        </span>
+        <span className="job-state" data-testid={`job-state-${job.id}`}>
+          {job.state}
+        </span>
+      </div>
+      <div className="progress">
+        <div className="progress-fill" data-testid={`job-progress-${job.id}`} style={{ width: `${Math.round(job.progress * 100)}%` }} />
+      </div>
+      <div className="job-line muted small">
+        <span className="job-status" data-testid={`job-status-${job.id}`}>
+          {jobStatusText(job)}
+        </span>
+        <JobControls job={job} testId={(action) => `job-${action}-${job.id}`} />
+      </div>
+      {job.error && <div className="error-text small">{job.error}</div>}
+      {preview && active && <img className="job-preview" src={preview} alt="live preview" />}
+    </li>
+  );
+}
 
 export function JobsPanel() {
   const jobs = useAtomValue(jobsAtom);
   const previews = useAtomValue(jobPreviewsAtom);
-  const finished = jobs.some((j) => !ACTIVE.has(j.state));
+  const finished = jobs.some((j) => !isActive(j.state));
   return (
     <section className="panel jobs" data-testid="jobs-panel">
       <header className="panel-header">
@@ -24,30 +63,7 @@ export function JobsPanel() {
       ) : (
         <ul className="job-list">
           {jobs.map((j) => (
-            <li key={j.id} className={`job job-${j.state}`} data-job-state={j.state}>
-              <div className="job-line">
-                <span className="job-title" title={j.title}>
-                  {j.title}
-                </span>
-                <span className="job-state">{j.state}</span>
-              </div>
-              <div className="progress">
-                <div className="progress-fill" style={{ width: `${Math.round(j.progress * 100)}%` }} />
-              </div>
-              <div className="job-line muted small">
-                <span>
-                  {Math.round(j.progress * 100)}%{j.etaMs !== undefined && ACTIVE.has(j.state) ? ` · ${formatDuration(j.etaMs)} left` : ''}
-                  {j.message ? ` · ${j.message}` : ''}
-                </span>
-                {ACTIVE.has(j.state) && (
-                  <button className="button tiny" onClick={() => void cancelJob(j.id)}>
-                    Cancel
-                  </button>
-                )}
-              </div>
-              {j.error && <div className="error-text small">{j.error}</div>}
-              {previews[j.id] && ACTIVE.has(j.state) && <img className="job-preview" src={previews[j.id]} alt="live preview" />}
-            </li>
+            <JobItem key={j.id} job={j} preview={previews[j.id]} />
           ))}
         </ul>
       )}

@@ -1,9 +1,12 @@
+// Jobs: the one place the renderer pauses, resumes and cancels a job (the Jobs panel, the Dream tab and
+// the Attribution tab all call these), and keeps the job list the engine's events describe.
 import type { EventMap, JobInfo } from '../../../shared/contract';
 import { api } from '../../api';
 import { store } from '../../state/store';
 import { attempt, report } from '../notices/service';
 import { showRun } from '../run/service';
 import { jobPreviewsAtom, jobsAtom } from './atoms';
+import { isActive } from './state';
 
 function upsert(job: JobInfo): void {
   store.set(jobsAtom, (jobs) => {
@@ -13,6 +16,14 @@ function upsert(job: JobInfo): void {
     next[i] = job;
     return next;
   });
+}
+
+/**
+ * A job a tab just started (the reply to its start request). The engine's `job:update` for it may have
+ * arrived first and is newer than this snapshot, so a job already listed is left as the events put it.
+ */
+export function trackJob(job: JobInfo): void {
+  store.set(jobsAtom, (jobs) => (jobs.some((j) => j.id === job.id) ? jobs : [job, ...jobs]));
 }
 
 export function onJobUpdate(job: JobInfo): void {
@@ -34,10 +45,20 @@ export async function refreshJobs(): Promise<void> {
   if (jobs) store.set(jobsAtom, jobs);
 }
 
+// The engine answers these at once and reports the new state through 'job:update'; a running job
+// actually stops at its next checkpoint (between optimizer steps or batches).
+export async function pauseJob(jobId: string): Promise<void> {
+  await attempt('run', 'Could not pause the job', () => api.invoke('job:pause', { jobId }));
+}
+
+export async function resumeJob(jobId: string): Promise<void> {
+  await attempt('run', 'Could not resume the job', () => api.invoke('job:resume', { jobId }));
+}
+
 export async function cancelJob(jobId: string): Promise<void> {
   await attempt('run', 'Could not cancel the job', () => api.invoke('job:cancel', { jobId }));
 }
 
 export function clearFinished(): void {
-  store.set(jobsAtom, (jobs) => jobs.filter((j) => j.state === 'queued' || j.state === 'running' || j.state === 'paused'));
+  store.set(jobsAtom, (jobs) => jobs.filter((j) => isActive(j.state)));
 }
