@@ -1,6 +1,7 @@
-// The Attribution tab: choose a method, its options and a target; run it as a job; see the map over
-// the photo with opacity, sign mode and colormap; tick several saved runs to compare them side by side;
-// export PNG / .npy / CSV. Runs are saved in the project by the engine with the settings they ran with.
+// The Attribution tab: choose a method, its options and a target; run it as a job (pause, resume or cancel
+// it while it runs); see the map over the photo with opacity, sign mode and colormap; tick several saved
+// runs to compare them side by side; export PNG / .npy / CSV. Runs are saved in the project by the engine
+// with the settings they ran with.
 import type { ModelRecord, PhotoRecord, ProjectState, RunOf } from '../../../shared/contract';
 import { COLORMAPS, SIGN_MODES } from '../../../shared/colormap';
 import { useEffect } from 'react';
@@ -9,6 +10,7 @@ import { selectedRunIdAtom } from '../run/atoms';
 import { runsOf } from '../run/runOf';
 import { Banners } from '../notices/Banners';
 import { AttributionCanvas } from './AttributionCanvas';
+import { AttributionJob } from './AttributionJob';
 import { compareIdsAtom, displayAtom, formAtom, shownRunIdAtom, type AttributionForm, type MethodName } from './atoms';
 import { exportRun, runAttribution, toggleCompare } from './service';
 
@@ -132,6 +134,7 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
         <div className="muted small">{model ? `${model.name}` : 'select a model'} · {photo ? photo.name : 'select a photo'}</div>
       </div>
       <Banners area="run" />
+      <AttributionJob />
 
       <div className="row" style={{ display: 'flex', gap: 16, alignItems: 'center', flexWrap: 'wrap', margin: '8px 0' }}>
         <label className="field">

@@ -33,6 +33,8 @@ export interface DisplayOptions {
 
 export const formAtom = atom<AttributionForm>(DEFAULT_FORM);
 export const displayAtom = atom<DisplayOptions>({ signMode: 'auto', colormap: 'auto', opacity: 0.7 });
+/** the attribution job this tab started last: its progress and Pause / Resume / Cancel show above the map */
+export const attrJobIdAtom = atom<string | null>(null);
 /** the attribution run shown large */
 export const shownRunIdAtom = atom<string | null>(null);
 /** runs ticked for side-by-side comparison */

@@ -1,16 +1,17 @@
-// Attribution in the UI: start a job, fetch a saved run's map and photo for drawing, export files.
+// Attribution in the UI: start a job (paused, resumed and cancelled through the jobs feature), fetch a
+// saved run's map and photo for drawing, export files.
 import type { RunRecord } from '../../../shared/contract';
 import { api } from '../../api';
 import { base64Bytes, downloadBase64 } from '../../components/download';
 import { store } from '../../state/store';
-import { jobsAtom } from '../jobs/atoms';
+import { trackJob } from '../jobs/service';
 import { selectedModelIdAtom } from '../models/atoms';
 import { attempt, clearArea, report } from '../notices/service';
 import { selectedPhotoIdAtom } from '../photos/atoms';
 import { projectAtom } from '../project/atoms';
 // the CLI's parser (shared, pure): the box accepts exactly what --target does
 import { parseTarget } from '../../../shared/attribution-target';
-import { compareIdsAtom, displayAtom, formAtom, mapsAtom, photosAtom, shownRunIdAtom, type AttributionForm } from './atoms';
+import { attrJobIdAtom, compareIdsAtom, displayAtom, formAtom, mapsAtom, photosAtom, shownRunIdAtom, type AttributionForm } from './atoms';
 
 /** The form → the engine's settings: only the fields the chosen method reads. */
 export function formSettings(f: AttributionForm, target: unknown): Record<string, unknown> {
@@ -43,7 +44,8 @@ export async function runAttribution(): Promise<void> {
   );
   if (!job) return;
   clearArea('run');
-  store.set(jobsAtom, (jobs) => [job, ...jobs.filter((j) => j.id !== job.id)]);
+  store.set(attrJobIdAtom, job.id);
+  trackJob(job);
 }
 
 export async function loadMap(runId: string): Promise<void> {

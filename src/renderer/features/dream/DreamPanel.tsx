@@ -1,19 +1,19 @@
 // The Dream tab: settings (classic google/deepdream defaults), Dream, a live preview with progress,
 // ETA, Pause / Resume / Cancel, and the dreams of the selected photo next to it.
 import type { ModelRecord, PhotoRecord, ProjectState } from '../../../shared/contract';
-import { formatDuration, formatShape } from '../../components/format';
+import { formatShape } from '../../components/format';
 import { useAtom, useAtomValue } from '../../state/store';
 import { jobPreviewsAtom, jobsAtom } from '../jobs/atoms';
+import { JobControls } from '../jobs/JobControls';
+import { isActive, jobStatusText } from '../jobs/state';
 import { Banners } from '../notices/Banners';
 import { PhotoThumb } from '../photos/PhotosPanel';
 import { selectedRunIdAtom } from '../run/atoms';
 import { runsOf } from '../run/runOf';
 import { dreamBusyAtom, dreamFormAtom, dreamJobIdAtom, type DreamForm } from './atoms';
 import { DreamResult, DreamThumb, dreamSummary } from './DreamResult';
-import { cancelDream, pauseDream, resumeDream, showDreamRun, startDream } from './service';
+import { showDreamRun, startDream } from './service';
 import './dream.css';
-
-const ACTIVE = new Set(['queued', 'running', 'paused']);
 
 function Field({ label, name, width = 5, title }: { label: string; name: keyof DreamForm; width?: number; title?: string }) {
   const [form, setForm] = useAtom(dreamFormAtom);
@@ -38,7 +38,7 @@ export function DreamPanel({ project, model, photo }: { project: ProjectState; m
   const busy = useAtomValue(dreamBusyAtom);
   const runId = useAtomValue(selectedRunIdAtom);
   const job = jobs.find((j) => j.id === jobId);
-  const active = job && ACTIVE.has(job.state);
+  const active = job && isActive(job.state);
   const allDreams = runsOf(project.runs, 'dream');
   const dreams = allDreams.filter((r) => !photo || r.photoId === photo.id).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   // the run of the job just finished, else the one picked below, else the newest
@@ -109,22 +109,10 @@ export function DreamPanel({ project, model, photo }: { project: ProjectState; m
               <div className="progress-fill" data-testid="dream-progress" style={{ width: `${Math.round(job.progress * 100)}%` }} />
             </div>
             <div className="muted small" data-testid="dream-status">
-              {job.state} · {Math.round(job.progress * 100)}%{job.etaMs !== undefined && job.state === 'running' ? ` · ${formatDuration(job.etaMs)} left` : ''}
-              {job.message ? ` · ${job.message}` : ''}
+              {job.state} · {jobStatusText(job)}
             </div>
             <div className="row">
-              {job.state === 'paused' ? (
-                <button className="button small" data-testid="dream-resume" onClick={() => void resumeDream(job.id)}>
-                  Resume
-                </button>
-              ) : (
-                <button className="button small" data-testid="dream-pause" onClick={() => void pauseDream(job.id)}>
-                  Pause
-                </button>
-              )}
-              <button className="button small" data-testid="dream-cancel" onClick={() => void cancelDream(job.id)}>
-                Cancel (keep the last frame)
-              </button>
+              <JobControls job={job} size="small" testId={(action) => `dream-${action}`} cancelLabel="Cancel (keep the last frame)" />
             </div>
           </div>
         </div>

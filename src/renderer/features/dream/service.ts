@@ -1,10 +1,11 @@
-// Dream actions: start (or continue from a result), pause / resume / cancel, export. Writes atoms
-// through `store`; the job's progress and preview frames arrive through the jobs feature's events.
+// Dream actions: start (or continue from a result), export. Writes atoms through `store`; the job's
+// progress and preview frames arrive through the jobs feature's events, and pause / resume / cancel go
+// through the jobs feature's service like every other job's.
 import type { RunOf, RunRecord } from '../../../shared/contract';
 import { api } from '../../api';
 import { downloadBase64 } from '../../components/download';
 import { store } from '../../state/store';
-import { jobsAtom } from '../jobs/atoms';
+import { trackJob } from '../jobs/service';
 import { selectedModelIdAtom } from '../models/atoms';
 import { attempt, clearArea, report } from '../notices/service';
 import { selectedPhotoIdAtom } from '../photos/atoms';
@@ -57,20 +58,10 @@ export async function startDream(fromRun?: RunOf<'dream'>): Promise<void> {
     if (!job) return;
     clearArea(AREA);
     store.set(dreamJobIdAtom, job.id);
-    store.set(jobsAtom, (jobs) => [job, ...jobs.filter((j) => j.id !== job.id)]);
+    trackJob(job);
   } finally {
     store.set(dreamBusyAtom, false);
   }
-}
-
-export async function pauseDream(jobId: string): Promise<void> {
-  await attempt(AREA, 'Could not pause', () => api.invoke('job:pause', { jobId }));
-}
-export async function resumeDream(jobId: string): Promise<void> {
-  await attempt(AREA, 'Could not resume', () => api.invoke('job:resume', { jobId }));
-}
-export async function cancelDream(jobId: string): Promise<void> {
-  await attempt(AREA, 'Could not cancel', () => api.invoke('job:cancel', { jobId }));
 }
 
 /** Full-resolution export: the browser downloads it (Electron shows its save dialog). */
