@@ -32,24 +32,48 @@ const common = {
   seed: z.number().int().default(0),
 };
 
+/**
+ * IG's reference image. 'black': pixel 0 put through the preprocessing (BGR −[104,117,123] for caffe);
+ * 'blurred': a blurred copy of the photo; 'noise': uniform noise pixels; 'zero': 0 in the model's input
+ * space — the mean colour for mean-subtracted inputs (caffe, torch), Captum's default and the PyTorch reference's.
+ */
+export const IG_BASELINES = ['black', 'blurred', 'noise', 'zero'] as const;
+export type IgBaseline = (typeof IG_BASELINES)[number];
+
 const igOptions = {
   steps: z.number().int().min(1).max(4096).default(32),
-  /** the reference image integrated from: black pixels, a blurred copy of the photo, or uniform noise pixels */
-  baseline: z.enum(['black', 'blurred', 'noise']).default('black'),
+  baseline: z.enum(IG_BASELINES).default('black'),
   /** Gaussian blur sigma for the 'blurred' baseline, in input pixels */
   blurSigma: z.number().positive().max(1000).default(10),
   /** quadrature: Gauss–Legendre (Captum's default) or the trapezoid rule (both endpoints included) */
   integration: z.enum(['gausslegendre', 'trapezoid']).default('gausslegendre'),
 };
 
+/**
+ * How a gradient method's C×H×W map becomes the stored map (and so what the overlay, the UI's map and the
+ * exports show). 'none' keeps every channel, signed: display and CSV then sum the channels. 'max-abs' stores
+ * max_c |value| as [1,1,H,W] (Simonyan et al.'s saliency map; the PyTorch reference's saliency, guided
+ * backprop and SmoothGrad maps); 'sum' stores Σ_c value (the reference's IG map). SmoothGrad reduces each
+ * noisy sample's map before averaging: 'max-abs' there is mean_i max_c |g_i|, not max_c |mean_i g_i|.
+ */
+export const CHANNEL_REDUCTIONS = ['none', 'sum', 'max-abs'] as const;
+export type ChannelReduction = (typeof CHANNEL_REDUCTIONS)[number];
+const gradientMap = { channelReduction: z.enum(CHANNEL_REDUCTIONS).default('none') };
+
+/**
+ * What occlusion measures a class target's drop on: its logit, or its softmax probability (Zeiler & Fergus,
+ * and the PyTorch reference: p_k(x) − p_k(occluded)). Channel and neuron targets only have 'logit' (their raw value).
+ */
+export const OCCLUSION_SCORES = ['logit', 'probability'] as const;
+
 export const attributionSettingsSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('saliency'), ...common }),
-  z.object({ method: z.literal('gradxinput'), ...common }),
-  z.object({ method: z.literal('guided'), ...common }),
-  z.object({ method: z.literal('deconvnet'), ...common }),
-  z.object({ method: z.literal('ig'), ...common, ...igOptions }),
+  z.object({ method: z.literal('saliency'), ...common, ...gradientMap }),
+  z.object({ method: z.literal('gradxinput'), ...common, ...gradientMap }),
+  z.object({ method: z.literal('guided'), ...common, ...gradientMap }),
+  z.object({ method: z.literal('deconvnet'), ...common, ...gradientMap }),
+  z.object({ method: z.literal('ig'), ...common, ...igOptions, ...gradientMap }),
   z.object({
-    method: z.literal('smoothgrad'), ...common,
+    method: z.literal('smoothgrad'), ...common, ...gradientMap,
     samples: z.number().int().min(1).max(1024).default(25),
     /** noise standard deviation as a fraction of the input's value range (max − min), as in the SmoothGrad paper */
     noiseLevel: z.number().min(0).max(10).default(0.15),
@@ -65,7 +89,7 @@ export const attributionSettingsSchema = z.discriminatedUnion('method', [
     /** layer whose activations and gradients make the map; default: the last convolutional block */
     layer: z.string().min(1).optional(),
   }),
-  z.object({ method: z.literal('guided-gradcam'), ...common, layer: z.string().min(1).optional() }),
+  z.object({ method: z.literal('guided-gradcam'), ...common, ...gradientMap, layer: z.string().min(1).optional() }),
   z.object({
     method: z.literal('occlusion'), ...common,
     /** side of the square occluding window, in input pixels */
@@ -73,6 +97,7 @@ export const attributionSettingsSchema = z.discriminatedUnion('method', [
     stride: z.number().int().min(1).max(8192).default(16),
     /** value written into the window, in the model's input (preprocessed) space: 0 is the mean colour for torch/caffe */
     baselineValue: z.number().default(0),
+    classScore: z.enum(OCCLUSION_SCORES).default('logit'),
   }),
 ]);
 export type AttributionSettings = z.output<typeof attributionSettingsSchema>;

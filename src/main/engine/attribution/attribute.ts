@@ -1,20 +1,23 @@
-// attribute(input, settings) for every method, over one model. An Attributor holds the model's
-// compiled gradient sessions and forward sessions, so the second map of a kind costs only the runs.
+// attribute(input, settings) for every method, over one model. An Attributor takes its compiled gradient
+// and forward sessions from a gradient runtime (the caller's, shared by every attributor of a worker, or
+// its own), which keeps them, so the second map of a kind costs only the runs.
 import type { Model } from '../onnx/model';
-import { makeBaseline, type PixelSpace } from './baselines';
-import { ForwardRunner, newTiming, targetTensor, type Timing } from './forward';
+import type { PixelSpace } from '../../../shared/pixels';
+import { GradientRuntime, runProvider, runtimeModel, type RuntimeModel } from '../gradients/index';
+import { makeBaseline } from './baselines';
+import { ForwardRunner, newTiming, runContext, targetTensor, type Timing } from './forward';
 import { GradientRunner, targetObjective, type GradRules, type RunInfo, type TargetObjective } from './gradient-runner';
 import { gradCamPlan } from './methods/gradcam';
 import { integratedGradientsPlan } from './methods/integrated-gradients';
 import { noiseTunnelPlan } from './methods/noise-tunnel';
 import { occlusion, occlusionWindows } from './methods/occlusion';
 import { gradientPlan, type GradPlan } from './methods/plan';
+import { reduceChannelMap, reducedPlan, reducedShape } from './methods/channels';
 import { defaultCamLayer, modelFacts, type ModelFacts } from './model-info';
-import { AttributionSessions, runProvider } from './sessions';
 import type { SessionPlacement } from '../runtime/sessions';
 import {
   parseAttributionSettings, type AttributionResult, type AttributionSettings, type AttributionSettingsInput,
-  type InputImage, type NoiseTunnelInner, type ResolvedTarget, type TargetSpec,
+  type IgBaseline, type InputImage, type NoiseTunnelInner, type ResolvedTarget, type TargetSpec,
 } from './types';
 
 export interface AttributorOptions {
@@ -24,8 +27,12 @@ export interface AttributorOptions {
   pixelSpace?: PixelSpace;
   /** name used in error messages, e.g. the model's file name */
   label?: string;
-  /** the provider (EngineStatus.active) and threads to run on; default CPU with every core */
+  /** the provider (EngineStatus.active) and threads to run on; default: the runtime's placement (CPU with every core for a runtime of its own) */
   placement?: SessionPlacement;
+  /** the gradient runtime to take sessions from (a worker's, shared across jobs); default: one of its own */
+  runtime?: GradientRuntime;
+  /** the model file's sha256: the runtime caches under it, so `runtime.release(sha)` drops them (default: an id of this Model object) */
+  modelSha?: string;
 }
 
 export class Attributor {
@@ -33,7 +40,12 @@ export class Attributor {
   private readonly forward: ForwardRunner;
   private readonly gradients: GradientRunner;
   private readonly label: string;
-  private readonly sessions: AttributionSessions;
+  private readonly runtime: GradientRuntime;
+  private readonly ownRuntime: boolean;
+  private readonly runtimeModel: RuntimeModel;
+  private readonly where: SessionPlacement;
+  /** the first reason a session could not go on the placement's provider (reported with every result) */
+  private fallbackReason: string | undefined;
 
   constructor(
     private readonly model: Model,
@@ -43,9 +55,16 @@ export class Attributor {
   ) {
     this.label = opts.label ?? 'model';
     this.facts = modelFacts(model, this.label);
-    this.sessions = new AttributionSessions(opts.placement);
-    this.forward = new ForwardRunner(model, this.facts.inputName, chw, this.label, this.sessions);
-    this.gradients = new GradientRunner(model, this.facts.inputName, chw, this.label, this.sessions);
+    this.ownRuntime = !opts.runtime;
+    this.runtime = opts.runtime ?? new GradientRuntime();
+    this.runtimeModel = runtimeModel(model, opts.modelSha);
+    this.where = opts.placement ?? this.runtime.placement();
+    const ctx = runContext({
+      runtime: this.runtime, model: this.runtimeModel, inputName: this.facts.inputName, chw, label: this.label, placement: this.where,
+      onFallback: (reason) => { this.fallbackReason ??= reason; },
+    });
+    this.forward = new ForwardRunner(ctx);
+    this.gradients = new GradientRunner(ctx);
   }
 
   /**
@@ -92,7 +111,7 @@ export class Attributor {
       provider: runProvider(timing.providers),
     };
     if (timing.providers.size > 1) result.providers = [...timing.providers];
-    if (this.sessions.fallbackReason) result.fallbackReason = this.sessions.fallbackReason;
+    if (this.fallbackReason) result.fallbackReason = this.fallbackReason;
     if (out.completeness) {
       const { attributionSum, scoreDelta, baselineScore } = out.completeness;
       result.completeness = { attributionSum, scoreDelta, baselineScore, relativeError: Math.abs(attributionSum - scoreDelta) / Math.abs(scoreDelta) };
@@ -103,7 +122,7 @@ export class Attributor {
 
   /** The provider sessions are made on (before any CPU fallback). */
   get placement(): SessionPlacement {
-    return this.sessions.placement;
+    return this.where;
   }
 
   /**
@@ -150,7 +169,7 @@ export class Attributor {
   }> {
     const x = input.data;
     const [, c, h, w] = input.shape;
-    const full = [1, c, h, w];
+    const chw = [c, h, w] as const;
     const objective = objectiveOverride ?? targetObjective(target, this.facts.logits, this.label);
     const runPlan = async (plan: GradPlan, rules: GradRules, layers: string[] = []) => {
       Object.assign(found, await this.gradients.run(plan, objective, rules, layers, s.batchSize, timing));
@@ -160,17 +179,18 @@ export class Attributor {
     };
     switch (s.method) {
       case 'saliency': case 'gradxinput': case 'guided': case 'deconvnet': {
-        const out = await runPlan(gradientPlan(x, s.method === 'gradxinput'), rulesOf(s.method));
-        return { map: out.map, shape: full };
+        const out = await runPlan(reducedPlan(gradientPlan(x, s.method === 'gradxinput'), chw, s.channelReduction), rulesOf(s.method));
+        return { map: out.map, shape: reducedShape(chw, s.channelReduction) };
       }
       case 'ig': {
-        const out = await runPlan(this.igPlan(x, s, score), 'default');
-        return { map: out.map, shape: full, completeness: out.completeness };
+        const out = await runPlan(reducedPlan(this.igPlan(x, s, score), chw, s.channelReduction), 'default');
+        return { map: out.map, shape: reducedShape(chw, s.channelReduction), completeness: out.completeness };
       }
       case 'smoothgrad': {
-        const inner = (noisy: Float32Array) => (s.inner === 'ig' ? this.igPlan(noisy, s) : gradientPlan(noisy, s.inner === 'gradxinput'));
+        // each noisy sample's map is reduced before the average (see methods/channels.ts)
+        const inner = (noisy: Float32Array) => reducedPlan(s.inner === 'ig' ? this.igPlan(noisy, s) : gradientPlan(noisy, s.inner === 'gradxinput'), chw, s.channelReduction);
         const out = await runPlan(noiseTunnelPlan(x, s, inner), rulesOf(s.inner));
-        return { map: out.map, shape: full, completeness: out.completeness };
+        return { map: out.map, shape: reducedShape(chw, s.channelReduction), completeness: out.completeness };
       }
       case 'gradcam': case 'guided-gradcam': {
         const layer = s.layer ?? (target.kind === 'class' ? defaultCamLayer(this.model, this.facts.logits, this.label) : target.layer);
@@ -189,7 +209,7 @@ export class Attributor {
         const guided = guidedGrad ?? (await runPlan(gradientPlan(x, false), 'guided')).map;
         const map = new Float32Array(c * h * w);
         for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) map[ch * h * w + i] = guided[ch * h * w + i]! * camMap[i]!;
-        return { map, shape: full, settings, layerMap };
+        return { map: reduceChannelMap(map, chw, s.channelReduction), shape: reducedShape(chw, s.channelReduction), settings, layerMap };
       }
       case 'occlusion': {
         targetTensor(target, this.facts.logits, this.label);
@@ -199,14 +219,19 @@ export class Attributor {
     }
   }
 
-  private igPlan(x: Float32Array, s: { baseline: 'black' | 'blurred' | 'noise'; blurSigma: number; seed: number; steps: number; integration: 'gausslegendre' | 'trapezoid' }, knownScore?: number): GradPlan {
-    const baseline = makeBaseline(s.baseline, x, this.chw, { space: this.opts.pixelSpace, blurSigma: s.blurSigma, seed: s.seed });
+  private igPlan(x: Float32Array, s: { baseline: IgBaseline; blurSigma: number; seed: number; steps: number; integration: 'gausslegendre' | 'trapezoid' }, knownScore?: number): GradPlan {
+    // 'zero' needs no pixel space: it is 0 in the model's own input space
+    const baseline = s.baseline === 'zero'
+      ? new Float32Array(x.length)
+      : makeBaseline(s.baseline, x, this.chw, { space: this.opts.pixelSpace, blurSigma: s.blurSigma, seed: s.seed });
     return integratedGradientsPlan(x, baseline, s.steps, s.integration, knownScore);
   }
 
+  /** Drop its sessions: all of its own runtime's, or, in a shared runtime, this model's at this input size. */
   async release(): Promise<void> {
-    await this.forward.release();
-    await this.gradients.release();
+    if (this.ownRuntime) return this.runtime.release();
+    const chw = this.chw.join('x');
+    await this.runtime.release(this.runtimeModel.sha, (k) => k.shape?.slice(1).join('x') === chw);
   }
 }
 

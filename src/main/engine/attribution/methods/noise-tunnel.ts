@@ -37,12 +37,16 @@ export function noiseTunnelPlan(
     take: (i, r) => { const [p, k] = locate(i); p.take(k, r); },
     scoreImages,
     finish: (scores) => {
-      const mean = new Float64Array(x.length), sq = new Float64Array(x.length);
+      // the inner maps may be channel-reduced (H×W), so the size is theirs, not the input's
+      let mean: Float64Array | undefined, sq: Float64Array | undefined;
       let at = 0, attributionSum = 0, scoreDelta = 0, baselineScore = 0, withCompleteness = false;
       for (const p of plans) {
         const out: PlanOutput = p.finish(scores.slice(at, at + p.scoreImages.length));
         at += p.scoreImages.length;
-        for (let k = 0; k < x.length; k++) { const v = out.map[k]!; mean[k]! += v; sq[k]! += v * v; }
+        mean ??= new Float64Array(out.map.length);
+        sq ??= new Float64Array(out.map.length);
+        if (out.map.length !== mean.length) throw new Error('noise tunnel: the inner maps differ in size');
+        for (let k = 0; k < mean.length; k++) { const v = out.map[k]!; mean[k]! += v; sq[k]! += v * v; }
         if (out.completeness) {
           withCompleteness = true;
           attributionSum += out.completeness.attributionSum;
@@ -51,8 +55,9 @@ export function noiseTunnelPlan(
         }
       }
       const n = plans.length;
-      const map = new Float32Array(x.length);
-      for (let k = 0; k < x.length; k++) {
+      if (!mean || !sq) throw new Error('noise tunnel: no samples');
+      const map = new Float32Array(mean.length);
+      for (let k = 0; k < mean.length; k++) {
         const m = mean[k]! / n;
         map[k] = opts.variant === 'vargrad' ? sq[k]! / n - m * m : m;
       }

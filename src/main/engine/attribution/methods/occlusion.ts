@@ -3,6 +3,8 @@
 // ablation that only says how to build the ablated inputs: window positions follow Captum exactly
 // (ceil((H − window) / stride) + 1 per axis, the last window clipped at the edge), and each pixel's
 // value is the mean drop over the windows that covered it. Every copy goes through batched forward passes.
+// A class target's drop is measured on its logit, or (classScore 'probability') on its softmax probability,
+// computed here from the fetched logits row.
 import type { ForwardRunner, Timing } from '../forward';
 import { scoreOf, targetTensor } from '../forward';
 import type { InputImage, ResolvedTarget, SettingsOf } from '../types';
@@ -31,6 +33,10 @@ export async function occlusion(
   const { ys, xs } = occlusionWindows(h, w, s.window, s.stride);
   const positions = ys.length * xs.length;
   const fetch = targetTensor(target, logits, label);
+  const probability = s.classScore === 'probability';
+  if (probability && target.kind !== 'class') {
+    throw new Error(`${label}: occlusion on probabilities needs a class target; ${target.kind} targets are measured on their raw value (classScore 'logit')`);
+  }
   const scores = new Float64Array(positions + 1);
   // item 0 is the untouched image, item k > 0 hides window k − 1
   await runner.runBatches(positions + 1, s.batchSize, fetch, (i, dst) => {
@@ -40,7 +46,7 @@ export async function occlusion(
     const y1 = Math.min(h, y0 + s.window), x1 = Math.min(w, x0 + s.window);
     for (let ch = 0; ch < c; ch++) for (let y = y0; y < y1; y++) dst.fill(s.baselineValue, ch * h * w + y * w + x0, ch * h * w + y * w + x1);
   }, (start, n, data, dims) => {
-    for (let j = 0; j < n; j++) scores[start + j] = scoreOf(target, data, dims, j, label);
+    for (let j = 0; j < n; j++) scores[start + j] = probability ? softmaxAt(target, data, dims, j, label) : scoreOf(target, data, dims, j, label);
   }, timing);
 
   const total = new Float64Array(h * w), weight = new Float64Array(h * w);
@@ -56,4 +62,15 @@ export async function occlusion(
     for (let ch = 0; ch < c; ch++) map[ch * h * w + i] = v;
   }
   return { map, shape: [1, c, h, w], targetScore: scores[0]! };
+}
+
+/** p_k of batch item b: the softmax of its logits row at the target class (max-shifted, in float64). */
+function softmaxAt(t: ResolvedTarget, data: Float32Array, dims: readonly number[], b: number, label: string): number {
+  const logit = scoreOf(t, data, dims, b, label); // checks the class index against the row
+  const per = data.length / dims[0]!;
+  let max = -Infinity;
+  for (let i = b * per; i < (b + 1) * per; i++) max = Math.max(max, data[i]!);
+  let z = 0;
+  for (let i = b * per; i < (b + 1) * per; i++) z += Math.exp(data[i]! - max);
+  return Math.exp(logit - max) / z;
 }
