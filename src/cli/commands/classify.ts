@@ -1,12 +1,13 @@
 // `featurescope classify <model.onnx> <image>`: top-K classes for a photo, with the same engine code the
 // app uses (inspection, preprocessing, onnxruntime on the chosen provider, softmax only when needed).
 import * as fs from 'node:fs';
-import { inspectModel, loadModelFile } from '../../main/engine/onnx/inspect';
+import { inspectModel } from '../../main/engine/onnx/inspect';
 import { decodeResized } from '../../main/engine/image/image';
-import { imageToTensor, preset, PRESET_NAMES, type PresetName } from '../../main/engine/image/preprocess';
+import { imageToTensor, preset, PRESET_NAMES } from '../../main/engine/pixels/index';
 import { parseLabels, topK } from '../../main/engine/runtime/classify';
 import { SessionCache } from '../../main/engine/runtime/sessions';
-import { intFlag, parseFlags, stringFlag, UsageError, type Command } from './types';
+import { labelsFlag, openCommandLine, openModel, presetFlag } from '../common';
+import { intFlag, stringFlag, type Command } from './types';
 import { providerFlag, reportFallback } from './provider';
 import * as ort from 'onnxruntime-node';
 
@@ -26,25 +27,23 @@ export const classifyCommand: Command = {
   summary: 'top-K ImageNet-style classes of a photo with a classifier model',
   usage,
   async run(argv) {
-    const f = parseFlags(argv);
-    const [modelFile, imageFile, ...extra] = f.positional;
-    if (!modelFile || !imageFile) throw new UsageError('give a model and an image: featurescope classify <model.onnx> <image>');
-    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    const { flags: f, args, json } = openCommandLine(argv, {
+      positional: ['model', 'image'], missing: 'give a model and an image: featurescope classify <model.onnx> <image>',
+    });
+    const [modelFile, imageFile] = args as [string, string];
     const top = intFlag(f, 'top', 5, 1, 1000);
-    const presetName = stringFlag(f, 'preset');
-    if (presetName !== undefined && !(PRESET_NAMES as string[]).includes(presetName)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')} (got "${presetName}")`);
+    const presetName = presetFlag(f);
     const provider = providerFlag(f);
-    const labelsFile = stringFlag(f, 'labels');
 
     const t0 = performance.now();
-    const lm = loadModelFile(modelFile);
+    const lm = openModel(modelFile);
     const d = await inspectModel(lm, { layers: false });
     if (!d.classifierOutput) throw Object.assign(new Error(`${d.fileName} is not a classifier: no output of shape [N, classes].`), { code: 'not-classifier' });
     const guess = d.suggestedPreprocess;
-    const pre = presetName ? preset(presetName as PresetName, guess.width, guess.height, guess.layout) : guess;
-    const labels = labelsFile ? parseLabels(fs.readFileSync(labelsFile, 'utf8')) : undefined;
+    const pre = presetName ? preset(presetName, guess.width, guess.height, guess.layout) : guess;
+    const labels = labelsFlag(f, parseLabels);
     if (labels && d.classCount && labels.length !== d.classCount) {
-      throw Object.assign(new Error(`${labelsFile} has ${labels.length} labels but the model has ${d.classCount} classes.`), { code: 'labels-mismatch' });
+      throw Object.assign(new Error(`${stringFlag(f, 'labels')} has ${labels.length} labels but the model has ${d.classCount} classes.`), { code: 'labels-mismatch' });
     }
     const tInspect = performance.now();
 
@@ -69,7 +68,7 @@ export const classifyCommand: Command = {
       inspectMs: Math.round(tInspect - t0), preprocessMs: Math.round(tPre - tInspect),
       sessionMs: Math.round(tSession - tPre), runMs: Math.round(tRun - tSession), totalMs: Math.round(tRun - t0),
     };
-    if (f.flags.json) {
+    if (json) {
       console.log(JSON.stringify({ ok: true, model: d.fileName, image: imageFile, output: d.classifierOutput, appliedSoftmax, preprocess: pre, top: classes, provider: s.provider, ...(fallbackReason ? { fallbackReason } : {}), timings }, null, 2));
       return 0;
     }

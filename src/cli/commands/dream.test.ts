@@ -51,3 +51,26 @@ test('featurescope dream explains bad usage', { skip: missing }, async () => {
   await assert.rejects(cli([SKY, '--model', MODEL, '--out', path.join(os.tmpdir(), 'x.png'), '--octaves', '0']), (e: { code: number; stderr: string }) => e.code === 1 && /octaves/.test(e.stderr));
   await assert.rejects(cli([SKY, '--model', MODEL, '--out', path.join(os.tmpdir(), 'x.png'), '--layer', 'nope']), (e: { stderr: string }) => /nope/.test(e.stderr));
 });
+
+test('featurescope dream --input starts from a raw model-space tensor (turned into pixels through the preset)', { skip: missing, timeout: 120_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-dream-cli-'));
+  try {
+    // caffe space: BGR minus [104, 117, 123]; a 48×64 gradient image
+    const [h, w] = [48, 64];
+    const x = new Float32Array(3 * h * w);
+    const mean = [104, 117, 123];
+    for (let c = 0; c < 3; c++) for (let i = 0; i < h * w; i++) x[c * h * w + i] = ((i % w) * 4 + c * 10) - mean[c]!;
+    const bin = path.join(dir, 'start.bin');
+    fs.writeFileSync(bin, Buffer.from(x.buffer));
+    const out = path.join(dir, 'd.png');
+    const { stdout } = await cli(['--input', bin, '--shape', `1,3,${h},${w}`, '--model', MODEL, '--octaves', '1', '--iterations', '1', '--seed', '2', '--out', out, '--json']);
+    const r = JSON.parse(stdout);
+    assert.equal(r.preset, 'caffe');
+    assert.deepEqual([r.width, r.height], [w, h]);
+    assert.equal(readDreamRecord(fs.readFileSync(out))?.photo?.name, 'start.bin', 'the record names the tensor it started from');
+    await assert.rejects(cli(['--input', bin, '--shape', `1,3,${h},${w + 1}`, '--model', MODEL, '--out', out]), (e: { code: number; stderr: string }) => e.code === 1 && /needs/.test(e.stderr));
+    await assert.rejects(cli([SKY, '--input', bin, '--shape', `1,3,${h},${w}`, '--model', MODEL, '--out', out]), (e: { code: number; stderr: string }) => e.code === 2 && /not both/.test(e.stderr));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,9 +1,11 @@
 // `featurescope dream`: DeepDream on a photo from the terminal, with a progress bar; `--json` prints
-// the objective before and after, time per octave and in total.
+// the objective before and after, time per octave and in total. `--input x.bin --shape 1,3,H,W` starts
+// from a raw tensor in the model's input space: it is turned into 8-bit pixels through the preset (the
+// dream works on a photo's pixels), so the start is that tensor rounded to what a photo can hold.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readModelFile, type Model } from '../../main/engine/onnx/model';
+import type { Model } from '../../main/engine/onnx/model';
 import {
   dream, dreamRecord, encodeDream, parseLayerSpec, readDreamRecord,
   type DreamLayer, type DreamOutcome, type DreamSettingsInput, type PixelSpace, type Rgb,
@@ -11,12 +13,19 @@ import {
 import { zoomIn } from '../../main/engine/dream/zoom';
 import { guessPreprocess } from '../../main/engine/pixels/guess';
 import { defaultSize, findImageInput } from '../../main/engine/onnx/inspect';
-import { isPresetName, pixelSpace, presetSpace, PRESET_NAMES } from '../../shared/pixels';
+import { pixelSpace, presetSpace } from '../../shared/pixels';
 import { DEFAULT_DREAM_LAYERS, DEFAULT_MODEL_NAME, DEFAULT_MODEL_PREPROCESS, resolveDefaultModel } from '../../main/engine/importers/default-model';
-import { parseFlags, stringFlag, UsageError, type Command } from './types';
+import { numberFlag, openCommandLine, openModel, presetFlag, rawTensorFlag, tensorToPixels } from '../common';
+import { stringFlag, UsageError, type Command } from './types';
 import { reportFallback, resolveProviderFlag } from './provider';
 
 const usage = `usage: featurescope dream <image> --model <model.onnx|default> --out <out.png|out.jpg> [options]
+       featurescope dream --input x.bin --shape 1,3,H,W --model <model.onnx|default> --out <out.png|out.jpg> [options]
+
+  --input FILE           start from a raw little-endian float32 tensor in the model's input space (as
+                         'featurescope grad' takes it) instead of a photo: it is turned into 8-bit pixels
+                         through the preset below (values a photo cannot hold are rounded and clipped)
+  --shape N,C,H,W        shape of the --input tensor (N = 1, C = 3)
 
   --preset NAME          pixel preprocessing: caffe | torch | tf | raw01 | raw255 (default: guessed from the model;
                          caffe for Caffe models such as BVLC GoogLeNet)
@@ -37,26 +46,14 @@ const usage = `usage: featurescope dream <image> --model <model.onnx|default> --
                          runs on CPU and the reason is printed on stderr (and in --json as fallbackReason)
   --json                 print a JSON report (objective before/after, ms per octave, total, provider)`;
 
-function numFlag(f: ReturnType<typeof parseFlags>, name: string, integer: boolean): number | undefined {
-  const v = stringFlag(f, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} (got ${v})`);
-  return n;
-}
-
+/** A model file, or "default": the built-in model with its own preprocessing and dream layer. */
 async function loadModel(spec: string): Promise<{ model: Model; name: string; sha256: string; space?: PixelSpace; layer?: string }> {
   if (spec === 'default') {
-    const file = await resolveDefaultModel();
-    const bytes = fs.readFileSync(file);
-    return {
-      model: readModelFile(file), name: DEFAULT_MODEL_NAME, sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
-      space: DEFAULT_MODEL_PREPROCESS, layer: DEFAULT_DREAM_LAYERS[0],
-    };
+    const { model, sha256 } = openModel(await resolveDefaultModel());
+    return { model, name: DEFAULT_MODEL_NAME, sha256, space: DEFAULT_MODEL_PREPROCESS, layer: DEFAULT_DREAM_LAYERS[0] };
   }
-  if (!fs.existsSync(spec)) throw new Error(`model file not found: ${spec}`);
-  const bytes = fs.readFileSync(spec);
-  return { model: readModelFile(spec), name: path.basename(spec), sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
+  const { model, fileName, sha256 } = openModel(spec);
+  return { model, name: fileName, sha256 };
 }
 
 /** The engine's one preprocessing guess (what the app suggests for this model), as a pixel space: a dream keeps the photo's size. */
@@ -77,30 +74,18 @@ export const dreamCommand: Command = {
   summary: 'DeepDream a photo (octaves, jitter, tiles for big photos, guided dreams)',
   usage,
   async run(argv) {
-    // --layer may repeat: pull every occurrence out before the generic parser keeps only the last.
-    const layers: DreamLayer[] = [];
-    const rest: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i]!;
-      if (a === '--layer') {
-        const v = argv[++i];
-        if (v === undefined || v.startsWith('--')) throw new UsageError('--layer needs a value');
-        layers.push(parseLayerSpec(v));
-      } else if (a.startsWith('--layer=')) layers.push(parseLayerSpec(a.slice(8)));
-      else rest.push(a);
-    }
-    const f = parseFlags(rest, ['json', 'help', 'no-tile-shift']);
-    const json = f.flags.json === true;
-    const image = f.positional[0];
-    if (!image) throw new UsageError('name the photo to dream on');
-    if (f.positional.length > 1) throw new UsageError(`unexpected argument "${f.positional[1]}"`);
+    const { flags: f, args: [image], json, repeated } = openCommandLine(argv, { positional: ['image'], booleans: ['no-tile-shift'], repeatable: ['layer'] });
+    const layers: DreamLayer[] = repeated.layer!.map(parseLayerSpec);
+    const tensor = rawTensorFlag(f);
+    if (!image && !tensor) throw new UsageError('name the photo to dream on (or --input x.bin --shape 1,3,H,W)');
+    if (image && tensor) throw new UsageError('give a photo or --input, not both');
     const modelSpec = stringFlag(f, 'model');
     if (!modelSpec) throw new UsageError('--model is required (a .onnx file, or "default")');
     const out = stringFlag(f, 'out');
     if (!out) throw new UsageError('--out is required');
     const ext = path.extname(out).toLowerCase();
     if (!['.png', '.jpg', '.jpeg'].includes(ext)) throw new UsageError(`--out must end in .png, .jpg or .jpeg (got "${out}")`);
-    if (!fs.existsSync(image)) throw new Error(`photo not found: ${image}`);
+    if (image && !fs.existsSync(image)) throw new Error(`photo not found: ${image}`);
 
     let base: DreamSettingsInput = {};
     const from = stringFlag(f, 'settings-from');
@@ -110,10 +95,9 @@ export const dreamCommand: Command = {
       base = rec.settings as DreamSettingsInput;
     }
     const { model, name: modelName, sha256, space: modelSpace, layer: modelLayer } = await loadModel(modelSpec);
-    const presetName = stringFlag(f, 'preset');
+    const presetName = presetFlag(f);
     let space: PixelSpace, spaceName: string;
     if (presetName) {
-      if (!isPresetName(presetName)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')} (got "${presetName}")`);
       space = presetSpace(presetName); spaceName = presetName;
     } else if (modelSpace) {
       space = modelSpace; spaceName = 'tf';
@@ -124,21 +108,23 @@ export const dreamCommand: Command = {
       ...base,
       ...(layers.length ? { layers } : {}),
       ...defined({
-        octaves: numFlag(f, 'octaves', true), octaveScale: numFlag(f, 'octave-scale', false), iterations: numFlag(f, 'iterations', true),
-        step: numFlag(f, 'step', false), jitter: numFlag(f, 'jitter', true), seed: numFlag(f, 'seed', true), tileSize: numFlag(f, 'tile', true),
-        maxWholePixels: numFlag(f, 'max-whole-pixels', true), guide: stringFlag(f, 'guide'),
+        octaves: numberFlag(f, 'octaves', true), octaveScale: numberFlag(f, 'octave-scale'), iterations: numberFlag(f, 'iterations', true),
+        step: numberFlag(f, 'step'), jitter: numberFlag(f, 'jitter', true), seed: numberFlag(f, 'seed', true), tileSize: numberFlag(f, 'tile', true),
+        maxWholePixels: numberFlag(f, 'max-whole-pixels', true), guide: stringFlag(f, 'guide'),
       }),
       ...(f.flags['no-tile-shift'] ? { tileShift: false } : {}),
     };
     const status = await resolveProviderFlag(f);
     reportFallback(status.fallbackReason);
-    const photoBytes = fs.readFileSync(image);
+    // the bytes the run record's photo hash is taken of: the photo file, or the raw tensor file
+    const photoBytes = fs.readFileSync(image ?? tensor!.file);
+    const photoName = path.basename(image ?? tensor!.file);
     const showBar = !json && process.stderr.isTTY;
-    const frames = numFlag(f, 'frames', true) ?? 1;
-    const zoom = numFlag(f, 'zoom', false) ?? 1.05;
+    const frames = numberFlag(f, 'frames', true) ?? 1;
+    const zoom = numberFlag(f, 'zoom') ?? 1.05;
     if (frames < 1 || frames > 1000) throw new UsageError(`--frames must be 1..1000 (got ${frames})`);
     const frameOut = (i: number) => (frames === 1 ? out : out.replace(/(\.[^.]+)$/, `-${String(i).padStart(3, '0')}$1`));
-    let input: Rgb | Uint8Array = new Uint8Array(photoBytes);
+    let input: Rgb | Uint8Array = tensor ? tensorToPixels(tensor, space) : new Uint8Array(photoBytes);
     let r!: DreamOutcome;
     const written: string[] = [];
     let fallbackReason = status.fallbackReason;
@@ -152,7 +138,7 @@ export const dreamCommand: Command = {
       input = r.image;
       fallbackReason = reportFallback(fallbackReason, r.fallbackReason);
       if (frames > 1) {
-        const recF = dreamRecord(r, { modelName, modelSha256: sha256, photoName: path.basename(image), width: r.image.width, height: r.image.height });
+        const recF = dreamRecord(r, { modelName, modelSha256: sha256, photoName, width: r.image.width, height: r.image.height });
         Object.assign(recF.settings, { preset: spaceName, frame: i, zoom });
         fs.writeFileSync(frameOut(i), await encodeDream(r.image, ext === '.png' ? 'png' : 'jpeg', recF));
         written.push(frameOut(i));
@@ -165,7 +151,7 @@ export const dreamCommand: Command = {
       return 0;
     }
     const rec = dreamRecord(r, {
-      modelName, modelSha256: sha256, photoName: path.basename(image),
+      modelName, modelSha256: sha256, photoName,
       photoSha256: crypto.createHash('sha256').update(photoBytes).digest('hex'), width: r.image.width, height: r.image.height,
     });
     rec.settings.preset = spaceName;

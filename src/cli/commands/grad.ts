@@ -6,11 +6,12 @@ import * as ort from 'onnxruntime-node';
 import { compileGradient } from '../../main/engine/autodiff/index';
 import { readF32 } from '../../main/engine/autodiff/gradcheck';
 import { RULE_SETS, type RuleSetName } from '../../main/engine/autodiff/rules/index';
-import { inspectModel, loadModelFile } from '../../main/engine/onnx/inspect';
+import { inspectModel } from '../../main/engine/onnx/inspect';
 import { decodeResized } from '../../main/engine/image/image';
-import { imageToTensor, preset, PRESET_NAMES, type PresetName } from '../../main/engine/image/preprocess';
+import { imageToTensor, preset, PRESET_NAMES } from '../../main/engine/pixels/index';
 import { objectiveName, validateObjective } from '../../shared/objectives';
-import { parseFlags, stringFlag, UsageError, type Command } from './types';
+import { openCommandLine, openModel, presetFlag, rawTensorFlag } from '../common';
+import { stringFlag, UsageError, type Command } from './types';
 import { reportFallback, resolveProviderFlag } from './provider';
 import { createSession } from '../../main/engine/runtime/sessions';
 
@@ -38,10 +39,9 @@ export const gradCommand: Command = {
   summary: 'd objective / d input of an ONNX model for one input (raw tensor or image)',
   usage,
   async run(argv) {
-    const f = parseFlags(argv);
-    const [modelFile, ...extra] = f.positional;
-    if (!modelFile) throw new UsageError('give a model: featurescope grad <model.onnx> --input … --objective … --out …');
-    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    const { flags: f, args: [modelFile] } = openCommandLine(argv, {
+      positional: ['model'], missing: 'give a model: featurescope grad <model.onnx> --input … --objective … --out …',
+    });
     const inputFile = stringFlag(f, 'input');
     const objectiveArg = stringFlag(f, 'objective');
     const outFile = stringFlag(f, 'out');
@@ -60,18 +60,12 @@ export const gradCommand: Command = {
     const status = await resolveProviderFlag(f);
 
     const t0 = performance.now();
-    const lm = loadModelFile(modelFile);
+    const lm = openModel(modelFile!);
     let inputName = stringFlag(f, 'input-name');
     let x: Float32Array;
     let shape: number[];
     if (inputFile.toLowerCase().endsWith('.bin')) {
-      const s = stringFlag(f, 'shape');
-      if (!s) throw new UsageError('--shape N,C,H,W is required with a .bin input');
-      shape = s.split(',').map(Number);
-      if (shape.some((d) => !Number.isInteger(d) || d < 1)) throw new UsageError(`--shape must be positive whole numbers separated by commas (got "${s}")`);
-      x = readF32(inputFile);
-      const need = shape.reduce((a, b) => a * b, 1);
-      if (x.length !== need) throw new Error(`${inputFile} holds ${x.length} float32 values but --shape ${shape.join(',')} needs ${need}`);
+      ({ data: x, shape } = rawTensorFlag(f)!);
       if (!inputName) {
         const inits = new Set(lm.model.graph.initializers.map((t) => t.name));
         inputName = lm.model.graph.inputs.find((i) => !inits.has(i.name))?.name;
@@ -82,11 +76,10 @@ export const gradCommand: Command = {
       const size = sizeArg?.match(/^(\d+)x(\d+)$/);
       if (sizeArg && !size) throw new UsageError(`--size must look like 224x224 (got "${sizeArg}")`);
       const d = await inspectModel(lm, { layers: false, ...(size ? { width: Number(size[1]), height: Number(size[2]) } : {}) });
-      const presetName = stringFlag(f, 'preset');
-      if (presetName !== undefined && !(PRESET_NAMES as string[]).includes(presetName)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}`);
+      const presetName = presetFlag(f);
       const guess = d.suggestedPreprocess;
       const w = size ? Number(size[1]) : guess.width, h = size ? Number(size[2]) : guess.height;
-      const pre = presetName ? preset(presetName as PresetName, w, h, guess.layout) : { ...guess, width: w, height: h };
+      const pre = presetName ? preset(presetName, w, h, guess.layout) : { ...guess, width: w, height: h };
       const img = await decodeResized(fs.readFileSync(inputFile), pre.width, pre.height, pre.resize, inputFile);
       const t = imageToTensor(img, pre);
       x = t.data;

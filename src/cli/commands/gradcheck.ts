@@ -4,7 +4,8 @@
 import * as path from 'node:path';
 import { loadManifest, runCase, type CaseResult } from '../../main/engine/autodiff/gradcheck';
 import { RULE_SETS, type RuleSetName } from '../../main/engine/autodiff/rules/index';
-import { parseFlags, stringFlag, UsageError, type Command } from './types';
+import { openCommandLine } from '../common';
+import { stringFlag, UsageError, type Command } from './types';
 
 const usage = `usage: featurescope gradcheck <manifest.json> [options]
 
@@ -23,10 +24,8 @@ export const gradcheckCommand: Command = {
   summary: 'check compiled input gradients against a ground-truth fixture manifest',
   usage,
   async run(argv) {
-    const f = parseFlags(argv);
-    const [manifestFile, ...extra] = f.positional;
-    if (!manifestFile) throw new UsageError('give a fixture manifest: featurescope gradcheck <manifest.json>');
-    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    const { flags: f, args, json } = openCommandLine(argv, { positional: ['manifest'], missing: 'give a fixture manifest: featurescope gradcheck <manifest.json>' });
+    const manifestFile = args[0]!;
     const modelFile = stringFlag(f, 'model');
     const only = stringFlag(f, 'case');
     const rules = (stringFlag(f, 'rules') ?? 'default') as RuleSetName;
@@ -43,7 +42,7 @@ export const gradcheckCommand: Command = {
       } catch (e) {
         results.push({ id: c.id, modelFile: modelFile ?? m.model.file, forwardRelL2: NaN, valueRelErr: NaN, gradRelL2: NaN, cosine: NaN, tol: c.checks.suggested_rel_l2_tol, pass: false, compileMs: 0, runMs: 0, error: (e as Error).message });
       }
-      if (!f.flags.json) {
+      if (!json) {
         const r = results.at(-1)!;
         console.log(r.error
           ? `FAIL ${r.id}: ${r.error}`
@@ -51,7 +50,7 @@ export const gradcheckCommand: Command = {
       }
     }
     const failed = results.filter((r) => !r.pass).length;
-    if (f.flags.json) {
+    if (json) {
       console.log(JSON.stringify({ ok: failed === 0, manifest: manifestFile, model: modelFile ?? m.model.file, cases: results, failed }, null, 2));
     } else {
       console.log(`${m.name}: ${results.length - failed}/${results.length} cases within tolerance`);

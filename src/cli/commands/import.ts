@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { importTfjsModel } from '../../main/engine/importers/index';
 import { resolveDefaultModel } from '../../main/engine/importers/default-model';
-import { parseFlags, stringFlag, UsageError, type Command } from './types';
+import { openCommandLine } from '../common';
+import { stringFlag, UsageError, type Command } from './types';
 
 const usage = `usage: featurescope import <model.json> --out <model.onnx> [--outputs LAYER[,LAYER…]] [--json]
        featurescope import default [--json]
@@ -26,10 +27,7 @@ export const importCommand: Command = {
   summary: 'convert a TF.js Layers model (model.json + shards) to ONNX',
   usage,
   async run(argv) {
-    const f = parseFlags(argv);
-    const [src] = f.positional;
-    if (!src) throw new UsageError('give the model.json file');
-    const json = f.flags.json === true;
+    const { flags: f, args: [src], json } = openCommandLine(argv, { positional: ['model.json'], missing: 'give the model.json file' });
     if (src === 'default') {
       const file = await resolveDefaultModel();
       console.log(json ? JSON.stringify({ ok: true, out: file }) : file);
@@ -39,7 +37,7 @@ export const importCommand: Command = {
     if (!out) throw new UsageError('--out is required');
     const outputs = stringFlag(f, 'outputs')?.split(',').map((s) => s.trim()).filter(Boolean);
     const t0 = performance.now();
-    const r = await importTfjsModel(src, outputs ? { outputs } : {});
+    const r = await importTfjsModel(src!, outputs ? { outputs } : {});
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     fs.writeFileSync(out, r.bytes);
     const g = r.model.graph;

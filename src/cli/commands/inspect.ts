@@ -1,7 +1,8 @@
 // `featurescope inspect <model.onnx>`: what is inside a model — inputs, outputs, opset, parameters and
 // every layer with its concrete shape at the chosen input size.
-import { inspectModel, loadModelFile } from '../../main/engine/onnx/inspect';
-import { intFlag, parseFlags, UsageError, type Command } from './types';
+import { inspectModel } from '../../main/engine/onnx/inspect';
+import { openCommandLine, openModel } from '../common';
+import { intFlag, type Command } from './types';
 
 const usage = `usage: featurescope inspect <model.onnx> [--size N | --width W --height H] [--json]
 
@@ -16,18 +17,15 @@ export const inspectCommand: Command = {
   summary: 'show a model\'s inputs, outputs, opset, parameters and layers with concrete shapes',
   usage,
   async run(argv) {
-    const f = parseFlags(argv);
-    const [file, ...extra] = f.positional;
-    if (!file) throw new UsageError('which model? give the path of an .onnx file');
-    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    const { flags: f, args: [file], json } = openCommandLine(argv, { positional: ['model'], missing: 'which model? give the path of an .onnx file' });
     const size = f.flags.size !== undefined ? intFlag(f, 'size', 224, 1, 8192) : undefined;
     const width = intFlag(f, 'width', size ?? 0, 0, 8192) || undefined;
     const height = intFlag(f, 'height', size ?? 0, 0, 8192) || undefined;
     const t0 = performance.now();
-    const lm = loadModelFile(file);
+    const lm = openModel(file!);
     const d = await inspectModel(lm, { ...(width ? { width } : {}), ...(height ? { height } : {}) });
     const ms = performance.now() - t0;
-    if (f.flags.json) {
+    if (json) {
       console.log(JSON.stringify({ ok: true, description: d, ms: Math.round(ms) }, null, 2));
       return 0;
     }

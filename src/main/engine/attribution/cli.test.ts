@@ -41,6 +41,22 @@ test('attribute CLI: --json summary, overlay PNG with settings, raw .npy; bad se
     assert.equal(ig.status, 0, ig.stderr);
     assert.ok(JSON.parse(ig.stdout.trim()).completeness.relativeError < 1e-5);
 
+    // the same image as a raw model-space tensor (raw255: the pixel values themselves), channels summed
+    const bin = path.join(dir, 'x.bin');
+    fs.writeFileSync(bin, Buffer.from(Float32Array.from([...new Array(16).fill(10), ...new Array(16).fill(20), ...new Array(16).fill(30)]).buffer));
+    const fromBin = path.join(dir, 'b.npy'), overlay = path.join(dir, 'b.png');
+    const t = cli(['--input', bin, '--shape', '1,3,4,4', '--model', model, '--preset', 'raw255', '--method', 'gradxinput', '--target', '1', '--channel-reduction', 'sum', '--raw', fromBin, '--out', overlay, '--json']);
+    assert.equal(t.status, 0, t.stderr);
+    const tj = JSON.parse(t.stdout.trim().split('\n').pop()!);
+    assert.equal(tj.targetScore, 16 * 2 * 10);
+    assert.equal(tj.settings.channelReduction, 'sum');
+    const tm = fromNpy(fs.readFileSync(fromBin));
+    assert.deepEqual(tm.shape, [1, 1, 4, 4]);
+    assert.deepEqual(Array.from(tm.data), new Array(16).fill(20));
+    assert.ok((await sharp(overlay).metadata()).width === 4, 'the overlay is drawn over the tensor turned back into pixels');
+    assert.equal(cli(['--input', bin, '--model', model, '--json']).status, 2, '--shape is required with --input');
+    assert.equal(cli(['--input', bin, '--shape', '1,3,4,5', '--model', model, '--json']).status, 1, 'a size mismatch is an input error');
+
     const bad = cli([image, '--model', model, '--method', 'ig', '--steps', '0', '--json']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /bad attribution setting steps/);
