@@ -2,7 +2,7 @@
 // ill-conditioned quadratic and on Rosenbrock, its evaluation counting, budget and tolerances.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adam, createOptimizer, cubicInterpolate, lbfgs, normalizedAscent, type Closure } from './index';
+import { adam, createOptimizer, cubicInterpolate, lbfgs, normalizedAscent, strongWolfe, type Closure } from './index';
 import { randomVector } from '../testing';
 import type { FloatArray } from '../types';
 
@@ -187,4 +187,34 @@ test('cubic interpolation finds the minimizer of a quadratic exactly, and respec
   // f(t) = (t − 2)²: f(0) = 4, f'(0) = −4; f(3) = 1, f'(3) = 2
   assert.ok(Math.abs(cubicInterpolate(0, 4, -4, 3, 1, 2) - 2) < 1e-12);
   assert.equal(cubicInterpolate(0, 4, -4, 3, 1, 2, [2.5, 10]), 2.5);
+});
+
+test('L-BFGS two-loop recursion, worked by hand: 2 steps without line search on ½(x² + 10y²) from (1, 1)', async () => {
+  // step 1: g = (1, 10), first step t = min(1, 1/‖g‖₁) = 1/11, d = −g → x1 = (10/11, 1/11)
+  // step 2: g1 = (10/11, 10/11); s = (−1/11, −10/11), y = g1 − g = (−1/11, −100/11)
+  //   yᵀs = 91/11, H = yᵀs/yᵀy = 1001/10001, ρ = 11/91
+  //   q = −g1; α = ρ·sᵀq = 10/91; q −= α·y → (−900/1001, 90/1001); r = H·q
+  //   β = ρ·yᵀr = −8100/910091; r += (α − β)·s → (−1009010, −991010)/10011001
+  //   x2 = x1 + r = (8091900, −80919)/10011001 = (0.8083007883…, −0.0080830078…)
+  const f: Closure = async (x, g) => { g[0] = x[0]!; g[1] = 10 * x[1]!; return 0.5 * (x[0]! ** 2 + 10 * x[1]! ** 2); };
+  const x = Float64Array.from([1, 1]);
+  const opt = lbfgs({ kind: 'lbfgs', lineSearch: 'none' });
+  await opt.step(x, f);
+  close(x, [10 / 11, 1 / 11], 1e-15, 'x1');
+  await opt.step(x, f);
+  close(x, [8091900 / 10011001, -80919 / 10011001], 1e-15, 'x2');
+  assert.equal(opt.evaluations, 2);
+});
+
+test('strong-Wolfe line search: accepts a first step that meets both conditions in one evaluation; otherwise extrapolates to one that does', async () => {
+  const line = (target: number) => async (t: number) => ({ f: (t - target) ** 2, g: Float64Array.from([2 * (t - target)]) });
+  const d = Float64Array.from([1]);
+  // f(t) = (t − 1)²: t = 1 is the minimum, both conditions hold at once
+  const one = await strongWolfe(line(1), d, 1, 1, Float64Array.from([-2]), -2, 1e-9);
+  assert.deepEqual([one.t, one.f, one.evaluations], [1, 0, 1]);
+  // f(t) = (t − 100)², first try t = 1: decrease but |f'(1)| = 198 > 0.9·200, so the step must grow
+  const far = await strongWolfe(line(100), d, 1, 1e4, Float64Array.from([-200]), -200, 1e-9);
+  assert.ok(far.f <= 1e4 + 1e-4 * far.t * -200, 'sufficient decrease');
+  assert.ok(Math.abs(2 * (far.t - 100)) <= 0.9 * 200, `curvature at t = ${far.t}`);
+  assert.ok(far.t > 1 && far.evaluations > 1);
 });

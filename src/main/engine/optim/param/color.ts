@@ -35,17 +35,18 @@ function inverse3(m: Float64Array): Float64Array {
   ].map((v) => v / det));
 }
 
-/** per pixel of [B, 3, H, W]: out[c] = Σ_d m[c][d]·in[d] */
+/** per pixel of [B, 3, H, W]: out[c] = Σ_d m[c][d]·in[d] (or Σ_d m[d][c]·in[d] with transpose) */
 function mix<T extends FloatArray>(x: T, batch: number, hw: number, m: Float64Array, transpose: boolean): T {
   const out = alloc(x, x.length);
+  const k = transpose ? [m[0], m[3], m[6], m[1], m[4], m[7], m[2], m[5], m[8]] : Array.from(m);
+  const [k00, k01, k02, k10, k11, k12, k20, k21, k22] = k as [number, number, number, number, number, number, number, number, number];
   for (let b = 0; b < batch; b++) {
     const o = b * 3 * hw;
-    for (let p = 0; p < hw; p++) {
-      const v0 = x[o + p], v1 = x[o + hw + p], v2 = x[o + 2 * hw + p];
-      for (let c = 0; c < 3; c++) {
-        const m0 = transpose ? m[c] : m[3 * c], m1 = transpose ? m[3 + c] : m[3 * c + 1], m2 = transpose ? m[6 + c] : m[3 * c + 2];
-        out[o + c * hw + p] = m0 * v0 + m1 * v1 + m2 * v2;
-      }
+    for (let p = o; p < o + hw; p++) {
+      const v0 = x[p], v1 = x[p + hw], v2 = x[p + 2 * hw];
+      out[p] = k00 * v0 + k01 * v1 + k02 * v2;
+      out[p + hw] = k10 * v0 + k11 * v1 + k12 * v2;
+      out[p + 2 * hw] = k20 * v0 + k21 * v1 + k22 * v2;
     }
   }
   return out;

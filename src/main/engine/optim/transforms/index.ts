@@ -114,7 +114,7 @@ function drawRotate(t: Extract<TransformSpec, { kind: 'rotate' }>, d: Dims, rand
   const ca = Math.cos(a), sa = Math.sin(a);
   const cx = (w - 1) / 2, cy = (h - 1) / 2;
   // output pixel p samples the input at R⁻¹(p − c) + c (kornia/OpenCV convention, as the reference)
-  const taps = bilinearWarpTaps(h, w, h, w, (y, x) => [cy + sa * (x - cx) + ca * (y - cy), cx + ca * (x - cx) - sa * (y - cy)]);
+  const taps = bilinearWarpTaps(h, w, h, w, (y, x) => cy + sa * (x - cx) + ca * (y - cy), (y, x) => cx + ca * (x - cx) - sa * (y - cy));
   return { ...warpMap(d, h, w, taps), draw: `rotate(${deg})` };
 }
 

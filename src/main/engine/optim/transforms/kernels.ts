@@ -38,9 +38,11 @@ export function axisMap(inDims: Dims, rows: Int32Array, cols: Int32Array, fill: 
         const ip = p * h * w, op = p * oh * ow;
         for (let y = 0; y < oh; y++) {
           const r = rows[y];
+          if (r < 0) { out.fill(fill, op + y * ow, op + (y + 1) * ow); continue; }
+          const src = ip + r * w, dst = op + y * ow;
           for (let xx = 0; xx < ow; xx++) {
             const s = cols[xx];
-            out[op + y * ow + xx] = r < 0 || s < 0 ? fill : x[ip + r * w + s];
+            out[dst + xx] = s < 0 ? fill : x[src + s];
           }
         }
       }
@@ -131,15 +133,15 @@ export function separableMap(inDims: Dims, ty: AxisTaps, tx: AxisTaps): LinearMa
 export interface WarpTaps { index: Int32Array; weight: Float64Array }
 
 /**
- * bilinear sampling at arbitrary source points: src(y, x) gives the source position (sy, sx) of output
+ * bilinear sampling at arbitrary source points: (srcY, srcX)(y, x) is the source position of output
  * pixel (y, x); each of the 4 neighbours outside the input counts as 0 (grid_sample padding 'zeros')
  */
-export function bilinearWarpTaps(h: number, w: number, oh: number, ow: number, src: (y: number, x: number) => [number, number]): WarpTaps {
+export function bilinearWarpTaps(h: number, w: number, oh: number, ow: number, srcY: (y: number, x: number) => number, srcX: (y: number, x: number) => number): WarpTaps {
   const index = new Int32Array(4 * oh * ow).fill(-1);
   const weight = new Float64Array(4 * oh * ow);
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
-      const [sy, sx] = src(y, x);
+      const sy = srcY(y, x), sx = srcX(y, x);
       const y0 = Math.floor(sy), x0 = Math.floor(sx);
       const fy = sy - y0, fx = sx - x0;
       const k = 4 * (y * ow + x);

@@ -37,6 +37,8 @@ test('every transform: the adjoint is the exact gradient (several draws each, ba
     for (let seed = 1; seed <= 4; seed++) draws.add(checkAdjoint(spec, dims, seed));
     if (spec.kind !== 'pad' && spec.kind !== 'compose') assert.ok(draws.size > 1, `${spec.kind}: draws vary with the seed`);
   }
+  // on a square, quarter turns carry the corner pixels onto corners: their adjoint entries are checked too
+  for (let seed = 1; seed <= 3; seed++) checkAdjoint({ kind: 'rotate', degrees: [90, -90, 180] }, [1, 2, 7, 7], seed);
   // Lucid's standard transforms on a 24 px image (pad 12 → 48, crop 40, scale, rotate, crop 36-ish)
   for (let seed = 1; seed <= 3; seed++) checkAdjoint(compose(STANDARD_TRANSFORMS), [1, 3, 24, 24], seed);
 });
