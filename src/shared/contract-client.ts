@@ -5,16 +5,10 @@
 // (the sandboxed preload bundles it) and import the contract for types only (no zod at run time).
 import type { Args, Channel, EventMap, EventName, FeaturescopeApi, Result, WireMessage } from './contract';
 
-/** A failed request: the engine's error message, and its code when it sent one. */
-export class EngineError extends Error {
-  constructor(
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-    this.name = 'EngineError';
-  }
-}
+import { EngineError } from './errors';
+
+/** A failed request is an EngineError: the engine's message and code (the one error type, src/shared/errors.ts). */
+export { EngineError };
 
 export interface ContractClient extends Pick<FeaturescopeApi, 'invoke' | 'on'> {
   /** A message from the other end: a response settles its request, an event reaches its listeners. */
@@ -75,7 +69,7 @@ export function createContractClient(): ContractClient {
     },
     receive(msg) {
       if (msg.type === 'response') {
-        settle(msg.id, (p) => (msg.ok ? p.resolve(msg.result) : p.reject(new EngineError(msg.error.message, msg.error.code))));
+        settle(msg.id, (p) => (msg.ok ? p.resolve(msg.result) : p.reject(new EngineError(msg.error.code ?? 'engine-error', msg.error.message))));
       } else if (msg.type === 'event') {
         for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
       }

@@ -22,7 +22,7 @@ export function createWsApi(base: Location = window.location): FeaturescopeApi {
     // Also fires when a connection attempt fails, so requests made while the server is down fail too.
     ws.onclose = () => {
       client.disconnect(
-        (channel) => new EngineError(`connection to the Featurescope server was lost during "${channel}"`, 'disconnected'),
+        (channel) => new EngineError('disconnected', `connection to the Featurescope server was lost during "${channel}"`),
       );
       for (const l of connectionListeners) l(false);
       setTimeout(connect, retryMs);
@@ -44,7 +44,7 @@ export function createWsApi(base: Location = window.location): FeaturescopeApi {
         credentials: 'same-origin',
         headers: { 'content-type': 'application/octet-stream' },
       });
-      if (!res.ok) throw new EngineError((await res.text()) || `upload of "${file.name}" failed (${res.status})`, 'upload');
+      if (!res.ok) throw new EngineError('upload', (await res.text()) || `upload of "${file.name}" failed (${res.status})`);
       const body = (await res.json()) as { uploadId: string };
       return body.uploadId;
     },
