@@ -2,7 +2,8 @@
 //   npx tsx src/main/engine/optim/bench.ts
 // Fourier parameterization (+ decorrelate + sigmoid) render and backward, Lucid's standard transforms
 // drawn, applied and adjointed, and a whole render() step with a free model, at 128 px (batch 1 and 8)
-// and at 224 / 227 px (batch 1). Medians of repeated runs after a warm-up.
+// and at 224 / 227 px (batch 1). Each cell is "min / median" wall ms of repeated runs after a warm-up:
+// on a shared machine the minimum is the better estimate of the cost itself, the median of what a run sees.
 import { seededRandom } from '../../../shared/random';
 import { createParam } from './param';
 import { fourierStage } from './param/fourier';
@@ -10,29 +11,22 @@ import { drawTransforms, STANDARD_TRANSFORMS } from './transforms';
 import { render } from './render';
 import type { Dims } from './types';
 
-function median(xs: number[]): number {
+function summary(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  return `${s[0]!.toFixed(1)} / ${s[Math.floor(s.length / 2)]!.toFixed(1)}`;
 }
 
-function time(fn: () => void, runs: number): number {
+function time(fn: () => void, runs: number): string {
   for (let i = 0; i < 3; i++) fn();
   const t: number[] = [];
   for (let i = 0; i < runs; i++) { const t0 = performance.now(); fn(); t.push(performance.now() - t0); }
-  return median(t);
-}
-
-async function timeAsync(fn: () => Promise<unknown>, runs: number): Promise<number> {
-  await fn();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) { const t0 = performance.now(); await fn(); t.push(performance.now() - t0); }
-  return median(t);
+  return summary(t);
 }
 
 async function main(): Promise<void> {
   const rows: string[] = [];
   for (const [b, side] of [[1, 128], [8, 128], [1, 224], [1, 227]] as const) {
-    const runs = b === 8 ? 10 : 30;
+    const runs = b === 8 ? 20 : 40;
     const dims: Dims = [b, 3, side, side];
     const fft = fourierStage(b * 3, side, side);
     const spec = new Float32Array(fft.inSize).map((_, i) => Math.sin(i) * 0.01);
@@ -55,8 +49,8 @@ async function main(): Promise<void> {
       { evaluate: free },
       { checkpoint: async () => false, onStep: () => { stamps.push(performance.now()); } },
     );
-    const step = median(stamps.slice(3).map((t, i) => t - stamps[i + 2]!));
-    rows.push(`| ${b}×3×${side}×${side} | ${fftFwd.toFixed(2)} | ${fftBwd.toFixed(2)} | ${paramBoth.toFixed(2)} | ${tr.toFixed(2)} | ${step.toFixed(2)} |`);
+    const step = summary(stamps.slice(3).map((t, i) => t - stamps[i + 2]!));
+    rows.push(`| ${b}×3×${side}×${side} | ${fftFwd} | ${fftBwd} | ${paramBoth} | ${tr} | ${step} |`);
   }
   console.log('| image | inverse FFT (ms) | its adjoint (ms) | Fourier+decorrelate+sigmoid render + backward (ms) | standard transforms draw + forward + adjoint (ms) | whole render() step, free model (ms) |');
   console.log('|---|---|---|---|---|---|');

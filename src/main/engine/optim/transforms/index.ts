@@ -12,8 +12,9 @@ export type TransformSpec =
   /**
    * 'crop' (default, Lucid's jitter): a random (H−px)×(W−px) window at offsets 0..px on each axis.
    * 'translate' (Lucent's jitter): shift by 0..px−1 on each axis, same size, zero fill.
+   * 'roll' (google/deepdream's jitter): circular shift by −px..px on each axis (np.roll), same size.
    */
-  | { kind: 'jitter'; pixels: number; mode?: 'crop' | 'translate' }
+  | { kind: 'jitter'; pixels: number; mode?: 'crop' | 'translate' | 'roll' }
   /** resize by a factor drawn from `factors` to round(factor·size), bilinear with aligned corners */
   | { kind: 'scale'; factors: number[] }
   /** rotate about the centre by an angle drawn from `degrees` (counter-clockwise on screen), bilinear, zero fill, same size */
@@ -63,6 +64,11 @@ function shifted(outSize: number, offset: number, n: number): Int32Array {
   return a;
 }
 
+/** np.roll by `shift`: output i reads input (i − shift) mod n */
+function rolled(n: number, shift: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => (((i - shift) % n) + n) % n);
+}
+
 /** torch 'reflect' padding: −1 → 1, n → n − 2 */
 function reflected(outSize: number, pad: number, n: number): Int32Array {
   const a = new Int32Array(outSize);
@@ -88,7 +94,11 @@ function drawPad(t: Extract<TransformSpec, { kind: 'pad' }>, d: Dims): DrawnTran
 function drawJitter(t: Extract<TransformSpec, { kind: 'jitter' }>, d: Dims, rand: () => number): DrawnTransform {
   const px = int(t.pixels, 'jitter');
   const [, , h, w] = d;
-  if ((t.mode ?? 'crop') === 'translate') {
+  if (t.mode === 'roll') {
+    const dx = Math.floor(rand() * (2 * px + 1)) - px, dy = Math.floor(rand() * (2 * px + 1)) - px;
+    return { ...axisMap(d, rolled(h, dy), rolled(w, dx), 0), draw: `roll(${dx},${dy})` };
+  }
+  if (t.mode === 'translate') {
     if (px < 1) throw new Error('jitter: translate needs pixels ≥ 1 (shifts are drawn from 0..pixels−1)');
     const dx = Math.floor(rand() * px), dy = Math.floor(rand() * px);
     return { ...axisMap(d, shifted(h, dy, h), shifted(w, dx, w), 0), draw: `translate(${dx},${dy})` };

@@ -28,6 +28,7 @@ test('every transform: the adjoint is the exact gradient (several draws each, ba
     { kind: 'pad', pixels: 4, mode: 'reflect' },
     { kind: 'jitter', pixels: 4 },
     { kind: 'jitter', pixels: 3, mode: 'translate' },
+    { kind: 'jitter', pixels: 5, mode: 'roll' },
     { kind: 'scale', factors: [0.7, 1.3, 0.95, 2] },
     { kind: 'rotate', degrees: [-10, 7, 33, 90] },
     compose([{ kind: 'pad', pixels: 2, mode: 'reflect' }, { kind: 'rotate', degrees: [15] }, { kind: 'jitter', pixels: 2 }]),
@@ -73,6 +74,20 @@ test("jitter: Lucid's crop keeps a (H−n)×(W−n) window at offsets 0..n; tran
   const [dx, dy] = t.draw.match(/\d+/g)!.map(Number) as [number, number];
   const out = t.forward(img);
   for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) assert.equal(out[y * 6 + x], y >= dy && x >= dx ? 6 * (y - dy) + x - dx : 0);
+});
+
+test('jitter roll: np.roll by −n..n on each axis; its adjoint rolls back', () => {
+  const img = Float64Array.from({ length: 20 }, (_, i) => i); // 4×5
+  const seen = new Set<string>();
+  for (let seed = 0; seed < 100; seed++) {
+    const t = drawTransform({ kind: 'jitter', pixels: 1, mode: 'roll' }, [1, 1, 4, 5], seededRandom(seed));
+    const [dx, dy] = t.draw.match(/-?\d+/g)!.map(Number) as [number, number];
+    seen.add(`${dx},${dy}`);
+    const out = t.forward(img);
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 5; x++) assert.equal(out[((y + dy + 4) % 4) * 5 + ((x + dx + 5) % 5)], img[y * 5 + x]);
+    assert.deepEqual(t.adjoint(out), img);
+  }
+  assert.equal(seen.size, 9);
 });
 
 test('scale: round(s·size), corners kept (aligned corners), linear ramps stay linear, constants constant', () => {
