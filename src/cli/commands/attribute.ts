@@ -37,7 +37,7 @@ methods: ${ATTRIBUTION_METHODS.join(', ')}
   --preset P          input preprocessing: ${PRESET_NAMES.join(', ')} (default: guessed from the model)
   --resize R          how the photo is fit to the input size: ${RESIZES.join(' | ')} (default: the preset's, stretch)
   --size N            input size in pixels (default: the model's, else 224)
-  --batch N           images per session run (default 16)
+  --batch N           images per session run (default 8)
   --seed N            seed for noise (default 0)
   --provider P        auto (default) | cuda | dml | coreml | webgpu | cpu; when it cannot be used the run
                       goes on CPU and the reason is printed on stderr (and in --json as fallbackReason)
@@ -89,6 +89,7 @@ export const attributeCommand: Command = {
     const declared = typeof dims[2] === 'number' && typeof dims[3] === 'number' ? { width: dims[3], height: dims[2] } : undefined;
     const size = numberFlag(f, 'size');
     if (tensor && size !== undefined) throw new UsageError('--size does not apply to --input: its --shape gives the size');
+    if (tensor && resize) throw new UsageError('--resize does not apply to --input: the tensor is already the model input');
     const fromTensor = tensor ? oneImage(tensor) : undefined;
     const wh = fromTensor ? { width: fromTensor.w, height: fromTensor.h } : size ? { width: size, height: size } : declared ?? { width: 224, height: 224 };
     const presetName = presetFlag(f);
