@@ -192,4 +192,8 @@ test('bad inputs are refused with a reason', async () => {
   await assert.rejects(render(spec, { evaluate: async () => [1] }, RUN_TO_END), /1 objectives for a batch of 2/);
   await assert.rejects(render({ ...spec, steps: 1.5 }, { evaluate: async () => [1, 1] }, RUN_TO_END), /steps/);
   await assert.rejects(render({ ...spec, param: { kind: 'pixel', init: 'photo' } }, { evaluate: async () => [1, 1] }, RUN_TO_END), /needs a photo/);
+  await assert.rejects(render(spec, { evaluate: async () => [1, NaN] }, RUN_TO_END), /non-finite/);
+  let called = false;
+  await assert.rejects(render({ ...spec, transforms: [{ kind: 'jitter', pixels: 4 }] }, { evaluate: async () => { called = true; return [1, 1]; } }, RUN_TO_END), /crop of 4 px/);
+  assert.equal(called, false, 'a bad transform is refused before the model runs');
 });

@@ -81,6 +81,9 @@ export async function render(spec: RenderSpec, deps: RenderDeps, control: Render
   const sign = optimizer.maximizes ? 1 : -1;
   const drawRand = seededRandom((spec.seed ^ TRANSFORM_STREAM) >>> 0);
   const regularizers = spec.regularizers ?? [];
+  // a bad transform spec (a crop larger than the image, say) fails here, before the model runs; the
+  // throwaway generator leaves the run's own draws untouched
+  drawTransforms(spec.transforms, dims, seededRandom(0));
   let last: { objectives: number[]; penalties: number[]; draw: string } | undefined;
 
   const closure: Closure = async (x, grad) => {
@@ -90,6 +93,7 @@ export async function render(spec: RenderSpec, deps: RenderDeps, control: Render
     const tgrad = new Float32Array(timg.length);
     const objectives = await deps.evaluate(timg, t.outDims, tgrad);
     if (objectives.length !== batch) throw new Error(`render: evaluate returned ${objectives.length} objectives for a batch of ${batch}`);
+    if (!objectives.every(Number.isFinite)) throw new Error(`render: evaluate returned a non-finite objective (${objectives.join(', ')})`);
     const gimg = t.adjoint(tgrad);
     const penalties = new Array<number>(batch).fill(0);
     if (regularizers.length) {

@@ -1,16 +1,13 @@
 // Helpers for this folder's tests: seeded random vectors and a gradient check by central differences.
 import { seededRandom } from '../../../shared/random';
-import { gaussian, type FloatArray } from './types';
+import { gaussian } from '../attribution/numeric';
+import type { FloatArray } from './types';
+
+export { dot } from './optimizers/types';
 
 export function randomVector(n: number, seed: number, scale = 1): Float64Array {
-  const r = seededRandom(seed);
-  return Float64Array.from({ length: n }, () => scale * gaussian(r));
-}
-
-export function dot(a: FloatArray, b: FloatArray): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
+  const normal = gaussian(seededRandom(seed));
+  return Float64Array.from({ length: n }, () => scale * normal());
 }
 
 export interface GradCheck {

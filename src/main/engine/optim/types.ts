@@ -25,13 +25,6 @@ export function checkLength(x: FloatArray, d: Dims, what: string): void {
   if (x.length !== sizeOf(d)) throw new Error(`${what}: expected ${d.join('×')} = ${sizeOf(d)} values, got ${x.length}`);
 }
 
-/** Standard normal draw from a uniform [0, 1) generator (Box–Muller; 1 − u keeps log away from 0). */
-export function gaussian(rand: () => number): number {
-  const u = 1 - rand();
-  const v = rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
-
 /** A uniform choice from a non-empty list (numpy's `choice`). */
 export function pick<T>(rand: () => number, list: readonly T[]): T {
   if (list.length === 0) throw new Error('pick: empty list');

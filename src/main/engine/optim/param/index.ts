@@ -6,7 +6,9 @@
 import { clampStage, decorrelateStage, sigmoidStage } from './color';
 import { fourierStage, LUCID_FFT_DECAY, spectrumSize } from './fourier';
 import type { Stage } from './stage';
-import { gaussian, type Dims, type FloatArray } from '../types';
+import type { Dims, FloatArray } from '../types';
+// the project's one Box–Muller (attribution's SmoothGrad noise uses it too)
+import { gaussian } from '../../attribution/numeric';
 
 /** where the image lands in [0, 1]: Lucid's sigmoid, a clamp, or nothing (values may leave [0, 1]) */
 export type OutputMap = 'sigmoid' | 'clamp' | 'none';
@@ -94,8 +96,9 @@ export function createParam(spec: ParamSpec, dims: Dims, init: ParamInit): Param
     params = preimage(img);
   } else {
     const std = spec.std ?? LUCID_INIT_STD;
+    const normal = gaussian(init.rand);
     params = preimage(new Float32Array(imageSize).fill(INIT_GREY));
-    for (let i = 0; i < params.length; i++) params[i] += std * gaussian(init.rand);
+    for (let i = 0; i < params.length; i++) params[i] += std * normal();
   }
 
   const clampOnly = stages.length === 1 && stages[0]?.name === 'clamp';
