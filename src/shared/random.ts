@@ -1,4 +1,4 @@
-// One seeded random generator for everything that must reproduce from a stored seed: dream jitter,
+// One seeded random generator (and its normal draws) for everything that must reproduce from a stored seed: dream jitter,
 // SmoothGrad noise, noise baselines, and the tests' random inputs. A seed saved in a project gives the
 // same sequence on every platform and in every process.
 
@@ -17,4 +17,18 @@ export function seededRandom(seed: number): () => number {
 /** Integer in [lo, hi], both inclusive (numpy's randint(lo, hi + 1)). */
 export function randInt(rand: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rand() * (hi - lo + 1));
+}
+
+/** Standard normal draws (Box–Muller) from a uniform source. */
+export function gaussian(rand: () => number): () => number {
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) { const s = spare; spare = undefined; return s; }
+    let u = 0;
+    while (u === 0) u = rand();
+    const v = rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
 }

@@ -1,20 +1,6 @@
 // Small numeric pieces the methods share (the seeded RNG is src/shared/random.ts): quadrature
 // nodes for Integrated Gradients, a separable Gaussian blur, bilinear upsampling.
 
-/** Standard normal draws (Box–Muller) from a uniform source. */
-export function gaussian(rand: () => number): () => number {
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) { const s = spare; spare = undefined; return s; }
-    let u = 0;
-    while (u === 0) u = rand();
-    const v = rand();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-}
-
 /**
  * Points α in [0, 1] and weights (summing to 1) approximating ∫₀¹ g(α) dα ≈ Σ wᵢ g(αᵢ).
  * Gauss–Legendre matches Captum's default ('gausslegendre'); the trapezoid rule includes both ends.

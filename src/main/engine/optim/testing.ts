@@ -1,6 +1,5 @@
 // Helpers for this folder's tests: seeded random vectors and a gradient check by central differences.
-import { seededRandom } from '../../../shared/random';
-import { gaussian } from '../attribution/numeric';
+import { gaussian, seededRandom } from '../../../shared/random';
 import type { FloatArray } from './types';
 
 export { dot } from './optimizers/types';

@@ -1,8 +1,7 @@
 // SmoothGrad / VarGrad (Smilkov et al. 2017; Captum's NoiseTunnel) as a wrapper around any gradient
 // plan: build the inner plan for `samples` noisy copies of the input and average (or take the variance
 // of) their maps. The inner plans' samples are laid end to end, so the whole thing is one batched run.
-import { seededRandom } from '../../../../shared/random';
-import { gaussian } from '../numeric';
+import { gaussian, seededRandom } from '../../../../shared/random';
 import type { GradPlan, PlanOutput } from './plan';
 
 export function noiseTunnelPlan(

@@ -8,7 +8,7 @@ import { fourierStage, LUCID_FFT_DECAY, spectrumSize } from './fourier';
 import type { Stage } from './stage';
 import type { Dims, FloatArray } from '../types';
 // the project's one Box–Muller (attribution's SmoothGrad noise uses it too)
-import { gaussian } from '../../attribution/numeric';
+import { gaussian } from '../../../../shared/random';
 
 /** where the image lands in [0, 1]: Lucid's sigmoid, a clamp, or nothing (values may leave [0, 1]) */
 export type OutputMap = 'sigmoid' | 'clamp' | 'none';
