@@ -100,7 +100,7 @@ export function DreamPanel({ project, model, photo }: { project: ProjectState; m
       </div>
       <Banners area="run" />
       {job && active && (
-        <div className="dream-live" data-testid="dream-live" data-job-state={job.state}>
+        <div className="dream-live" data-testid="dream-live" data-job-id={job.id} data-job-state={job.state}>
           <div className="dream-image">
             {previews[job.id] ? <img src={previews[job.id]} alt="live preview" data-testid="dream-preview" /> : <div className="empty">Compiling the gradient…</div>}
           </div>
@@ -109,7 +109,7 @@ export function DreamPanel({ project, model, photo }: { project: ProjectState; m
               <div className="progress-fill" data-testid="dream-progress" style={{ width: `${Math.round(job.progress * 100)}%` }} />
             </div>
             <div className="muted small" data-testid="dream-status">
-              {job.state} · {jobStatusText(job)}
+              {jobStatusText(job, { withState: true })}
             </div>
             <div className="row">
               <JobControls job={job} size="small" testId={(action) => `dream-${action}`} cancelLabel="Cancel (keep the last frame)" />

@@ -12,8 +12,13 @@ export function isActive(state: JobState): boolean {
   return ACTIVE.has(state);
 }
 
-/** "42% · 12 s left · message": the ETA only while it runs (a paused or queued job's ETA means nothing) */
-export function jobStatusText(job: JobInfo): string {
+/**
+ * "42% · 12 s left · message": the ETA only while it runs (a paused or queued job's ETA means nothing).
+ * `withState` leads with the state, for views that show no state label of their own; a message that
+ * only repeats the state ("paused") is then left out.
+ */
+export function jobStatusText(job: JobInfo, o: { withState?: boolean } = {}): string {
   const eta = job.etaMs !== undefined && job.state === 'running' ? ` · ${formatDuration(job.etaMs)} left` : '';
-  return `${Math.round(job.progress * 100)}%${eta}${job.message ? ` · ${job.message}` : ''}`;
+  const message = job.message && !(o.withState && job.message === job.state) ? ` · ${job.message}` : '';
+  return `${o.withState ? `${job.state} · ` : ''}${Math.round(job.progress * 100)}%${eta}${message}`;
 }
