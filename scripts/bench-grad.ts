@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { encodeModel, readModelFile, type Model } from '../src/main/engine/onnx/model';
 import { compileGradient } from '../src/main/engine/autodiff/index';
+import { cutModel } from '../src/main/engine/gradients/cut';
 import { convRules } from '../src/main/engine/autodiff/rules/conv';
 import { poolRules } from '../src/main/engine/autodiff/rules/pool';
 import { deepdream } from '../src/shared/objectives';
@@ -133,20 +134,8 @@ function stats(xs: number[]): Stats {
   return { median: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, min: s[0]!, max: s[s.length - 1]! };
 }
 
-/** The model cut down to what `target` needs, with `target` as its only output. */
-function forwardTo(model: Model, target: string): Model {
-  const need = new Set([target]);
-  const nodes = [];
-  for (let i = model.graph.nodes.length - 1; i >= 0; i--) {
-    const n = model.graph.nodes[i]!;
-    if (!n.outputs.some((o) => need.has(o))) continue;
-    nodes.unshift(n);
-    n.inputs.forEach((x) => x && need.add(x));
-  }
-  const initializers = model.graph.initializers.filter((t) => need.has(t.name));
-  const inputs = model.graph.inputs.filter((i) => need.has(i.name));
-  return { ...model, graph: { ...model.graph, nodes, initializers, inputs, outputs: [{ name: target, dtype: 'float32' }], valueInfo: [] } };
-}
+/** The model cut down to what `target` needs, with `target` as its only output (the engine's one cut). */
+const forwardTo = (model: Model, target: string): Model => cutModel(model, [target]);
 
 function sessionOptions(f: Flags, profilePrefix?: string): ort.InferenceSession.SessionOptions {
   return {

@@ -5,9 +5,6 @@ import { seededRandom } from '../../../shared/random';
 import { affine, type PixelSpace } from '../../../shared/pixels';
 import { gaussianBlur } from './numeric';
 
-// attribution/worker-protocol.ts and host/attribution.ts (owned elsewhere) import these from here.
-export { pixelSpace, type PixelSpace } from '../../../shared/pixels';
-
 export function makeBaseline(
   kind: 'black' | 'blurred' | 'noise',
   x: Float32Array,

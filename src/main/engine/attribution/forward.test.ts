@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { encodeModel, readModelFile, type Model } from '../onnx/model';
-import { ForwardRunner, newTiming } from './forward';
-import { AttributionSessions } from './sessions';
+import { ForwardRunner, newTiming, runContext } from './forward';
+import { GradientRuntime, runtimeModel } from '../gradients/index';
 import { linearModel } from './testing/tiny-models';
 
 const shared = path.resolve(__dirname, '../../../../../shared');
@@ -30,7 +30,8 @@ async function plainRun(model: Model, input: string, x: Float32Array, dims: numb
 async function compare(model: Model, input: string, chw: [number, number, number], fetch: string, count: number, batch: number, tol: number) {
   const per = chw[0] * chw[1] * chw[2];
   const images = Array.from({ length: count }, (_, i) => Float32Array.from({ length: per }, (_, k) => Math.sin(0.37 * k + i) * 50));
-  const f = new ForwardRunner(model, input, chw, 'test model', new AttributionSessions());
+  const runtime = new GradientRuntime();
+  const f = new ForwardRunner(runContext({ runtime, model: runtimeModel(model), inputName: input, chw, label: 'test model' }));
   assert.equal(await f.isCompiled(Math.ceil(count / Math.ceil(count / batch)), fetch), true, 'runs the compiled forward');
   const got: Float32Array[] = [];
   await f.runBatches(count, batch, fetch, (i, dst) => dst.set(images[i]!), (start, n, data) => {
@@ -44,7 +45,8 @@ async function compare(model: Model, input: string, chw: [number, number, number
     for (const v of want) scale = Math.max(scale, Math.abs(v));
     for (let k = 0; k < want.length; k++) assert.ok(Math.abs(got[i]![k]! - want[k]!) <= tol * scale, `image ${i} value ${k}: ${got[i]![k]} vs ${want[k]}`);
   }
-  await f.release();
+  await runtime.release();
+  assert.equal(runtime.sessions.size, 0);
 }
 
 test('tiny linear model: compiled forward equals the model, batched with padding', async () => {

@@ -1,12 +1,9 @@
-// Forward-only passes of the unchanged model at a fixed batch size, fetching whichever tensor a target
-// reads. Occlusion, top-1 resolution and IG's f(baseline) all go through here. Sessions are cached per
-// (batch size, fetched tensor) so a second run of the same method costs no session creation.
-import * as ort from 'onnxruntime-node';
+// Forward-only passes at a fixed batch size, fetching whichever tensor a target reads: occlusion, top-1
+// resolution and IG's f(baseline) all go through here; and what every attribution run shares (timing,
+// the run context: the gradient runtime its sessions come from).
 import type { ExecutionProviderName } from '../../../shared/contract';
-import { compileGradient } from '../autodiff/index';
-import { encodeModel, type Model } from '../onnx/model';
-import { keepOutputs } from './prune';
-import type { AttributionSessions } from './sessions';
+import type { ForwardSession, GradientRuntime, RuntimeModel } from '../gradients/index';
+import type { SessionPlacement } from '../runtime/sessions';
 import type { ResolvedTarget } from './types';
 
 export interface Timing {
@@ -74,89 +71,54 @@ export function leastPaddingBatch(count: number, batchSize: number): number {
   return best;
 }
 
-/** A forward session and the name its graph gives the fetched tensor. */
-interface ForwardSession {
-  session: ort.InferenceSession;
-  output: string;
-  /** false when the model runs as it is (the compiler could not take it) */
-  compiled: boolean;
+/**
+ * What an attributor's runners share: the gradient runtime their sessions come from (and are cached in),
+ * the model under its cache key, the input, and what to do with each session taken — its provider goes
+ * into the run's timing, its compile and creation time too when it was made now, its fallback reason to the
+ * attributor.
+ */
+export interface RunContext {
+  runtime: GradientRuntime;
+  model: RuntimeModel;
+  inputName: string;
+  /** [C, H, W] */
+  chw: readonly [number, number, number];
+  label: string;
+  placement: SessionPlacement;
+  took(s: { provider: ExecutionProviderName; fallbackReason?: string; fresh: boolean; prepareMs: number }, timing: Timing): void;
 }
 
+export function runContext(o: Omit<RunContext, 'took' | 'placement'> & { placement?: SessionPlacement; onFallback?: (reason: string) => void }): RunContext {
+  return {
+    ...o,
+    placement: o.placement ?? o.runtime.placement(),
+    took: (s, timing) => {
+      timing.providers.add(s.provider);
+      if (s.fresh) timing.prepareMs += s.prepareMs;
+      if (s.fallbackReason) o.onFallback?.(s.fallbackReason);
+    },
+  };
+}
+
+/**
+ * Forward-only passes at a fixed batch size, fetching whichever tensor a target reads, through the
+ * runtime's forward sessions: the compiler's rewritten forward (LRN as 1×1 convs) cut after the fetched
+ * tensor, or the model as it is when the compiler cannot take it. Cached per (batch size, fetched tensor),
+ * so a second run of the same method costs no session creation.
+ */
 export class ForwardRunner {
-  private cache = new Map<string, Promise<ForwardSession>>();
+  constructor(private readonly ctx: RunContext) {}
 
-  constructor(
-    private readonly model: Model,
-    private readonly inputName: string,
-    /** [C, H, W] */
-    private readonly chw: readonly [number, number, number],
-    private readonly label: string,
-    private readonly sessions: AttributionSessions,
-  ) {}
-
-  private session(batch: number, fetch: string, timing: Timing): Promise<ForwardSession> {
-    const key = `${batch}|${fetch}`;
-    let s = this.cache.get(key);
-    if (s) {
-      this.cache.delete(key);
-      this.cache.set(key, s);
-    } else {
-      const t0 = performance.now();
-      s = (async () => {
-        const { bytes, output, compiled } = await this.forwardGraph(batch, fetch);
-        const session = await this.sessions.create(bytes);
-        timing.prepareMs += performance.now() - t0;
-        return { session, output, compiled };
-      })();
-      s.catch(() => this.cache.delete(key));
-      this.cache.set(key, s);
-      // forward sessions are small next to gradient ones, but each batch size and fetched layer is one more
-      while (this.cache.size > 4) {
-        const [oldKey, old] = this.cache.entries().next().value as [string, Promise<ForwardSession>];
-        this.cache.delete(oldKey);
-        void old.then((x) => x.session.release(), () => undefined);
-      }
-    }
-    return s;
-  }
-
-  /**
-   * The graph to run: the forward part of what the gradient compiler emits, cut after `fetch`. It is the
-   * same function as the source model, but LRN is rewritten as 1×1 convolutions (onnxruntime's LRN
-   * kernel is slow: GoogLeNet's forward takes about half the time) and nothing after `fetch` runs
-   * (onnxruntime runs the whole graph whatever is fetched). Models the compiler cannot take (ops it has
-   * no rule for) run as they are.
-   */
-  private async forwardGraph(batch: number, fetch: string): Promise<{ bytes: Uint8Array; output: string; compiled: boolean }> {
-    const plain = this.specialized(batch, fetch);
-    if (fetch === this.inputName) return { bytes: plain, output: fetch, compiled: false };
-    try {
-      const g = await compileGradient(this.model, {
-        input: this.inputName, shape: [batch, ...this.chw], objective: { kind: 'l2', layer: fetch }, activations: [fetch], label: this.label,
-      });
-      const output = g.outputs.activations[fetch]!;
-      const m = keepOutputs(g.model, [output]);
-      const read = new Set(m.graph.nodes.flatMap((n) => n.inputs));
-      return { bytes: encodeModel({ ...m, graph: { ...m.graph, inputs: m.graph.inputs.filter((i) => read.has(i.name)) } }), output, compiled: true };
-    } catch {
-      return { bytes: plain, output: fetch, compiled: false };
-    }
+  private session(batch: number, fetch: string): Promise<ForwardSession> {
+    const { runtime, model, inputName, chw, placement, label } = this.ctx;
+    return runtime.forward({ model, input: inputName, shape: [batch, ...chw], fetch: [fetch], placement, label });
   }
 
   /** Whether the forward for (batch, fetch) runs the compiler's rewritten graph (for tests and benchmarks). */
   async isCompiled(batch: number, fetch: string): Promise<boolean> {
-    return (await this.session(batch, fetch, newTiming())).compiled;
-  }
-
-  /** A shallow copy whose input has the concrete batch shape and whose outputs include `fetch`. */
-  private specialized(batch: number, fetch: string): Uint8Array {
-    const g = this.model.graph;
-    if (!g.nodes.some((n) => n.outputs.includes(fetch)) && fetch !== this.inputName) {
-      throw new Error(`${this.label}: no tensor named "${fetch}" in the model`);
-    }
-    const inputs = g.inputs.map((i) => (i.name === this.inputName ? { ...i, shape: [batch, ...this.chw] } : i));
-    const outputs = g.outputs.some((o) => o.name === fetch) ? g.outputs.filter((o) => o.name === fetch) : [{ name: fetch, dtype: 'float32' as const }];
-    return encodeModel({ ...this.model, graph: { ...g, inputs, outputs } });
+    const s = await this.session(batch, fetch);
+    await s.release();
+    return s.compiled;
   }
 
   /**
@@ -175,29 +137,33 @@ export class ForwardRunner {
     timing: Timing,
   ): Promise<void> {
     const B = balancedBatch(count, batchSize);
-    const { session: sess, output } = await this.session(B, fetch, timing);
-    timing.providers.add(this.sessions.provider(sess));
-    const per = this.chw[0] * this.chw[1] * this.chw[2];
-    const buf = new Float32Array(B * per);
-    for (let start = 0; start < count; start += B) {
-      const n = Math.min(B, count - start);
-      for (let j = 0; j < B; j++) fill(start + Math.min(j, n - 1), buf.subarray(j * per, (j + 1) * per));
-      const t0 = performance.now();
-      const out = await sess.run({ [this.inputName]: new ort.Tensor('float32', buf, [B, ...this.chw]) }, [output]);
-      timing.runMs += performance.now() - t0;
-      timing.passes += B;
-      timing.tick?.();
-      const t = out[output]!;
-      take(start, n, t.data as Float32Array, t.dims);
+    const sess = await this.session(B, fetch);
+    try {
+      this.ctx.took(sess, timing);
+      const [c, h, w] = this.ctx.chw;
+      const per = c * h * w;
+      const buf = new Float32Array(B * per);
+      for (let start = 0; start < count; start += B) {
+        const n = Math.min(B, count - start);
+        for (let j = 0; j < B; j++) fill(start + Math.min(j, n - 1), buf.subarray(j * per, (j + 1) * per));
+        const t0 = performance.now();
+        const t = (await sess.run(buf))[fetch]!;
+        timing.runMs += performance.now() - t0;
+        timing.passes += B;
+        timing.tick?.();
+        take(start, n, t.data, t.dims);
+      }
+    } finally {
+      await sess.release();
     }
   }
 
   /** The target's value on each image. */
   async scores(images: Float32Array[], target: ResolvedTarget, logits: string | undefined, batchSize: number, timing: Timing): Promise<number[]> {
-    const fetch = targetTensor(target, logits, this.label);
+    const fetch = targetTensor(target, logits, this.ctx.label);
     const res = new Array<number>(images.length);
     await this.runBatches(images.length, batchSize, fetch, (i, dst) => dst.set(images[i]!), (start, n, data, dims) => {
-      for (let j = 0; j < n; j++) res[start + j] = scoreOf(target, data, dims, j, this.label);
+      for (let j = 0; j < n; j++) res[start + j] = scoreOf(target, data, dims, j, this.ctx.label);
     }, timing);
     return res;
   }
@@ -209,9 +175,4 @@ export class ForwardRunner {
     return row;
   }
 
-  async release(): Promise<void> {
-    const all = [...this.cache.values()];
-    this.cache.clear();
-    for (const s of all) await s.then((x) => x.session.release(), () => undefined);
-  }
 }

@@ -103,14 +103,3 @@ test('display scaling: channel sum, sign modes, the 98th percentile is full colo
   assert.deepEqual(colorAt('bwr', 0.5), [255, 255, 255]);
   assert.deepEqual(colorAt('gray', 1), [255, 255, 255]);
 });
-
-test('keepOutputs drops the nodes and weights only other outputs needed', async () => {
-  const { keepOutputs } = await import('./prune');
-  const m = camModel([4, 4], [1, -1], [[1, 1]]);
-  m.graph.outputs.push({ name: 'feat', dtype: 'float32' });
-  const p = keepOutputs(m, ['feat']);
-  assert.deepEqual(p.graph.nodes.map((n) => n.opType), ['Conv', 'Relu']);
-  assert.deepEqual(p.graph.initializers.map((t) => t.name), ['k']);
-  assert.deepEqual(p.graph.outputs.map((o) => o.name), ['feat']);
-  assert.throws(() => keepOutputs(m, ['nope']), /no outputs named nope/);
-});

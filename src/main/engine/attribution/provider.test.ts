@@ -8,6 +8,7 @@ import { Attributor } from './attribute';
 import { linearModel } from './testing/tiny-models';
 import { parseAttributionSettings } from './types';
 import { EngineWorker } from '../jobs/worker-client';
+import { GradientRuntime } from '../gradients/index';
 import { preset } from '../../../shared/pixels';
 import type { AttributionResult } from './types';
 
@@ -58,4 +59,40 @@ test('the engine worker keeps an attribution job\'s sessions per model and relea
   } finally {
     await w.terminate();
   }
+});
+
+test('a shared gradient runtime keys sessions by provider, serves another attributor from its cache and releases one model', async () => {
+  // what a long-lived worker does: one runtime for every job, attributors made and dropped around it
+  const runtime = new GradientRuntime();
+  const model = linearModel([1, 2, 2], W, [0.5, 0]);
+  const saliency = (provider: 'cpu' | 'cuda', sha = 'lin') =>
+    new Attributor(model, [1, 2, 2], { placement: { provider }, runtime, modelSha: sha }).attribute(x, { method: 'saliency', target: class0 });
+  const cpu = await saliency('cpu');
+  assert.equal(cpu.provider, 'cpu');
+  assert.equal(cpu.fallbackReason, undefined);
+  assert.ok(cpu.timings.prepareMs > 0);
+  // same model, same provider, a new attributor: the compiled session is reused
+  assert.equal((await saliency('cpu')).timings.prepareMs, 0);
+  // another provider: fresh sessions made for it (here it falls back, and says so)
+  const cuda = await saliency('cuda');
+  assert.equal(cuda.provider, 'cpu');
+  assert.ok(cuda.timings.prepareMs > 0, 'sessions for the new provider are made');
+  assert.match(cuda.fallbackReason ?? '', /^CUDA could not load this model/);
+  assert.deepEqual([...cuda.map], W[0]);
+  // the runtime's release of the model drops its sessions: the next run compiles again
+  await runtime.release('lin');
+  assert.equal(runtime.sessions.size, 0);
+  assert.ok((await saliency('cuda')).timings.prepareMs > 0, 'compiled again after release');
+  await runtime.release('other-model'); // a model the runtime never saw: nothing to do
+  assert.equal((await saliency('cuda')).timings.prepareMs, 0, 'another model\'s release keeps these sessions');
+  // an attributor on a shared runtime releases its own model's sessions at its input size, nothing else
+  await runtime.release();
+  await saliency('cpu', 'other');
+  const other = runtime.sessions.size;
+  await saliency('cpu', 'lin');
+  assert.ok(runtime.sessions.size > other);
+  await new Attributor(model, [1, 2, 2], { runtime, modelSha: 'lin' }).release();
+  assert.equal(runtime.sessions.size, other, 'the other model keeps its sessions');
+  await runtime.release();
+  assert.equal(runtime.sessions.size, 0);
 });

@@ -1,10 +1,14 @@
 // One DeepDream run, from a photo and a model to an image: resolves the settings (default layer,
 // seed, tile margin from the layer's receptive field), builds the objective (plain, channels or
-// guided), runs the loop with compiled gradient sessions, and reports timings and objectives.
+// guided), runs the loop with compiled gradient sessions from a gradient runtime (the caller's, so a
+// worker keeps one cache for every job, or its own), and reports timings and objectives.
+import * as crypto from 'node:crypto';
 import type { ExecutionProviderName } from '../../../shared/contract';
 import type { Objective } from '../../../shared/objectives';
 import type { Model } from '../onnx/model';
-import { CompiledGradients, layerActivations, type SessionTiming } from './gradients';
+import { GradientRuntime, runProvider, runtimeModel, type RuntimeModel } from '../gradients/index';
+import type { SessionPlacement } from '../runtime/sessions';
+import { DreamGradients, type SessionTiming } from './gradients';
 import { runDreamLoop, planFor, type LoopHooks, type LoopSettings, type OctaveReport } from './loop';
 import { dreamObjective, defaultDreamLayer, withGuideScore } from './objective';
 import { affine, decodeRgb, resizeRgb, toPlanar, type PixelSpace, type Rgb } from '../pixels/index';
@@ -20,8 +24,13 @@ export interface DreamRequest {
   settings: DreamSettingsInput;
   /** the guide image; when absent but settings.guide is a path, that file is read */
   guide?: ImageSource;
+  /** where the sessions run; default: the runtime's placement */
   provider?: ExecutionProviderName;
   threads?: number;
+  /** the gradient runtime to take sessions from (a long-lived worker's); default: one of the dream's own */
+  runtime?: GradientRuntime;
+  /** the model file's sha256: the runtime caches under it (default: an id of this Model object) */
+  modelSha?: string;
 }
 
 /** Settings as actually run: default layer filled in, seed drawn, margin resolved. */
@@ -72,7 +81,12 @@ export async function dream(req: DreamRequest, hooks: LoopHooks = {}): Promise<D
   const resolved: ResolvedDreamSettings = { ...s, layers, seed, tileSize, tileMargin };
 
   const photo = await toRgb(req.photo, 'photo');
-  let model = req.model;
+  const runtime = req.runtime ?? new GradientRuntime();
+  const placement: SessionPlacement = req.provider !== undefined || req.threads !== undefined
+    ? { provider: req.provider ?? 'cpu', ...(req.threads ? { threads: req.threads } : {}) }
+    : runtime.placement();
+  const base = runtimeModel(req.model, req.modelSha);
+  let model: RuntimeModel = base;
   let guideScores: Map<string, string> | undefined;
   const guideSrc = req.guide ?? s.guide;
   if (guideSrc !== undefined) {
@@ -82,19 +96,23 @@ export async function dream(req: DreamRequest, hooks: LoopHooks = {}): Promise<D
     const gs = await resizeRgb(g, Math.max(1, Math.round(g.width * k)), Math.max(1, Math.round(g.height * k)));
     const x = toPlanar(gs, req.space);
     guideScores = new Map();
+    // the guided graph is the model plus these features: its sessions are keyed by them
+    const hash = crypto.createHash('sha256');
+    let guided = req.model;
     for (const l of layers) {
-      const act = await layerActivations(req.model, input, l.name, x.data, [1, 3, gs.height, gs.width], { provider: req.provider, threads: req.threads });
+      const act = await guideFeatures(runtime, base, input, l.name, x.data, [1, 3, gs.height, gs.width], placement);
       const c = act.dims[1]!;
-      const r = withGuideScore(model, l.name, act.data, c);
-      model = r.model;
+      const r = withGuideScore(guided, l.name, act.data, c);
+      guided = r.model;
       guideScores.set(l.name, r.score);
+      hash.update(l.name).update(new Uint8Array(act.data.buffer, act.data.byteOffset, act.data.byteLength));
     }
+    model = { ...base, model: guided, variant: `guide:${hash.digest('hex')}` };
   }
   const objective = dreamObjective(layers, guideScores);
   const positions = (h: number, w: number) => new Map(layers.map((l) => { const [a, b] = spatialSize(req.model, input, h, w, l.name); return [l.name, a * b]; }));
-  const provider = req.provider ?? 'cpu';
-  const grads = new CompiledGradients({
-    model, input, provider, threads: req.threads,
+  const grads = new DreamGradients({
+    runtime, model, input, placement,
     objective: (h, w) => dreamObjective(layers, guideScores, positions(h, w)),
     // Report the objective as a mean over the first layer's positions (exactly the layer's mean of squares for one layer).
     objectiveNorm: (h, w) => positions(h, w).get(layers[0]!.name)!,
@@ -108,7 +126,7 @@ export async function dream(req: DreamRequest, hooks: LoopHooks = {}): Promise<D
   const measure = hooks.measureObjective ?? planFor(photo.height, photo.width, loop).rows.length * planFor(photo.height, photo.width, loop).cols.length === 1;
   try {
     const r = await runDreamLoop(photo, req.space, grads, loop, { ...hooks, measureObjective: measure });
-    const ran = grads.providers.size === 0 ? provider : grads.providers.size === 1 ? [...grads.providers][0]! : 'cpu';
+    const ran = runProvider(grads.providers, placement.provider);
     return {
       ...(grads.fallbackReason ? { fallbackReason: grads.fallbackReason } : {}),
       status: r.status, image: r.image, settings: resolved, objective, field, stride,
@@ -117,5 +135,16 @@ export async function dream(req: DreamRequest, hooks: LoopHooks = {}): Promise<D
     };
   } finally {
     await grads.release();
+  }
+}
+
+/** Forward-only: the values of `layer` for one input (a guide image's features); a one-off session, dropped after. */
+async function guideFeatures(runtime: GradientRuntime, model: RuntimeModel, input: string, layer: string, x: Float32Array, dims: number[], placement: SessionPlacement): Promise<{ data: Float32Array; dims: readonly number[] }> {
+  // the model as it is (not the compiler's rewritten forward): guide features exactly as before
+  const s = await runtime.forward({ model, input, shape: dims, fetch: [layer], rewrite: false, placement });
+  try {
+    return (await s.run(x))[layer]!;
+  } finally {
+    await s.release({ drop: true });
   }
 }

@@ -1,6 +1,6 @@
-// Top-1 inside the gradient graph. A class target is a `direction` objective fed a one-hot vector; for
-// "top-1" that vector can be computed in the graph from the logits the same run produces (ArgMax →
-// OneHot), so a single-image gradient method needs no separate forward pass to find the class first.
+// Top-1 inside the gradient graph (GradientSpec.top1Of). A class target is a `direction` objective fed a
+// one-hot vector; for "top-1" that vector can be computed in the graph from the logits the same run
+// produces (ArgMax → OneHot), so a single-image gradient method needs no separate forward pass first.
 // The direction input is a constant to the backward pass (nothing differentiates through it), so
 // producing it in-graph changes no gradient: the map is exactly the explicit class's.
 import { A } from '../autodiff/types';
