@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readModelFile, type Model } from '../onnx/model';
-import { DreamControl, decodeRgb, dream, encodeDream, readDreamRecord, dreamRecord } from './index';
+import { decodeRgb, dream, encodeDream, readDreamRecord, dreamRecord } from './index';
 import { PRESETS, resizeRgb, type Rgb } from '../pixels/index';
+import { PauseGate } from '../jobs/control';
 
 const CAFFE_SPACE = PRESETS.caffe;
 
@@ -64,7 +65,7 @@ test('the same seed gives the same image, another seed another one', { skip: mis
 
 test('cancel keeps the last full frame at full size; pause holds the run', { skip: missing }, async () => {
   const photo = await sky(200);
-  const control = new DreamControl();
+  const control = new PauseGate();
   let steps = 0;
   let pausedAt = -1;
   const r = await dream({ photo, model: googlenet(), space: CAFFE_SPACE, settings: { layers: LAYER, octaves: 3, iterations: 3, seed: 5 } }, {

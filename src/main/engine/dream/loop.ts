@@ -7,8 +7,8 @@
 import { clipChannels, meanAbs, resizeBilinear, thumbnail } from './planar';
 import { fromPlanar, planar, resizeRgb, subtractPhoto, toPlanar, validRange, type Planar, type PixelSpace, type Rgb } from '../pixels/index';
 import { gridPlan, planPixels, readTile, tileCount, tileShapes, wholePlan, writeTileCore, type TilePlan } from './tiles';
-import { seededRandom } from '../../../shared/random';
-import { DreamControl, randInt } from './control';
+import { randInt, seededRandom } from '../../../shared/random';
+import { PauseGate } from '../jobs/control';
 
 /** d objective / d input for one input shape. `grad` receives the gradient (same layout as `input`). */
 export interface GradientRun {
@@ -41,7 +41,8 @@ export interface LoopSettings {
 }
 
 export interface LoopHooks {
-  control?: DreamControl;
+  /** pause / cancel between steps and tiles (a JobControl, or a PauseGate of its own) */
+  control?: Pick<PauseGate, 'checkpoint'>;
   onProgress?(p: DreamProgress): void;
   /** a small frame of the current state; called at most every previewEveryMs */
   onPreview?(frame: Rgb): void;
@@ -105,7 +106,7 @@ export function planFor(h: number, w: number, s: LoopSettings): TilePlan {
 export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: GradientSource, s: LoopSettings, hooks: LoopHooks = {}): Promise<LoopResult> {
   validate(s);
   const t0 = performance.now();
-  const control = hooks.control ?? new DreamControl();
+  const control = hooks.control ?? new PauseGate();
   const rand = seededRandom(s.seed);
   const { lo, hi } = validRange(space);
   const sizes = octaveSizes(photo.height, photo.width, s.octaves, s.octaveScale);
@@ -213,7 +214,7 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
  * Gradient of the image rolled by (oy, ox), rolled back into `grad`; returns the mean objective over
  * tiles, or undefined when cancelled between tiles. With no `grad`, only the objective is wanted.
  */
-async function gradientOf(img: Planar, plan: TilePlan, grads: GradientSource, oy: number, ox: number, grad: Planar | undefined, control?: DreamControl): Promise<number | undefined> {
+async function gradientOf(img: Planar, plan: TilePlan, grads: GradientSource, oy: number, ox: number, grad: Planar | undefined, control?: Pick<PauseGate, 'checkpoint'>): Promise<number | undefined> {
   // One buffer pair per tile shape (onnxruntime gets whole arrays, never views).
   const bufs = new Map<number, { tile: Float32Array; grad: Float32Array }>();
   let sum = 0, count = 0;
