@@ -74,7 +74,7 @@ export class Attributor {
   async attribute(
     input: InputImage,
     raw: AttributionSettingsInput | AttributionSettings,
-    opts: { onProgress?: (fraction: number) => void } = {},
+    opts: { onProgress?: (fraction: number) => void | Promise<void> } = {},
   ): Promise<AttributionResult> {
     const t0 = performance.now();
     const settings = parseAttributionSettings(raw);

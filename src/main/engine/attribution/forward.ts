@@ -13,7 +13,8 @@ export interface Timing {
   /** the providers the sessions that ran were on */
   providers: Set<ExecutionProviderName>;
   /** called after every batch; throwing from it stops the attribution (how jobs cancel) */
-  tick?: () => void;
+  /** after every batch: progress, and the job's checkpoint (it may wait while paused, or throw to cancel) */
+  tick?: () => void | Promise<void>;
 }
 export const newTiming = (): Timing => ({ prepareMs: 0, runMs: 0, passes: 0, providers: new Set() });
 
@@ -150,7 +151,7 @@ export class ForwardRunner {
         const t = (await sess.run(buf))[fetch]!;
         timing.runMs += performance.now() - t0;
         timing.passes += B;
-        timing.tick?.();
+        await timing.tick?.();
         take(start, n, t.data, t.dims);
       }
     } finally {

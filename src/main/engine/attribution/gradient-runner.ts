@@ -83,7 +83,7 @@ export class GradientRunner {
         const out = await s.run(buf, targets);
         timing.runMs += performance.now() - t0;
         timing.passes += B;
-        timing.tick?.();
+        await timing.tick?.();
         if (out.top1) info.top1 = out.top1;
         for (let j = 0; j < n; j++) {
           const r: SampleResult = { score: out.perItem[j]!, inputGrad: out.inputGrad.subarray(j * per, (j + 1) * per), layers: {} };

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { SessionCache, type SessionSource } from '../runtime/sessions';
+import { GradientRuntime } from '../gradients/index';
 import { encodeModel } from '../onnx/model';
 import { inspectModel, loadModelBytes, loadModelFile, withExtraOutputs, type LoadedModel } from '../onnx/inspect';
 import { RECIPES } from '../recipes/index';
@@ -21,6 +22,8 @@ if (!port) throw new Error('engine-worker must run in a worker thread');
 const cache = new SessionCache();
 cache.onStatus = (status) => post({ type: 'status', status });
 const models = new Map<string, LoadedModel>();
+/** every job's compiled-gradient and forward sessions live in the one cache, on the engine's provider */
+const gradients = new GradientRuntime({ sessions: cache });
 
 function post(m: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer);
@@ -76,6 +79,7 @@ const env: WorkerEnv = {
   forward: async (req) => (await forward({ op: 'run', ...req })).result,
   placement: () => ({ provider: cache.status().active, threads: cache.threads }),
   sessions: cache,
+  gradients,
 };
 
 async function call(req: CallRequest): Promise<{ result: unknown; transfer?: ArrayBuffer[] }> {
@@ -91,6 +95,7 @@ async function call(req: CallRequest): Promise<{ result: unknown; transfer?: Arr
     case 'release':
       models.delete(req.sha);
       await cache.release(req.sha);
+      await gradients.release(req.sha);
       for (const r of Object.values(recipes)) await r.release?.(req.sha);
       return { result: null };
   }

@@ -11,7 +11,6 @@ import { toNpy } from '../attribution/export';
 import { defaultSignMode, renderOverlay } from '../attribution/overlay';
 import type { AttributionResult } from '../attribution/types';
 import type { ModelRef } from '../jobs/protocol';
-import { Cancelled } from '../jobs/control';
 import type { WorkerEnv } from './types';
 import { jobModelRef, photoTensor } from './inputs';
 import type { Recipe } from './types';
@@ -52,7 +51,7 @@ async function attributorFor(i: Input, env: WorkerEnv): Promise<Attributor> {
     attributors.set(key, hit); // most recently used goes last
     return hit;
   }
-  const a = new Attributor(env.model(i.model).model, i.chw, { labels: i.labels, pixelSpace: i.space, label: i.model.fileName, placement });
+  const a = new Attributor(env.model(i.model).model, i.chw, { labels: i.labels, pixelSpace: i.space, label: i.model.fileName, placement, runtime: env.gradients, modelSha: i.model.sha });
   attributors.set(key, a);
   while (attributors.size > MAX_CACHED) {
     const [oldKey, old] = attributors.entries().next().value as [string, Attributor];
@@ -89,10 +88,10 @@ export const attributionRecipe: Recipe<'attribution', Input, AttributionResult> 
     ctl.progress(0.02, `computing ${i.settings.method}`);
     const a = await attributorFor(i, env);
     const r = await a.attribute({ data: i.data, shape: [1, ...i.chw] }, i.settings, {
-      onProgress: (f) => {
-        // stops after the current batch
-        if (ctl.cancelled) throw new Cancelled();
+      // after every batch: waits here while paused, stops here when cancelled
+      onProgress: async (f) => {
         ctl.progress(0.03 + 0.9 * f);
+        await ctl.check();
       },
     });
     const transfer = [r.map.buffer as ArrayBuffer];

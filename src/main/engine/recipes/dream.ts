@@ -63,7 +63,10 @@ export const dreamRecipe: Recipe<'dream', Input, Output> = {
     ctl.progress(0.01, 'compiling the gradient');
     const { provider, threads } = env.placement();
     const r = await dream(
-      { photo: i.photo, model: env.model(i.model).model, space: i.space, settings: i.settings, ...(i.guide ? { guide: i.guide } : {}), provider, threads },
+      {
+        photo: i.photo, model: env.model(i.model).model, modelSha: i.model.sha, space: i.space, settings: i.settings, ...(i.guide ? { guide: i.guide } : {}),
+        runtime: env.gradients, provider, threads,
+      },
       {
         control: ctl,
         previewEveryMs: 700,

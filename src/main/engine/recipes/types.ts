@@ -9,6 +9,7 @@ import type { JobControl } from '../jobs/control';
 import type { LoadedModel } from '../onnx/inspect';
 import type { CallResults, ModelRef } from '../jobs/protocol';
 import type { SessionCache } from '../runtime/sessions';
+import type { GradientRuntime } from '../gradients/index';
 
 /** What a recipe's host half may use. */
 export interface RecipeHost {
@@ -29,6 +30,8 @@ export interface WorkerEnv {
   /** the provider the engine's setting resolved to, and the intra-op threads */
   placement(): { provider: EngineStatus['active']; threads: number };
   readonly sessions: SessionCache;
+  /** compiled-gradient and forward sessions, in the worker's one session cache (shared by every job) */
+  readonly gradients: GradientRuntime;
 }
 
 export interface Prepared<I> {
