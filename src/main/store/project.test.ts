@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { ProjectStore, ProjectError } from './project';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, migrate } from './schema';
 import { listRecent, rememberRecent } from './recent';
-import { preset } from '../engine/image/preprocess';
+import { preset } from '../../shared/pixels';
 import type { ModelDescription } from '../../shared/contract';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fscope-store-'));

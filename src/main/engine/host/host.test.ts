@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { JobInfo, RunRecord } from '../../../shared/contract';
 import { HostClient } from './testing/host-client';
 import { readPngText } from '../image/image';
-import { preset } from '../image/preprocess';
+import { preset } from '../../../shared/pixels';
 
 const shared = path.resolve(__dirname, '../../../../../shared');
 const googlenet = path.join(shared, 'models/bvlc_googlenet.onnx');
