@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, type Served, shared } from './helpers';
+import { artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, type Served, shared, applyPreset } from './helpers';
 
 const skip = browserSkipReason();
 
@@ -42,12 +42,7 @@ describe('attribution in browser mode', { skip: skip ?? false }, () => {
 
     await byTest('add-model-input').setInputFiles(shared.googlenet);
     await byTest('model-view').waitFor();
-    await byTest('preset-select').selectOption('caffe');
-    const apply = byTest('preprocess-apply');
-    if (await apply.isEnabled()) {
-      await apply.click();
-      await page.waitForFunction(() => (document.querySelector('[data-testid="preprocess-apply"]') as HTMLButtonElement).disabled);
-    }
+    await applyPreset(page, 'caffe');
     await byTest('labels-input').setInputFiles(shared.labels);
     await byTest('labels-status').getByText(/^1000 labels/).waitFor();
     await byTest('add-photo-input').setInputFiles(shared.dog);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
-import { artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, type Served, shared } from './helpers';
+import { artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, type Served, shared, applyPreset } from './helpers';
 
 const skip = browserSkipReason();
 const TIMEOUT = 120_000;
@@ -109,13 +109,7 @@ describe('browser mode (bridge + engine host + Chromium)', { skip: skip ?? false
     // the dog photo, the Caffe preset, ImageNet labels
     await byTest('add-photo-input').setInputFiles(shared.dog);
     await page.locator('[data-photo="dog.jpg"] img').waitFor();
-    await byTest('preset-select').selectOption('caffe');
-    const apply = byTest('preprocess-apply');
-    if (await apply.isEnabled()) {
-      await apply.click();
-      // saved: the engine's record now equals the form, so Apply greys out again
-      await page.waitForFunction(() => (document.querySelector('[data-testid="preprocess-apply"]') as HTMLButtonElement).disabled);
-    }
+    await applyPreset(page, 'caffe');
     await byTest('labels-input').setInputFiles(shared.labels);
     await byTest('labels-status').getByText(/^1000 labels/).waitFor();
     await shot('03-model-configured');

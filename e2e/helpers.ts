@@ -146,3 +146,16 @@ export async function openBrowserApp(opts: {
     },
   };
 }
+
+/**
+ * Choose a preprocessing preset for the model shown in the Models panel and wait until the engine saved it
+ * (its record then equals the form, so Apply greys out again).
+ */
+export async function applyPreset(page: Page, presetName: string): Promise<void> {
+  await page.locator('[data-testid="preset-select"]').selectOption(presetName);
+  const apply = page.locator('[data-testid="preprocess-apply"]');
+  if (await apply.isEnabled()) {
+    await apply.click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid="preprocess-apply"]') as HTMLButtonElement).disabled);
+  }
+}

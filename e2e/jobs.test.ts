@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, type Served, shared } from './helpers';
+import { artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, type Served, shared, applyPreset } from './helpers';
 
 const skip = browserSkipReason();
 
@@ -179,12 +179,7 @@ describe('pause, resume and cancel jobs in browser mode', { skip: skip ?? false 
     await page.evaluate(RECORDER);
     await byTest('add-model-input').setInputFiles(shared.googlenet);
     await byTest('model-view').waitFor();
-    await byTest('preset-select').selectOption('caffe');
-    const apply = byTest('preprocess-apply');
-    if (await apply.isEnabled()) {
-      await apply.click();
-      await page.waitForFunction(() => (document.querySelector('[data-testid="preprocess-apply"]') as HTMLButtonElement).disabled);
-    }
+    await applyPreset(page, 'caffe');
     await byTest('add-photo-input').setInputFiles(shared.dog);
     await page.locator('[data-photo="dog.jpg"] img').waitFor();
     await page.locator('[data-photo="dog.jpg"]').click();
