@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import type { AttributionSettingsInput } from './attribution';
 import type { DreamSettingsInput } from './dream';
+import type { FeaturevisSettingsInput } from './featurevis';
+import type { AdversarialSettingsInput } from './adversarial';
 
 const id = z.string().min(1).max(200);
 /** A kind's settings are checked by that kind's own schema (defaults filled in) inside the engine. */
@@ -18,6 +20,8 @@ export const jobArgsSchemas = {
   dream: z.object({ modelId: id, photoId: id, fromRunId: id.optional(), guidePhotoId: id.optional(), settings: settings.default({}) }),
   /** attribution maps (saliency, IG, Grad-CAM, occlusion…) */
   attribution: z.object({ modelId: id, photoId: id, settings }),
+  /** fooling images and adversarial examples; fromRunId: go on from that adversarial run's result (e.g. in 8-bit space) */
+  adversarial: z.object({ modelId: id, photoId: id, fromRunId: id.optional(), settings }),
 };
 
 export type JobKind = keyof typeof jobArgsSchemas;
@@ -27,6 +31,7 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
   jobArgsSchemas.activations.extend({ kind: z.literal('activations') }),
   jobArgsSchemas.dream.extend({ kind: z.literal('dream') }),
   jobArgsSchemas.attribution.extend({ kind: z.literal('attribution') }),
+  jobArgsSchemas.adversarial.extend({ kind: z.literal('adversarial') }),
 ]);
 
 /** A job as the engine receives it (validated, defaults filled in). */
@@ -37,6 +42,7 @@ export type JobSpecOf<K extends JobKind> = Extract<JobSpec, { kind: K }>;
 export type JobRequest =
   | z.input<typeof jobSpecSchema> & { kind: 'activations' }
   | (Omit<z.input<typeof jobArgsSchemas.dream>, 'settings'> & { kind: 'dream'; settings?: DreamSettingsInput })
-  | (Omit<z.input<typeof jobArgsSchemas.attribution>, 'settings'> & { kind: 'attribution'; settings: AttributionSettingsInput });
+  | (Omit<z.input<typeof jobArgsSchemas.attribution>, 'settings'> & { kind: 'attribution'; settings: AttributionSettingsInput })
+  | (Omit<z.input<typeof jobArgsSchemas.adversarial>, 'settings'> & { kind: 'adversarial'; settings: AdversarialSettingsInput });
 
 export * from './runs';

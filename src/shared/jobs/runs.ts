@@ -9,6 +9,8 @@
 import { z } from 'zod';
 import { attributionSettingsSchema, ATTRIBUTION_METHODS, targetSchema } from './attribution';
 import { dreamLayerSchema, dreamSettingsSchema } from './dream';
+import { featurevisResultSchema, featurevisRunSettingsSchema } from './featurevis';
+import { adversarialResultSchema, adversarialRunSettingsSchema } from './adversarial';
 import { validateObjective, type Objective } from '../objectives';
 import type { ExecutionProviderName } from '../contract';
 
@@ -88,6 +90,13 @@ export const attributionResultSchema = z.object({
   fallbackReason: z.string().optional(),
 });
 
+// ---- adversarial ------------------------------------------------------------------------------------
+export const adversarialRecordSettingsSchema = z.object({
+  adversarial: adversarialRunSettingsSchema, ...fed,
+  /** "continue in 8-bit space": the adversarial run this one went on from */
+  fromRunId: z.string().optional(),
+});
+
 // ---- the registry -----------------------------------------------------------------------------------
 interface KindSchemas<S extends z.ZodType, R extends z.ZodType> {
   /** the version written now */
@@ -112,6 +121,7 @@ export const RUN_KINDS = {
   activations: kind({ version: 1, settings: activationsSettingsSchema, result: activationsResultSchema, upgrade: { 0: same } }),
   dream: kind({ version: 1, settings: dreamRunSettingsSchema, result: dreamResultSchema, upgrade: { 0: same } }),
   attribution: kind({ version: 1, settings: attributionRunSettingsSchema, result: attributionResultSchema, upgrade: { 0: same } }),
+  adversarial: kind({ version: 1, settings: adversarialRecordSettingsSchema, result: adversarialResultSchema, upgrade: {} }),
 };
 
 export type RunKind = keyof typeof RUN_KINDS;
@@ -137,8 +147,9 @@ export type ClassifyRun = RunOfKind<'classify'>;
 export type ActivationsRun = RunOfKind<'activations'>;
 export type DreamRun = RunOfKind<'dream'>;
 export type AttributionRun = RunOfKind<'attribution'>;
+export type AdversarialRun = RunOfKind<'adversarial'>;
 /** A saved run, typed by its kind. */
-export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun;
+export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun | AdversarialRun;
 export type RunOf<K extends RunKind> = Extract<RunRecord, { kind: K }>;
 /** What a recipe hands the store: a run without the ids and timestamps the store assigns. */
 export type NewRun<K extends RunKind = RunKind> = K extends RunKind ? Omit<RunOf<K>, 'id' | 'createdAt' | 'artifacts'> : never;
