@@ -106,6 +106,8 @@ export const adversarialResultSchema = z.object({
   fooled: z.boolean(),
   /** the first step whose image fooled the model (0: the start already did) */
   fooledAtStep: z.number().int().optional(),
+  /** the step whose image is the result: the largest margin of the target over the other classes (PGD's iterates oscillate) */
+  keptStep: z.number().int(),
   /** the budget of the kept result (pgd); the change's own L∞ for fool */
   epsUsed: z.number(),
   stepSizeUsed: z.number(),
