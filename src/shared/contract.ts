@@ -91,6 +91,22 @@ export interface ModelRecord {
   labels?: string[];
 }
 
+/** The first convolution's kernels as RGB images (model:filters). */
+export interface ModelFilters {
+  /** the convolution's output tensor, and the activation after it when there is one: the layers whose grid shows these filters */
+  layers: string[];
+  node: string;
+  count: number;
+  /** kernel height × width and the image channels it reads (3: shown in RGB, whatever the model's channel order; 1: grey) */
+  kernel: { width: number; height: number; channels: number };
+  /** each filter min–max normalized on its own (CS231n's view), nearest-neighbour enlarged by `scale` */
+  scale: number;
+  /** all filters in filter order, `cols` per row, 1 px gaps */
+  grid: { mime: 'image/png'; base64: string; cols: number; rows: number; width: number; height: number };
+  /** one PNG per filter, in filter order */
+  tiles: { mime: 'image/png'; base64: string }[];
+}
+
 export interface PhotoRecord {
   id: string;
   name: string;
@@ -195,6 +211,8 @@ export const requestSchemas = {
   'model:inspect': z.object({ modelId: id, width: z.number().int().min(1).max(8192).optional(), height: z.number().int().min(1).max(8192).optional() }),
   'model:setPreprocess': z.object({ modelId: id, preprocess: preprocessSchema }),
   'model:setLabels': z.object({ modelId: id, source: fileSourceSchema.nullable() }),
+  /** the learned filters of the model's first convolution, when its input is the image (CS231n's first-layer view) */
+  'model:filters': z.object({ modelId: id }),
 
   'photo:add': z.object({ source: fileSourceSchema }),
   'photo:remove': z.object({ photoId: id }),
@@ -224,6 +242,8 @@ export const requestSchemas = {
   'run:dream': jobArgsSchemas.dream,
   /** a dream's full-size result: PNG (settings in a text chunk) or JPEG; written to `path` when given, else returned */
   'dream:export': z.object({ runId: id, format: z.enum(['png', 'jpeg']).default('png'), path: filePath.optional() }),
+  /** one item of a feature visualization run as a PNG with the settings and the item in its text chunk; no item: the run's grid */
+  'featurevis:export': z.object({ runId: id, item: z.number().int().min(0).optional() }),
   /** start any kind of job (src/shared/jobs): the run arrives with the job's 'job:done' event */
   'job:start': jobSpecSchema,
   /** pause / resume a running or queued job (takes effect between optimizer steps or batches) */
@@ -255,6 +275,8 @@ export interface ResultMap {
   'model:inspect': ModelDescription;
   'model:setPreprocess': ModelRecord;
   'model:setLabels': ModelRecord;
+  /** null: the model has no convolution that reads the image directly */
+  'model:filters': ModelFilters | null;
   'photo:add': PhotoRecord;
   'photo:remove': null;
   'photo:thumbnail': { mime: string; base64: string; width: number; height: number };
@@ -270,6 +292,7 @@ export interface ResultMap {
   /** starts a job; the run (kind 'dream') arrives with 'job:done' (a cancelled dream's kept frame with 'project:changed') */
   'run:dream': JobInfo;
   'dream:export': { fileName: string; mime: string; base64?: string; path?: string };
+  'featurevis:export': { fileName: string; mime: string; base64: string };
   'job:start': JobInfo;
   'job:pause': null;
   'job:resume': null;

@@ -16,8 +16,11 @@ export const featureTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('neuron'), layer, channel: index, x: index.optional(), y: index.optional() }),
   /** the whole layer: DeepDream's mean of squares */
   z.object({ kind: z.literal('layer'), layer }),
-  /** a class: its logit (layer = the logits tensor; default the model's classifier output) */
-  z.object({ kind: z.literal('class'), index, layer: layer.optional() }),
+  /**
+   * a class: its logit (score absent or 'logit') or its softmax probability. `layer` names the logits tensor; default: the
+   * model's classifier output (when that output is a Softmax, its input is the logits).
+   */
+  z.object({ kind: z.literal('class'), index, layer: layer.optional(), score: z.enum(['logit', 'probability']).optional() }),
   /** a direction in a layer's channel space (one weight per channel), averaged over positions */
   z.object({ kind: z.literal('direction'), layer, vector: z.array(z.number().finite()).min(1).max(65536) }),
 ]);
@@ -71,11 +74,16 @@ export const featurevisSettingsSchema = z.object({
   blur: z.number().min(0).default(0),
   /** Lucid's redirected ReLU for the first steps (gradient flows where a plain ReLU would block it) */
   redirectedReluSteps: z.number().int().min(0).default(16),
-  /** Lucid's diversity term over the batch items (a unit's facets): weight, and the layer whose Gram matrices are compared */
-  diversity: z.object({ weight: z.number().positive(), layer: layer.optional() }).optional(),
+  /**
+   * Lucid's diversity term over the batch items (a unit's facets): weight (Lucid's notebooks: 1e2), and the layer
+   * whose Gram matrices are compared (default: the first term's layer). All items then render in one batch.
+   */
+  diversity: z.object({ weight: z.number().positive().default(100), layer: layer.optional() }).optional(),
   /** feature accentuation: start from this project photo and stay close to it (L2 weight toward it) */
   photoId: z.string().min(1).max(200).optional(),
   stayClose: z.number().min(0).default(0),
+  /** MACO: the magnitude spectrum is the mean of these project photos' spectra (absent: a 1/f model) */
+  spectrumPhotoIds: z.array(z.string().min(1).max(200)).max(64).optional(),
   /** absent: drawn and recorded */
   seed: z.number().int().min(0).max(0xffffffff).optional(),
 });
@@ -105,6 +113,13 @@ export const featurevisRunSettingsSchema = featurevisSettingsSchema.extend({
   steps: z.number().int(),
   batch: z.number().int(),
   seed: z.number().int(),
+  /**
+   * what the model saw: the transformed image is centre-cropped/padded back to size×size (one compiled
+   * graph for the whole render), then resized to this when the model needs its own input size (a class
+   * target behind a fully connected head, a fixed-size input); `channels`: the model's image channels
+   * (1: luma of the RGB image)
+   */
+  modelInput: z.object({ name: z.string(), width: z.number().int(), height: z.number().int(), channels: z.number().int(), layout: z.enum(['NCHW', 'NHWC']) }),
   /** the model's preprocessing the [0,1] image went through (a wrong value range is the most common silent failure) */
   preprocess: z.object({ preset: z.string(), channelOrder: z.enum(['RGB', 'BGR']), rangeMin: z.number(), rangeMax: z.number(), mean: z.array(z.number()), std: z.array(z.number()) }),
 });
@@ -117,12 +132,21 @@ export const featurevisResultSchema = z.object({
     item: z.number().int(),
     /** readable objective, e.g. channel(inception_4c/output, 97) */
     label: z.string(),
-    /** the objective on the final untransformed image */
+    /** the item's objective (Σ weight · target, without the diversity term) on the final untransformed image */
     objective: z.number(),
-    /** the artifact holding this item's PNG */
+    /** the same on the starting image (noise, or the photo): a negative item ends below it */
+    objectiveStart: z.number(),
+    /** the name of the artifact holding this item's PNG (its id: run.artifacts.find(a => a.name === image)) */
     image: z.string(),
   })),
+  /** optimizer steps of the last batch that ran (= steps unless cancelled) */
   stepsDone: z.number().int(),
-  timings: z.object({ totalMs: z.number(), compileMs: z.number(), msPerImageStep: z.number() }),
+  timings: z.object({
+    totalMs: z.number(),
+    /** compiling and creating the gradient sessions (0 when the worker had them cached) */
+    compileMs: z.number(),
+    /** wall time per optimizer step divided by the items in the batch (compiles excluded) */
+    msPerImageStep: z.number(),
+  }),
   fallbackReason: z.string().optional(),
 });

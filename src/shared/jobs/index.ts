@@ -22,6 +22,8 @@ export const jobArgsSchemas = {
   attribution: z.object({ modelId: id, photoId: id, settings }),
   /** fooling images and adversarial examples; fromRunId: go on from that adversarial run's result (e.g. in 8-bit space) */
   adversarial: z.object({ modelId: id, photoId: id, fromRunId: id.optional(), settings }),
+  /** feature visualization: images that excite channels, neurons, layers, classes or directions (src/shared/jobs/featurevis.ts) */
+  featurevis: z.object({ modelId: id, settings }),
 };
 
 export type JobKind = keyof typeof jobArgsSchemas;
@@ -32,6 +34,7 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
   jobArgsSchemas.dream.extend({ kind: z.literal('dream') }),
   jobArgsSchemas.attribution.extend({ kind: z.literal('attribution') }),
   jobArgsSchemas.adversarial.extend({ kind: z.literal('adversarial') }),
+  jobArgsSchemas.featurevis.extend({ kind: z.literal('featurevis') }),
 ]);
 
 /** A job as the engine receives it (validated, defaults filled in). */
@@ -43,6 +46,7 @@ export type JobRequest =
   | z.input<typeof jobSpecSchema> & { kind: 'activations' }
   | (Omit<z.input<typeof jobArgsSchemas.dream>, 'settings'> & { kind: 'dream'; settings?: DreamSettingsInput })
   | (Omit<z.input<typeof jobArgsSchemas.attribution>, 'settings'> & { kind: 'attribution'; settings: AttributionSettingsInput })
-  | (Omit<z.input<typeof jobArgsSchemas.adversarial>, 'settings'> & { kind: 'adversarial'; settings: AdversarialSettingsInput });
+  | (Omit<z.input<typeof jobArgsSchemas.adversarial>, 'settings'> & { kind: 'adversarial'; settings: AdversarialSettingsInput })
+  | (Omit<z.input<typeof jobArgsSchemas.featurevis>, 'settings'> & { kind: 'featurevis'; settings: FeaturevisSettingsInput });
 
 export * from './runs';

@@ -122,6 +122,8 @@ export const RUN_KINDS = {
   dream: kind({ version: 1, settings: dreamRunSettingsSchema, result: dreamResultSchema, upgrade: { 0: same } }),
   attribution: kind({ version: 1, settings: attributionRunSettingsSchema, result: attributionResultSchema, upgrade: { 0: same } }),
   adversarial: kind({ version: 1, settings: adversarialRecordSettingsSchema, result: adversarialResultSchema, upgrade: {} }),
+  /** written from the first version on: there is no version 0 to upgrade */
+  featurevis: kind({ version: 1, settings: featurevisRunSettingsSchema, result: featurevisResultSchema, upgrade: {} }),
 };
 
 export type RunKind = keyof typeof RUN_KINDS;
@@ -148,8 +150,9 @@ export type ActivationsRun = RunOfKind<'activations'>;
 export type DreamRun = RunOfKind<'dream'>;
 export type AttributionRun = RunOfKind<'attribution'>;
 export type AdversarialRun = RunOfKind<'adversarial'>;
+export type FeaturevisRun = RunOfKind<'featurevis'>;
 /** A saved run, typed by its kind. */
-export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun | AdversarialRun;
+export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun | AdversarialRun | FeaturevisRun;
 export type RunOf<K extends RunKind> = Extract<RunRecord, { kind: K }>;
 /** What a recipe hands the store: a run without the ids and timestamps the store assigns. */
 export type NewRun<K extends RunKind = RunKind> = K extends RunKind ? Omit<RunOf<K>, 'id' | 'createdAt' | 'artifacts'> : never;

@@ -11,9 +11,12 @@ import { resolveSource } from './sources';
 import { shardResolver } from './shards';
 import { tfjsModelName } from './tfjs-name';
 import { remember, type HostContext, type Handlers } from './context';
+import { modelFilters } from '../featurevis/filters';
+import { hostModel } from '../recipes/featurevis';
 
-export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:remove' | 'model:embed' | 'model:inspect' | 'model:setPreprocess' | 'model:setLabels'> {
+export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:remove' | 'model:embed' | 'model:inspect' | 'model:setPreprocess' | 'model:setLabels' | 'model:filters'> {
   const inspected = new Map<string, Result<'model:inspect'>>();
+  const filters = new Map<string, Result<'model:filters'>>();
   return {
     'model:add': async ({ source, embed, shards }) => {
       const store = ctx.project();
@@ -81,6 +84,16 @@ export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:r
       const d = await ctx.worker.inspect(ctx.modelSource(rec), w, h);
       remember(inspected, key, d, 16);
       return d;
+    },
+    'model:filters': async ({ modelId }) => {
+      const store = ctx.project();
+      const rec = store.model(modelId);
+      // the filters are drawn through the preprocessing (channel order, scale): both are part of the key
+      const key = `${rec.sha256}|${JSON.stringify(rec.preprocess)}`;
+      if (filters.has(key)) return filters.get(key)!;
+      const f = await modelFilters(rec, hostModel(store, rec));
+      remember(filters, key, f, 8);
+      return f;
     },
     'model:setPreprocess': ({ modelId, preprocess }) => {
       const rec = ctx.project().setModelPreprocess(modelId, preprocess);

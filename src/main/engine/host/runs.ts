@@ -12,12 +12,13 @@ import { fromNpy, toCsv, toNpy } from '../attribution/export';
 import { renderOverlay } from '../attribution/overlay';
 import { photoTensor } from '../recipes/inputs';
 import { dreamPng } from '../recipes/dream';
+import { featurevisExport } from '../featurevis/runs';
 import type { HostContext, Handlers } from './context';
 
 type RunChannels =
   | 'run:classify' | 'run:activations' | 'run:dream' | 'run:attribute' | 'run:remove' | 'artifact:get'
   | 'job:start' | 'job:pause' | 'job:resume' | 'job:cancel' | 'job:list'
-  | 'dream:export' | 'attribution:map' | 'attribution:export';
+  | 'dream:export' | 'attribution:map' | 'attribution:export' | 'featurevis:export';
 
 function attributionRun(store: ProjectStore, runId: string): { run: RunOf<'attribution'>; map: Float32Array; shape: number[] } {
   const run = store.run(runId);
@@ -96,6 +97,8 @@ export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
       }
       return { fileName, mime, base64: Buffer.from(bytes).toString('base64') };
     },
+
+    'featurevis:export': ({ runId, item }) => featurevisExport(ctx.project(), runId, item),
 
     'attribution:map': ({ runId }) => {
       const { run, map, shape } = attributionRun(ctx.project(), runId);

@@ -4,8 +4,9 @@
 export * from './types';
 export {
   createParam, paramStages, LUCID_INIT_STD, INIT_GREY,
-  type ParamSpec, type PixelParamSpec, type FourierParamSpec, type OutputMap, type Parameterization, type ParamInit,
+  type ParamSpec, type PixelParamSpec, type FourierParamSpec, type MacoParamSpec, type OutputMap, type Parameterization, type ParamInit,
 } from './param';
+export { macoPhaseStage, macoFourierStage, naturalMagnitude, photoMagnitude, NATURAL_STD } from './param/maco';
 export { fourierStage, rfft2dFreqs, spectrumScale, spectrumSize, LUCID_FFT_IMAGE_SCALE, LUCID_FFT_DECAY } from './param/fourier';
 export { decorrelateStage, sigmoidStage, clampStage, COLOR_CORRELATION_SVD_SQRT, MAX_NORM_SVD_SQRT, COLOR_CORRELATION_NORMALIZED, PHOTO_LOGIT_EPSILON } from './param/color';
 export type { Stage } from './param/stage';

@@ -4,6 +4,7 @@
 //   tv 'abs'      Σ |v[y,x+1] − v[y,x]| + Σ |v[y+1,x] − v[y,x]| over all pairs           (tf.image.total_variation, Lucid)
 //   l1            Σ |v − constant|                                                      (Lucid's objectives.L1)
 //   l2            √(ε + Σ (v − constant)²)                                              (Lucid's objectives.L2)
+//                 around 'photo': √(ε + Σ (v − photo)²), the render's photo (feature accentuation's pull)
 //   blur          ½ Σ (v − blur(v))² with blur(v) held constant                        (Lucid's blur_input_each_step)
 // blur is a penalty whose gradient treats blur(v) as a constant (Lucid's stop_gradient), so the gradient
 // is v − blur(v): a descent step of size k·weight moves v a fraction of the way to its blurred self, which
@@ -19,16 +20,19 @@ export const BLUR_NEIGHBOUR = 0.5;
 export type RegularizerSpec =
   | { kind: 'tv'; weight: number; form?: 'squared' | 'abs' }
   | { kind: 'l1'; weight: number; constant?: number }
-  | { kind: 'l2'; weight: number; constant?: number; epsilon?: number }
+  | { kind: 'l2'; weight: number; constant?: number; epsilon?: number; around?: 'constant' | 'photo' }
   | { kind: 'blur'; weight: number };
 
 /**
  * weight·penalty per batch item; adds weight·d penalty/d img into `grad` (same shape as img, [B, C, H, W]).
+ * `photo` ([C, H, W] for every item, or [B, C, H, W]) is what an l2 `around: 'photo'` measures from.
  */
-export function applyRegularizer(spec: RegularizerSpec, img: FloatArray, dims: Dims, grad: FloatArray): number[] {
+export function applyRegularizer(spec: RegularizerSpec, img: FloatArray, dims: Dims, grad: FloatArray, photo?: FloatArray): number[] {
   const [batch, channels, h, w] = dims;
   const item = channels * h * w;
   if (img.length !== batch * item || grad.length !== img.length) throw new Error(`regularizer ${spec.kind}: image and gradient must be ${dims.join('×')}`);
+  const aroundPhoto = spec.kind === 'l2' && spec.around === 'photo';
+  if (aroundPhoto && !(photo && (photo.length === item || photo.length === img.length))) throw new Error(`regularizer l2 around the photo needs a photo of ${channels}×${h}×${w} or ${dims.join('×')} values`);
   const values: number[] = [];
   for (let b = 0; b < batch; b++) {
     const o = b * item;
@@ -36,7 +40,9 @@ export function applyRegularizer(spec: RegularizerSpec, img: FloatArray, dims: D
     switch (spec.kind) {
       case 'tv': v = spec.form === 'abs' ? tvAbs(img, grad, o, channels, h, w, spec.weight) : tvSquared(img, grad, o, channels, h, w, spec.weight); break;
       case 'l1': v = l1(img, grad, o, item, spec.constant ?? 0, spec.weight); break;
-      case 'l2': v = l2(img, grad, o, item, spec.constant ?? 0, spec.epsilon ?? LUCID_L2_EPSILON, spec.weight); break;
+      case 'l2': v = aroundPhoto
+        ? l2Photo(img, grad, o, item, photo!, photo!.length === item ? 0 : o, spec.epsilon ?? LUCID_L2_EPSILON, spec.weight)
+        : l2(img, grad, o, item, spec.constant ?? 0, spec.epsilon ?? LUCID_L2_EPSILON, spec.weight); break;
       case 'blur': v = blurPenalty(img, grad, o, channels, h, w, spec.weight); break;
     }
     values.push(spec.weight * v);
@@ -98,6 +104,14 @@ function l2(v: FloatArray, g: FloatArray, o: number, n: number, c: number, eps: 
   for (let i = o; i < o + n; i++) sq += (v[i] - c) * (v[i] - c);
   const norm = Math.sqrt(eps + sq);
   for (let i = o; i < o + n; i++) g[i] += (k * (v[i] - c)) / norm;
+  return norm;
+}
+
+function l2Photo(v: FloatArray, g: FloatArray, o: number, n: number, p: FloatArray, po: number, eps: number, k: number): number {
+  let sq = 0;
+  for (let i = 0; i < n; i++) sq += (v[o + i] - p[po + i]) * (v[o + i] - p[po + i]);
+  const norm = Math.sqrt(eps + sq);
+  for (let i = 0; i < n; i++) g[o + i] += (k * (v[o + i] - p[po + i])) / norm;
   return norm;
 }
 

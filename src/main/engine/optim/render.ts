@@ -30,8 +30,10 @@ export interface RenderSpec {
 
 export interface RenderDeps {
   evaluate: Evaluate;
-  /** image01 [3, H, W] or [B, 3, H, W], for param init 'photo' */
+  /** image01 [3, H, W] or [B, 3, H, W], for param init 'photo' and the l2 regularizer around the photo */
   photo?: Float32Array;
+  /** a MACO parameterization's magnitude spectrum (see param/maco.ts) */
+  magnitude?: Float32Array;
 }
 
 export interface StepInfo {
@@ -46,6 +48,8 @@ export interface StepInfo {
 export interface RenderControl {
   /** called before every step; resolves true to stop (a pause waits inside it) */
   checkpoint(): Promise<boolean>;
+  /** once, before the first step: the starting image (what a recipe measures "before" on) */
+  onStart?(image: Float32Array, dims: Dims): void;
   /** after every step: 1-based step, per-item objectives at its last evaluation, the image after the step */
   onStep?(step: number, objectives: number[], image: () => Float32Array, info: StepInfo): void;
 }
@@ -76,7 +80,7 @@ export async function render(spec: RenderSpec, deps: RenderDeps, control: Render
   validate(spec);
   const { batch } = spec;
   const dims: Dims = [batch, 3, spec.size.h, spec.size.w];
-  const param = createParam(spec.param, dims, { rand: seededRandom(spec.seed), photo: deps.photo });
+  const param = createParam(spec.param, dims, { rand: seededRandom(spec.seed), photo: deps.photo, magnitude: deps.magnitude });
   const optimizer = createOptimizer(spec.optimizer, batch);
   const sign = optimizer.maximizes ? 1 : -1;
   const drawRand = seededRandom((spec.seed ^ TRANSFORM_STREAM) >>> 0);
@@ -98,7 +102,7 @@ export async function render(spec: RenderSpec, deps: RenderDeps, control: Render
     const penalties = new Array<number>(batch).fill(0);
     if (regularizers.length) {
       const pgrad = new Float32Array(img.length);
-      for (const r of regularizers) applyRegularizer(r, img, dims, pgrad).forEach((v, b) => (penalties[b] += v));
+      for (const r of regularizers) applyRegularizer(r, img, dims, pgrad, deps.photo).forEach((v, b) => (penalties[b] += v));
       for (let i = 0; i < gimg.length; i++) gimg[i] -= pgrad[i];
     }
     for (let i = 0; i < gimg.length; i++) gimg[i] *= sign;
@@ -110,6 +114,7 @@ export async function render(spec: RenderSpec, deps: RenderDeps, control: Render
   };
 
   const params = param.params;
+  control.onStart?.(param.image(params), dims);
   const history: number[][] = Array.from({ length: batch }, () => []);
   let steps = 0;
   let cancelled = false;

@@ -3,10 +3,12 @@ import type { JobKind } from '../../../shared/jobs/index';
 import { activationsRecipe } from './activations';
 import { attributionRecipe } from './attribution';
 import { dreamRecipe } from './dream';
+import { featurevisRecipe } from './featurevis';
 import type { Recipe } from './types';
 
 export const RECIPES: { [K in JobKind]: Recipe<K, never, never> } = {
   activations: activationsRecipe as unknown as Recipe<'activations', never, never>,
   dream: dreamRecipe as unknown as Recipe<'dream', never, never>,
   attribution: attributionRecipe as unknown as Recipe<'attribution', never, never>,
+  featurevis: featurevisRecipe as unknown as Recipe<'featurevis', never, never>,
 };

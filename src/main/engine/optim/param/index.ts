@@ -1,10 +1,12 @@
-// Image parameterizations as data: { kind: 'pixel' | 'fourier', decorrelate, output, init }.
+// Image parameterizations as data: { kind: 'pixel' | 'fourier' | 'maco', decorrelate, output, init }.
 // A parameterization is the chain basis → (decorrelate) → (sigmoid | clamp | none) with
 // render(params) → image01 [B, 3, H, W] and backward(d/d image01) → d/d params (the exact vector–Jacobian
 // product at the last render). Batch items own contiguous slices of params ([B, …]), so an optimizer
 // can treat items separately.
 import { clampStage, decorrelateStage, sigmoidStage } from './color';
 import { fourierStage, LUCID_FFT_DECAY, spectrumSize } from './fourier';
+import { macoFourierStage, macoPhaseStage, naturalMagnitude } from './maco';
+import { halfWidth } from './fft2d';
 import type { Stage } from './stage';
 import type { Dims, FloatArray } from '../types';
 // the project's one Box–Muller (attribution's SmoothGrad noise uses it too)
@@ -34,7 +36,12 @@ export interface FourierParamSpec extends CommonParamSpec {
   /** spectrum scale 1/max(f, 1/max(H, W))^decay (default 1, Lucid's decay_power) */
   decay?: number;
 }
-export type ParamSpec = PixelParamSpec | FourierParamSpec;
+/**
+ * MACO: the parameters are each channel's spectrum phase [B, 3, H, W/2+1]; the magnitude is fixed (ParamInit's
+ * `magnitude`, else the 1/f model of param/maco.ts). Noise init draws uniform phases.
+ */
+export interface MacoParamSpec extends CommonParamSpec { kind: 'maco' }
+export type ParamSpec = PixelParamSpec | FourierParamSpec | MacoParamSpec;
 
 export interface Parameterization {
   readonly spec: ParamSpec;
@@ -58,14 +65,18 @@ export interface ParamInit {
   rand: () => number;
   /** for init 'photo': image01 [3, H, W] (every item starts from it) or [B, 3, H, W] */
   photo?: Float32Array;
+  /** for 'maco': the fixed magnitude spectrum [3, H, W/2+1] (default: naturalMagnitude) */
+  magnitude?: Float32Array;
 }
 
-export function paramStages(spec: ParamSpec, batch: number, h: number, w: number): Stage[] {
+export function paramStages(spec: ParamSpec, batch: number, h: number, w: number, magnitude?: Float32Array): Stage[] {
   const n = batch * 3 * h * w;
   const stages: Stage[] = [];
+  const spectral = spec.kind !== 'pixel';
   if (spec.kind === 'fourier') stages.push(fourierStage(batch * 3, h, w, spec.decay ?? LUCID_FFT_DECAY));
-  if (spec.decorrelate ?? spec.kind === 'fourier') stages.push(decorrelateStage(batch, h, w));
-  const output = spec.output ?? (spec.kind === 'fourier' ? 'sigmoid' : 'clamp');
+  if (spec.kind === 'maco') stages.push(macoPhaseStage(batch * 3, h, w, magnitude ?? naturalMagnitude(h, w)), macoFourierStage(batch * 3, h, w));
+  if (spec.decorrelate ?? spectral) stages.push(decorrelateStage(batch, h, w));
+  const output = spec.output ?? (spectral ? 'sigmoid' : 'clamp');
   if (output === 'sigmoid') stages.push(sigmoidStage(n));
   else if (output === 'clamp') stages.push(clampStage(n));
   return stages;
@@ -75,13 +86,14 @@ export function createParam(spec: ParamSpec, dims: Dims, init: ParamInit): Param
   const [batch, channels, h, w] = dims;
   if (channels !== 3) throw new Error(`parameterization: images have 3 channels (RGB), got ${channels}`);
   if (!(batch >= 1 && h >= 1 && w >= 1)) throw new Error(`parameterization: bad dims ${dims.join('×')}`);
-  const stages = paramStages(spec, batch, h, w);
-  const itemSize = spec.kind === 'fourier' ? spectrumSize(3, h, w) : 3 * h * w;
+  const magnitude = spec.kind === 'maco' ? init.magnitude ?? naturalMagnitude(h, w) : undefined;
+  const stages = paramStages(spec, batch, h, w, magnitude);
+  const itemSize = spec.kind === 'fourier' ? spectrumSize(3, h, w) : spec.kind === 'maco' ? 3 * h * halfWidth(w) : 3 * h * w;
   const imageSize = batch * 3 * h * w;
 
   const render = <T extends FloatArray>(p: T): T => stages.reduce<T>((x, s) => s.forward(x), p);
   const backward = <T extends FloatArray>(g: T): T => stages.reduceRight<T>((x, s) => s.backward(x), g);
-  const detached = paramStages(spec, batch, h, w);
+  const detached = paramStages(spec, batch, h, w, magnitude);
   const image = <T extends FloatArray>(p: T): T => detached.reduce<T>((x, s) => s.forward(x), p);
   const preimage = (img: Float32Array): Float32Array => stages.reduceRight<Float32Array>((x, s) => s.inverse(x), img);
 
@@ -94,6 +106,10 @@ export function createParam(spec: ParamSpec, dims: Dims, init: ParamInit): Param
     const img = new Float32Array(imageSize);
     for (let b = 0; b < batch; b++) img.set(photo.length === one ? photo : photo.subarray(b * one, (b + 1) * one), b * one);
     params = preimage(img);
+  } else if (spec.kind === 'maco') {
+    // a random phase; the magnitude alone fixes the image's statistics
+    params = new Float32Array(batch * itemSize);
+    for (let i = 0; i < params.length; i++) params[i] = Math.PI * (2 * init.rand() - 1);
   } else {
     const std = spec.std ?? LUCID_INIT_STD;
     const normal = gaussian(init.rand);
