@@ -244,6 +244,8 @@ export const requestSchemas = {
   'dream:export': z.object({ runId: id, format: z.enum(['png', 'jpeg']).default('png'), path: filePath.optional() }),
   /** one item of a feature visualization run as a PNG with the settings and the item in its text chunk; no item: the run's grid */
   'featurevis:export': z.object({ runId: id, item: z.number().int().min(0).optional() }),
+  /** an adversarial run's image as a PNG download: the example (its settings in a text chunk), the original as the model saw it, or the difference amplified */
+  'adversarial:export': z.object({ runId: id, image: z.enum(['adversarial', 'original', 'difference']).default('adversarial') }),
   /** start any kind of job (src/shared/jobs): the run arrives with the job's 'job:done' event */
   'job:start': jobSpecSchema,
   /** pause / resume a running or queued job (takes effect between optimizer steps or batches) */
@@ -293,6 +295,7 @@ export interface ResultMap {
   'run:dream': JobInfo;
   'dream:export': { fileName: string; mime: string; base64?: string; path?: string };
   'featurevis:export': { fileName: string; mime: string; base64: string };
+  'adversarial:export': { fileName: string; mime: string; base64: string };
   'job:start': JobInfo;
   'job:pause': null;
   'job:resume': null;

@@ -12,13 +12,14 @@ import { fromNpy, toCsv, toNpy } from '../attribution/export';
 import { renderOverlay } from '../attribution/overlay';
 import { photoTensor } from '../recipes/inputs';
 import { dreamPng } from '../recipes/dream';
+import { adversarialExport } from '../recipes/adversarial';
 import { featurevisExport } from '../featurevis/runs';
 import type { HostContext, Handlers } from './context';
 
 type RunChannels =
   | 'run:classify' | 'run:activations' | 'run:dream' | 'run:attribute' | 'run:remove' | 'artifact:get'
   | 'job:start' | 'job:pause' | 'job:resume' | 'job:cancel' | 'job:list'
-  | 'dream:export' | 'attribution:map' | 'attribution:export' | 'featurevis:export';
+  | 'dream:export' | 'attribution:map' | 'attribution:export' | 'featurevis:export' | 'adversarial:export';
 
 function attributionRun(store: ProjectStore, runId: string): { run: RunOf<'attribution'>; map: Float32Array; shape: number[] } {
   const run = store.run(runId);
@@ -99,6 +100,7 @@ export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
     },
 
     'featurevis:export': ({ runId, item }) => featurevisExport(ctx.project(), runId, item),
+    'adversarial:export': ({ runId, image }) => adversarialExport(ctx.project(), runId, image),
 
     'attribution:map': ({ runId }) => {
       const { run, map, shape } = attributionRun(ctx.project(), runId);

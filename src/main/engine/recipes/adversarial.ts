@@ -23,6 +23,26 @@ export function adversarialPng(store: Pick<ProjectStore, 'artifact'>, run: RunRe
   return store.artifact(a.id).bytes;
 }
 
+/**
+ * One of an adversarial run's images as a download (the 'adversarial:export' channel): the adversarial
+ * example exactly as the 8-bit check read it (settings in its text chunk), the original as the model saw
+ * it, or the amplified difference. Named after the photo and the class it now shows.
+ */
+export function adversarialExport(store: Pick<ProjectStore, 'artifact' | 'run' | 'photo'>, runId: string, which: keyof typeof ADVERSARIAL_ARTIFACTS): { fileName: string; mime: string; base64: string } {
+  const run = store.run(runId);
+  const png = adversarialPng(store, run, which);
+  let photo = 'photo';
+  try {
+    if (run.photoId) photo = store.photo(run.photoId).name.replace(/\.[^.]+$/, '');
+  } catch {
+    // the photo was removed from the project; the run keeps its own images
+  }
+  const top1 = run.kind === 'adversarial' ? run.result.eightBit.top5[0]?.label : undefined;
+  const what = which === 'adversarial' ? `adversarial${top1 ? `-${top1}` : ''}` : which;
+  const fileName = `${photo}-${what}`.replace(/[^\p{L}\p{N}._-]+/gu, '_') + '.png';
+  return { fileName, mime: 'image/png', base64: Buffer.from(png).toString('base64') };
+}
+
 export const adversarialRecipe: Recipe<'adversarial', AdversarialInput, AdversarialOutput> = {
   kind: 'adversarial',
   heavy: true,

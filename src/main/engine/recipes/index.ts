@@ -3,6 +3,7 @@ import type { JobKind } from '../../../shared/jobs/index';
 import { activationsRecipe } from './activations';
 import { attributionRecipe } from './attribution';
 import { dreamRecipe } from './dream';
+import { adversarialRecipe } from './adversarial';
 import { featurevisRecipe } from './featurevis';
 import type { Recipe } from './types';
 
@@ -10,5 +11,6 @@ export const RECIPES: { [K in JobKind]: Recipe<K, never, never> } = {
   activations: activationsRecipe as unknown as Recipe<'activations', never, never>,
   dream: dreamRecipe as unknown as Recipe<'dream', never, never>,
   attribution: attributionRecipe as unknown as Recipe<'attribution', never, never>,
+  adversarial: adversarialRecipe as unknown as Recipe<'adversarial', never, never>,
   featurevis: featurevisRecipe as unknown as Recipe<'featurevis', never, never>,
 };
