@@ -5,16 +5,20 @@ import { inspectCommand } from './inspect';
 import { classifyCommand } from './classify';
 import { dreamCommand } from './dream';
 import { attributeCommand } from './attribute';
+import { adversarialCommand } from './adversarial';
 import { importCommand } from './import';
 import { gradCommand } from './grad';
 import { gradcheckCommand } from './gradcheck';
+import { featurevisCommand } from './featurevis';
 
 export const commands: Command[] = [
   inspectCommand,
   classifyCommand,
   dreamCommand,
   attributeCommand,
+  adversarialCommand,
   importCommand,
   gradCommand,
   gradcheckCommand,
+  featurevisCommand,
 ];
