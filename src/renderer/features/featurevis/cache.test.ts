@@ -77,7 +77,10 @@ test('unitImages: the newest set of a variant; diversity facets in item order; f
   const index = indexRuns([div1, neg, div2, failed]);
   const q = { modelId: 'm1', layer: L, key, channel: 4 };
   assert.deepEqual(unitImages(index, { ...q, variant: 'diversity' }).map((i) => [i.runId, i.item]), [[div2.id, 0], [div2.id, 1], [div2.id, 2], [div2.id, 3]]);
-  assert.deepEqual(unitImages(index, { ...q, variant: 'negative' }).map((i) => i.runId), [neg.id]);
+  const [negative] = unitImages(index, { ...q, variant: 'negative' });
+  assert.equal(negative!.runId, neg.id);
+  // the unit's own value: the objective without the −1 weight
+  assert.deepEqual([negative!.objective, negative!.value, negative!.objectiveStart, negative!.valueStart], [0.5, -0.5, 0.1, -0.1]);
   assert.deepEqual(unitImages(index, { ...q, variant: 'neuron' }), []);
   // diversity facets are not grid tiles
   assert.equal(gridTiles(index, { modelId: 'm1', layer: L, key }).size, 0);

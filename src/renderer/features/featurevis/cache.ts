@@ -31,7 +31,12 @@ export interface CachedImage {
   /** index into the run's settings.items (what featurevis:export takes) */
   item: number;
   artifactId: string;
+  /** the item's objective (weight · target) on the final image, and on the starting image */
   objective: number;
+  objectiveStart: number;
+  /** the unit's own value (the channel's mean, the neuron) at the end and at the start: the objective without its ±1 weight */
+  value: number;
+  valueStart: number;
   label: string;
   createdAt: string;
   seed: number;
@@ -70,7 +75,9 @@ export function runImages(run: FvRunLike): CachedImage[] {
     const artifactId = artifactFor(run, r.image);
     if (!what || !artifactId) continue;
     out.push({
-      ...what, runId: run.id, item: r.item, artifactId, objective: r.objective, label: r.label, createdAt: run.createdAt,
+      ...what, runId: run.id, item: r.item, artifactId, objective: r.objective, objectiveStart: r.objectiveStart, label: r.label,
+      // the unit images' only weights are +1 and −1
+      value: what.variant === 'negative' ? -r.objective : r.objective, valueStart: what.variant === 'negative' ? -r.objectiveStart : r.objectiveStart, createdAt: run.createdAt,
       seed: s.seed, key, modelId: run.modelId, runStatus: run.status,
     });
   }

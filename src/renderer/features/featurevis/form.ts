@@ -88,7 +88,7 @@ export function resolvedFormSettings(f: FvForm): FeaturevisSettings & { size: nu
 }
 
 /** The settings that decide a picture, as a run records them (size and steps resolved). */
-export type KeySettings = Pick<FeaturevisSettings, 'param' | 'decorrelate' | 'transforms' | 'lr' | 'l1' | 'tv' | 'blur' | 'redirectedReluSteps' | 'photoId' | 'stayClose'> & {
+export type KeySettings = Pick<FeaturevisSettings, 'param' | 'decorrelate' | 'transforms' | 'lr' | 'l1' | 'tv' | 'blur' | 'redirectedReluSteps' | 'photoId' | 'stayClose' | 'spectrumPhotoIds'> & {
   size: number;
   steps: number;
   preprocess: PreprocessUsed;
@@ -100,7 +100,7 @@ export function settingsKey(s: KeySettings): string {
   const p = s.preprocess;
   return JSON.stringify([
     s.size, s.steps, s.param, s.decorrelate, [t.pad, t.jitter, t.jitterAfter, t.scales, t.angles], s.lr, s.l1, s.tv, s.blur,
-    s.redirectedReluSteps, s.photoId ?? null, s.stayClose,
+    s.redirectedReluSteps, s.photoId ?? null, s.stayClose, s.spectrumPhotoIds ?? null,
     [p.preset, p.channelOrder, p.rangeMin, p.rangeMax, [...p.mean], [...p.std]],
   ]);
 }
@@ -141,6 +141,7 @@ export function settingsLabel(s: KeySettings & { preset: string }): string {
   if (s.lr !== 0.05) parts.push(`lr ${s.lr}`);
   if (s.l1 || s.tv || s.blur) parts.push('penalties');
   if (s.photoId) parts.push('from a photo');
+  if (s.spectrumPhotoIds?.length) parts.push('spectrum of photos');
   return parts.join(' · ');
 }
 

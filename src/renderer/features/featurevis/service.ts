@@ -1,0 +1,293 @@
+// Features tab actions: render a layer's channels as jobs of `batch` channels each, render a unit's
+// images, pause / resume / cancel a whole layer, export an image, read a model's first-layer filters,
+// an activation map for the unit page, and the unit address in the URL. Writes atoms through `store`;
+// the jobs' progress arrives through the jobs feature's events and their runs through the project
+// (cache.ts finds the images in the saved runs, so nothing here keeps results of its own).
+import type { FeatureItem } from '../../../shared/jobs/featurevis';
+import type { JobInfo, LayerInfo, ModelRecord, PhotoRecord, ProjectState, RunOf } from '../../../shared/contract';
+import { api } from '../../api';
+import { downloadBase64 } from '../../components/download';
+import { store } from '../../state/store';
+import { jobsAtom } from '../jobs/atoms';
+import { cancelJob, pauseJob, resumeJob, trackJob } from '../jobs/service';
+import { isActive } from '../jobs/state';
+import { selectedModelIdAtom } from '../models/atoms';
+import { attempt, clearArea, report } from '../notices/service';
+import { selectedLayerAtom, tabAtom } from '../run/atoms';
+import { runsOf } from '../run/runOf';
+import { parseUnitHash, sameUnit, unitHash, type UnitAddress } from './address';
+import { fvActivationJobsAtom, fvFiltersAtom, fvFormAtom, fvFormTouchedAtom, fvJobsAtom, fvLayerRendersAtom, fvQueueingAtom, fvUnitAtom, type FvJob } from './atoms';
+import { gridTiles, indexRuns, runImages, type CachedImage, type Variant } from './cache';
+import { chunk, formatChannels, parseChannels } from './channels';
+import { formFromSettings, formKey, formRender, formSeed, formSettings, type FvForm, type KeySettings, type PreprocessUsed } from './form';
+
+export const AREA = 'featurevis';
+export const TAB = 'features';
+
+/** Lucid's diversity weight (its tutorials' `- 1e2 * diversity(layer)`; the engine maximizes + weight · diversity). */
+export const DIVERSITY_WEIGHT = 100;
+export const DIVERSITY_ITEMS = 4;
+
+export type FvRun = RunOf<'featurevis'>;
+
+export function featurevisRuns(project: ProjectState): FvRun[] {
+  return runsOf(project.runs, 'featurevis');
+}
+
+/** The channel count of a [1,C,H,W] (or NHWC) feature map; null for a layer without a spatial shape. */
+export function channelCount(model: ModelRecord, layer: LayerInfo): number | null {
+  if (layer.shape.length !== 4) return null;
+  const c = model.preprocess.layout === 'NHWC' ? layer.shape[3] : layer.shape[1];
+  return c && c > 0 ? c : null;
+}
+
+export function preprocessUsed(model: ModelRecord): PreprocessUsed {
+  const p = model.preprocess;
+  return { preset: p.preset, channelOrder: p.channelOrder, rangeMin: p.rangeMin, rangeMax: p.rangeMax, mean: p.mean, std: p.std };
+}
+
+/** A setting the person changed: from now on the form is theirs (no settings adopted from saved runs). */
+export function editForm(patch: Partial<FvForm>): void {
+  store.set(fvFormAtom, (f) => ({ ...f, ...patch }));
+  store.set(fvFormTouchedAtom, true);
+}
+
+/** Load a saved run's settings into the form when they are exactly expressible for this model; false if not. */
+export function loadRunSettings(settings: KeySettings & { preset: string }, key: string, model: ModelRecord, o: { touch: boolean }): boolean {
+  const next = formFromSettings(settings, store.get(fvFormAtom));
+  let nextKey: string | null = null;
+  try {
+    nextKey = next && formKey(next, preprocessUsed(model));
+  } catch {
+    // an invalid form cannot come from a saved run; treat it as not loadable
+  }
+  if (!next || nextKey !== key) return false;
+  store.set(fvFormAtom, next);
+  if (o.touch) store.set(fvFormTouchedAtom, true);
+  return true;
+}
+
+/**
+ * Until the person changes a setting, a layer (or a unit, with `channel`) that has nothing rendered with the
+ * form's settings but has saved images shows the newest of them: their settings are loaded into the form.
+ */
+export function adoptSavedSettings(project: ProjectState, model: ModelRecord, layer: string, channel?: number): void {
+  if (store.get(fvFormTouchedAtom)) return;
+  let key: string | null = null;
+  try {
+    key = formKey(store.get(fvFormAtom), preprocessUsed(model));
+  } catch {
+    return;
+  }
+  const runs = featurevisRuns(project);
+  const mine = indexRuns(runs).filter((img) => img.modelId === model.id && img.layer === layer && (channel === undefined ? img.variant === 'channel' : img.channel === channel));
+  if (mine.length === 0 || mine.some((img) => img.key === key)) return;
+  const newest = mine[0]!;
+  const run = runs.find((r) => r.id === newest.runId);
+  if (run) loadRunSettings(run.settings, newest.key, model, { touch: false });
+}
+
+/** The layer render a grid follows: one per model, layer and settings key. */
+export function renderId(modelId: string, layer: string, key: string): string {
+  return `${modelId}\n${layer}\n${key}`;
+}
+
+function unitItem(variant: Exclude<Variant, 'diversity'>, layer: string, channel: number): FeatureItem {
+  if (variant === 'neuron') return { terms: [{ target: { kind: 'neuron', layer, channel }, weight: 1 }] };
+  return { terms: [{ target: { kind: 'channel', layer, channel }, weight: variant === 'negative' ? -1 : 1 }] };
+}
+
+/** The form as this model's jobs would send it, or a message naming the bad field. */
+function formFor(model: ModelRecord): { settings: ReturnType<typeof formSettings>; key: string; seed?: number; batch: number } | string {
+  const form = store.get(fvFormAtom);
+  try {
+    const settings = formSettings(form);
+    const seed = formSeed(form);
+    return { settings, key: formKey(form, preprocessUsed(model)), batch: formRender(form)!.batch, ...(seed !== undefined ? { seed } : {}) };
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+async function startJob(model: ModelRecord, meta: Omit<FvJob, 'modelId'>, settings: Record<string, unknown>, failure: string): Promise<JobInfo | undefined> {
+  const job = await attempt(AREA, failure, () => api.invoke('job:start', { kind: 'featurevis', modelId: model.id, settings }));
+  if (!job) return undefined;
+  store.set(fvJobsAtom, (m) => ({ ...m, [job.id]: { modelId: model.id, ...meta } }));
+  trackJob(job);
+  return job;
+}
+
+/** Active jobs of this window that render these images. */
+export function activeJobsFor(q: { modelId: string; layer: string; key: string; variant: Variant; channel?: number }): JobInfo[] {
+  const metas = store.get(fvJobsAtom);
+  return store.get(jobsAtom).filter((j) => {
+    const m = metas[j.id];
+    return !!m && isActive(j.state) && m.modelId === q.modelId && m.layer === q.layer && m.key === q.key && m.variant === q.variant && (q.channel === undefined || m.channels.includes(q.channel));
+  });
+}
+
+/**
+ * "Render layer": the channels of the Channels field not already in the project (with these settings) or
+ * in a job of this window, as jobs of `batch` channels each, queued in channel order. A render started while
+ * the layer's previous one still runs joins it (one progress bar); otherwise it starts a new bar.
+ */
+export async function renderLayer(project: ProjectState, model: ModelRecord, layer: LayerInfo): Promise<void> {
+  const count = channelCount(model, layer);
+  if (count === null) return report(AREA, `Layer "${layer.name}" has shape [${layer.shape.join(',')}]: a channel grid needs a [1,C,H,W] feature map.`);
+  const f = formFor(model);
+  if (typeof f === 'string') return report(AREA, f);
+  let channels: number[];
+  try {
+    channels = parseChannels(store.get(fvFormAtom).channels, count);
+  } catch (e) {
+    return report(AREA, (e as Error).message);
+  }
+  clearArea(AREA);
+  const q = { modelId: model.id, layer: layer.name, key: f.key, ...(f.seed !== undefined ? { seed: f.seed } : {}) };
+  const cached = gridTiles(indexRuns(featurevisRuns(project)), q);
+  const queued = new Set(activeJobsFor({ ...q, variant: 'channel' }).flatMap((j) => store.get(fvJobsAtom)[j.id]!.channels));
+  const todo = channels.filter((c) => !cached.has(c) && !queued.has(c));
+  if (todo.length === 0) return;
+  const id = renderId(model.id, layer.name, f.key);
+  const previous = store.get(fvLayerRendersAtom)[id] ?? [];
+  const jobs = store.get(jobsAtom);
+  const ids = previous.some((j) => { const job = jobs.find((x) => x.id === j); return !!job && isActive(job.state); }) ? [...previous] : [];
+  store.set(fvQueueingAtom, true);
+  try {
+    for (const group of chunk(todo, f.batch)) {
+      const items = group.map((c) => unitItem('channel', layer.name, c));
+      const job = await startJob(model, { layer: layer.name, variant: 'channel', channels: group, key: f.key, ...(f.seed !== undefined ? { seed: f.seed } : {}) }, { ...f.settings, items }, `Could not queue channels ${formatChannels(group)} of ${layer.name}`);
+      if (!job) break;
+      ids.push(job.id);
+      store.set(fvLayerRendersAtom, (m) => ({ ...m, [id]: [...ids] }));
+    }
+  } finally {
+    store.set(fvQueueingAtom, false);
+  }
+}
+
+/** One of a unit page's images: the channel, its negative, its centre neuron, or a diversity set of 4. */
+export async function renderUnit(model: ModelRecord, unit: UnitAddress, variant: Variant): Promise<void> {
+  const f = formFor(model);
+  if (typeof f === 'string') return report(AREA, f);
+  if (activeJobsFor({ modelId: model.id, layer: unit.layer, key: f.key, variant, channel: unit.channel }).length) return;
+  clearArea(AREA);
+  const settings: Record<string, unknown> =
+    variant === 'diversity'
+      ? // the engine renders a diversity set's items in one batch (the term compares the items of a batch)
+        { ...f.settings, diversity: { weight: DIVERSITY_WEIGHT }, items: Array.from({ length: DIVERSITY_ITEMS }, () => unitItem('channel', unit.layer, unit.channel)) }
+      : { ...f.settings, items: [unitItem(variant, unit.layer, unit.channel)] };
+  await startJob(model, { layer: unit.layer, variant, channels: [unit.channel], key: f.key, ...(f.seed !== undefined ? { seed: f.seed } : {}) }, settings, `Could not start the ${variant} visualization of channel ${unit.channel}`);
+}
+
+function layerJobs(ids: readonly string[]): JobInfo[] {
+  const jobs = store.get(jobsAtom);
+  // latest first: the running job is the earliest, so the queued ones are held before it stops and none starts in between
+  return ids.map((id) => jobs.find((j) => j.id === id)).filter((j): j is JobInfo => !!j && isActive(j.state)).reverse();
+}
+
+export async function pauseLayer(ids: readonly string[]): Promise<void> {
+  for (const j of layerJobs(ids)) if (j.state !== 'paused') await pauseJob(j.id);
+}
+
+export async function resumeLayer(ids: readonly string[]): Promise<void> {
+  // earliest first, so the layer goes on in channel order
+  for (const j of layerJobs(ids).reverse()) if (j.state === 'paused') await resumeJob(j.id);
+}
+
+export async function cancelLayer(ids: readonly string[]): Promise<void> {
+  for (const j of layerJobs(ids)) await cancelJob(j.id);
+}
+
+/** One image as a PNG with its settings in the text chunk: the browser downloads it (Electron shows its save dialog). */
+export async function exportImage(img: CachedImage): Promise<void> {
+  const r = await attempt(AREA, 'Could not export the PNG', () => api.invoke('featurevis:export', { runId: img.runId, item: img.item }));
+  if (r) downloadBase64(r);
+}
+
+const filtersInFlight = new Set<string>();
+
+/** The model's first-convolution filters, read once per model (null: no convolution reads the image). */
+export async function loadFilters(modelId: string): Promise<void> {
+  if (modelId in store.get(fvFiltersAtom) || filtersInFlight.has(modelId)) return;
+  filtersInFlight.add(modelId);
+  try {
+    const r = await api.invoke('model:filters', { modelId });
+    store.set(fvFiltersAtom, (m) => ({ ...m, [modelId]: r }));
+  } catch (err) {
+    store.set(fvFiltersAtom, (m) => ({ ...m, [modelId]: { error: (err as Error).message } }));
+  } finally {
+    filtersInFlight.delete(modelId);
+  }
+}
+
+/**
+ * The photo's activations of the unit's layer, every channel of it (so the unit's map is in the grid). The
+ * jobs feature shows each finished run in its kind's tab — activations in the Run tab — but this map
+ * belongs on the unit page, so when this job's run is shown the Features tab is put back.
+ */
+export async function runActivations(model: ModelRecord, photo: PhotoRecord, layer: LayerInfo): Promise<void> {
+  const count = channelCount(model, layer) ?? 64;
+  const job = await attempt(AREA, `Could not compute the activations of ${layer.name} on ${photo.name}`, () =>
+    api.invoke('job:start', { kind: 'activations', modelId: model.id, photoId: photo.id, layer: layer.name, maxChannels: Math.min(count, 4096) }),
+  );
+  if (!job) return;
+  store.set(fvActivationJobsAtom, (m) => ({ ...m, [job.id]: { modelId: model.id, photoId: photo.id, layer: layer.name } }));
+  trackJob(job);
+  const unsub = store.sub(tabAtom, () => {
+    const j = store.get(jobsAtom).find((x) => x.id === job.id);
+    if (j && isActive(j.state)) return;
+    unsub();
+    if (store.get(tabAtom) === 'run' && j?.runId) store.set(tabAtom, TAB);
+  });
+}
+
+// ---- navigation: the grid, a unit's address, runs picked elsewhere -----------------------------------
+
+export function openUnit(u: UnitAddress): void {
+  store.set(selectedModelIdAtom, u.modelId);
+  store.set(selectedLayerAtom, u.layer);
+  store.set(fvUnitAtom, u);
+  if (location.hash !== unitHash(u)) location.hash = unitHash(u);
+}
+
+/** Back to the layer grid; the address loses its #unit part (a history entry, so Back returns to the unit). */
+export function closeUnit(): void {
+  store.set(fvUnitAtom, null);
+  if (parseUnitHash(location.hash)) history.pushState(null, '', `${location.pathname}${location.search}`);
+}
+
+/** The URL changed (Back / Forward, a typed or pasted #unit/… address). */
+export function onHashChange(): void {
+  const u = parseUnitHash(location.hash);
+  if (sameUnit(u, store.get(fvUnitAtom))) return;
+  if (!u) return void store.set(fvUnitAtom, null);
+  openUnit(u);
+  store.set(tabAtom, TAB);
+}
+
+let followed: string | null = null;
+
+/**
+ * A featurevis run was picked elsewhere (History, or the project's saved view): show it — its unit page
+ * when it renders one channel, else its layer's grid — with its settings in the form, so the grid and
+ * page find its images. Runs of this window's own jobs arrive the same way as they finish; those leave
+ * the page as it is.
+ */
+export function followRun(project: ProjectState, runId: string | null): void {
+  if (!runId || runId === followed) return;
+  followed = runId;
+  const mine = store.get(jobsAtom).some((j) => j.runId === runId && store.get(fvJobsAtom)[j.id]);
+  const run = featurevisRuns(project).find((r) => r.id === runId);
+  if (mine || !run) return;
+  const images = runImages(run);
+  if (images.length === 0) return;
+  const model = project.models.find((m) => m.id === run.modelId);
+  if (model) loadRunSettings(run.settings, images[0]!.key, model, { touch: false });
+  const channels = new Set(images.map((i) => i.channel));
+  const { layer } = images[0]!;
+  if (channels.size === 1) return openUnit({ modelId: run.modelId, layer, channel: images[0]!.channel });
+  store.set(selectedModelIdAtom, run.modelId);
+  store.set(selectedLayerAtom, layer);
+  closeUnit();
+}
