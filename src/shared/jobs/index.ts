@@ -8,6 +8,7 @@ import type { AttributionSettingsInput } from './attribution';
 import type { DreamSettingsInput } from './dream';
 import type { FeaturevisSettingsInput } from './featurevis';
 import type { AdversarialSettingsInput } from './adversarial';
+import type { StyleSettingsInput, StylizeSettingsInput } from './style';
 
 const id = z.string().min(1).max(200);
 /** A kind's settings are checked by that kind's own schema (defaults filled in) inside the engine. */
@@ -24,6 +25,13 @@ export const jobArgsSchemas = {
   adversarial: z.object({ modelId: id, photoId: id, fromRunId: id.optional(), settings }),
   /** feature visualization: images that excite channels, neurons, layers, classes or directions (src/shared/jobs/featurevis.ts) */
   featurevis: z.object({ modelId: id, settings }),
+  /**
+   * neural style transfer, texture synthesis, feature inversion (src/shared/jobs/style.ts); photoId: the content
+   * photo (none for texture synthesis); fromRunId: continue from that style run's result
+   */
+  style: z.object({ modelId: id, photoId: id.optional(), fromRunId: id.optional(), settings }),
+  /** a feed-forward fast-style network (an image-to-image model) on a batch of photos */
+  stylize: z.object({ modelId: id, photoIds: z.array(id).min(1).max(256), settings: settings.default({}) }),
 };
 
 export type JobKind = keyof typeof jobArgsSchemas;
@@ -35,6 +43,8 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
   jobArgsSchemas.attribution.extend({ kind: z.literal('attribution') }),
   jobArgsSchemas.adversarial.extend({ kind: z.literal('adversarial') }),
   jobArgsSchemas.featurevis.extend({ kind: z.literal('featurevis') }),
+  jobArgsSchemas.style.extend({ kind: z.literal('style') }),
+  jobArgsSchemas.stylize.extend({ kind: z.literal('stylize') }),
 ]);
 
 /** A job as the engine receives it (validated, defaults filled in). */
@@ -47,6 +57,8 @@ export type JobRequest =
   | (Omit<z.input<typeof jobArgsSchemas.dream>, 'settings'> & { kind: 'dream'; settings?: DreamSettingsInput })
   | (Omit<z.input<typeof jobArgsSchemas.attribution>, 'settings'> & { kind: 'attribution'; settings: AttributionSettingsInput })
   | (Omit<z.input<typeof jobArgsSchemas.adversarial>, 'settings'> & { kind: 'adversarial'; settings: AdversarialSettingsInput })
-  | (Omit<z.input<typeof jobArgsSchemas.featurevis>, 'settings'> & { kind: 'featurevis'; settings: FeaturevisSettingsInput });
+  | (Omit<z.input<typeof jobArgsSchemas.featurevis>, 'settings'> & { kind: 'featurevis'; settings: FeaturevisSettingsInput })
+  | (Omit<z.input<typeof jobArgsSchemas.style>, 'settings'> & { kind: 'style'; settings: StyleSettingsInput })
+  | (Omit<z.input<typeof jobArgsSchemas.stylize>, 'settings'> & { kind: 'stylize'; settings?: StylizeSettingsInput });
 
 export * from './runs';

@@ -11,6 +11,7 @@ import { attributionSettingsSchema, ATTRIBUTION_METHODS, targetSchema } from './
 import { dreamLayerSchema, dreamSettingsSchema } from './dream';
 import { featurevisResultSchema, featurevisRunSettingsSchema } from './featurevis';
 import { adversarialResultSchema, adversarialRunSettingsSchema } from './adversarial';
+import { styleResultSchema, styleRunSettingsSchema, stylizeResultSchema, stylizeRunSettingsSchema } from './style';
 import { validateObjective, type Objective } from '../objectives';
 import type { ExecutionProviderName } from '../contract';
 
@@ -124,6 +125,8 @@ export const RUN_KINDS = {
   adversarial: kind({ version: 1, settings: adversarialRecordSettingsSchema, result: adversarialResultSchema, upgrade: {} }),
   /** written from the first version on: there is no version 0 to upgrade */
   featurevis: kind({ version: 1, settings: featurevisRunSettingsSchema, result: featurevisResultSchema, upgrade: {} }),
+  style: kind({ version: 1, settings: styleRunSettingsSchema, result: styleResultSchema, upgrade: {} }),
+  stylize: kind({ version: 1, settings: stylizeRunSettingsSchema, result: stylizeResultSchema, upgrade: {} }),
 };
 
 export type RunKind = keyof typeof RUN_KINDS;
@@ -151,8 +154,10 @@ export type DreamRun = RunOfKind<'dream'>;
 export type AttributionRun = RunOfKind<'attribution'>;
 export type AdversarialRun = RunOfKind<'adversarial'>;
 export type FeaturevisRun = RunOfKind<'featurevis'>;
+export type StyleRun = RunOfKind<'style'>;
+export type StylizeRun = RunOfKind<'stylize'>;
 /** A saved run, typed by its kind. */
-export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun | AdversarialRun | FeaturevisRun;
+export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun | AdversarialRun | FeaturevisRun | StyleRun | StylizeRun;
 export type RunOf<K extends RunKind> = Extract<RunRecord, { kind: K }>;
 /** What a recipe hands the store: a run without the ids and timestamps the store assigns. */
 export type NewRun<K extends RunKind = RunKind> = K extends RunKind ? Omit<RunOf<K>, 'id' | 'createdAt' | 'artifacts'> : never;

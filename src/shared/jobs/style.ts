@@ -247,7 +247,7 @@ export const stylizeSettingsSchema = z.object({
   size: side.optional(),
   /** tile overlap (px) for fixed-size networks and photos beyond the memory budget; blended linearly */
   overlap: z.number().int().min(0).max(1024).default(64),
-  /** tile side for networks that take any size (absent: whole image when it fits the memory budget, else 1024) */
+  /** tile side for networks that take any size (absent: 1024; a photo up to that size runs whole) */
   tile: z.number().int().min(64).max(4096).optional(),
 });
 export type StylizeSettingsInput = z.input<typeof stylizeSettingsSchema>;

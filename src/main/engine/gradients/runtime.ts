@@ -88,6 +88,8 @@ export interface GradientResult {
   perItem: Float32Array;
   /** d objective / d input, N·C·H·W values (empty when the spec asked for none) */
   inputGrad: Float32Array;
+  /** per item, the value of each term of a top-level sum objective, in order ([] for any other objective): a style loss's content, style per layer… */
+  terms: Float32Array[];
   activations: Record<string, Fetched>;
   grads: Record<string, Fetched>;
   /** for a top1Of session: the class the graph chose and its score */
@@ -103,6 +105,8 @@ interface GradientGraph {
   fetch: string[];
   objective: string;
   perItem: string;
+  /** the per-item values of a top-level sum's terms */
+  terms: string[];
   inputGrad?: string;
   activations: Record<string, string>;
   grads: Record<string, string>;
@@ -171,6 +175,7 @@ export class GradientSession extends Leased<GradientGraph> {
       objective: Number((out[g.objective]!.data as Float32Array)[0]),
       perItem,
       inputGrad: g.inputGrad ? (out[g.inputGrad]!.data as Float32Array) : EMPTY,
+      terms: g.terms.map((t) => out[t]!.data as Float32Array),
       activations: mapValues(g.activations, fetched),
       grads: mapValues(g.grads, fetched),
     };
@@ -302,14 +307,14 @@ export class GradientRuntime {
     }
     const o = g.outputs;
     const acts = pick(o.activations, activations), grads = pick(o.grads, gradientsOf);
-    const fetch = [...new Set([o.objective, o.perItem, ...(inputGrad ? [o.inputGrad] : []), ...Object.values(acts), ...Object.values(grads), ...(indexOutput ? [indexOutput] : [])])];
+    const fetch = [...new Set([o.objective, o.perItem, ...o.terms, ...(inputGrad ? [o.inputGrad] : []), ...Object.values(acts), ...Object.values(grads), ...(indexOutput ? [indexOutput] : [])])];
     // The compiled graph computes all of its outputs whatever is fetched: cut it when less is wanted.
     const cut = !inputGrad || indexOutput !== undefined;
     const final = cut ? cutModel(model, fetch) : model;
     const made = await createSession({ bytes: cut ? encodeModel(final) : g.bytes }, placement, spec.arena === false ? { enableCpuMemArena: false } : {});
     const value: GradientGraph = {
       inputName: g.inputName, targetInputs, inputs: new Set(final.graph.inputs.map((i) => i.name)), fetch,
-      objective: o.objective, perItem: o.perItem, ...(inputGrad ? { inputGrad: o.inputGrad } : {}), activations: acts, grads,
+      objective: o.objective, perItem: o.perItem, terms: o.terms, ...(inputGrad ? { inputGrad: o.inputGrad } : {}), activations: acts, grads,
       ...(indexOutput ? { indexOutput } : {}), compileMs, prepareMs: performance.now() - t0,
     };
     return { ...made, value };

@@ -5,6 +5,8 @@ import { attributionRecipe } from './attribution';
 import { dreamRecipe } from './dream';
 import { adversarialRecipe } from './adversarial';
 import { featurevisRecipe } from './featurevis';
+import { styleRecipe } from './style';
+import { stylizeRecipe } from './stylize';
 import type { Recipe } from './types';
 
 export const RECIPES: { [K in JobKind]: Recipe<K, never, never> } = {
@@ -13,4 +15,6 @@ export const RECIPES: { [K in JobKind]: Recipe<K, never, never> } = {
   attribution: attributionRecipe as unknown as Recipe<'attribution', never, never>,
   adversarial: adversarialRecipe as unknown as Recipe<'adversarial', never, never>,
   featurevis: featurevisRecipe as unknown as Recipe<'featurevis', never, never>,
+  style: styleRecipe as unknown as Recipe<'style', never, never>,
+  stylize: stylizeRecipe as unknown as Recipe<'stylize', never, never>,
 };

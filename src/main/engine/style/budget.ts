@@ -1,0 +1,43 @@
+// How much memory a style stage needs, checked on the host before a job is queued, so an output size the
+// engine cannot hold is refused with a message that says which size fits instead of the worker running out
+// of memory half-way. The estimate: the gradient session keeps every feature map up to the deepest loss
+// layer for the backward pass and about as much again for their gradients and onnxruntime's arena
+// (ACTIVATION_FACTOR, measured on VGG19-block3 at 256 and 512 px: see scripts/bench-style.ts), plus the
+// optimizer's state (L-BFGS: 2 vectors per curvature pair; Adam: 3 images) and the image buffers.
+import type { LayerInfo } from '../../../shared/contract';
+
+/** the engine's ceiling for one style stage (issue 12: the engine under 4 GB) */
+export const STYLE_MEMORY_BUDGET = 4 * 1024 ** 3;
+/** resident bytes per feature-map float of the layers a gradient run keeps (calibrated, see above) */
+export const ACTIVATION_FACTOR = 3;
+/** onnxruntime, the model's weights, Node itself */
+const BASE_BYTES = 300 * 1024 ** 2;
+
+export interface StageMemory {
+  bytes: number;
+  activations: number;
+  optimizer: number;
+}
+
+/**
+ * Bytes for one stage at width × height. `layers` are the model's inspected layers at `inspected` size;
+ * `deepest` the topological order of the deepest loss layer.
+ */
+export function stageMemory(
+  o: { layers: readonly LayerInfo[]; inspected: { width: number; height: number }; deepest: number; width: number; height: number; optimizer: 'lbfgs' | 'adam'; history: number; weightBytes: number },
+): StageMemory {
+  const scale = (o.width * o.height) / (o.inspected.width * o.inspected.height);
+  let floats = 0;
+  for (const l of o.layers) {
+    if (l.order > o.deepest || l.shape.length !== 4) continue;
+    floats += l.shape.reduce((a, b) => a * b, 1) * scale;
+  }
+  const activations = floats * 4 * ACTIVATION_FACTOR;
+  const image = 3 * o.width * o.height * 4;
+  const optimizer = o.optimizer === 'lbfgs' ? (2 * o.history + 4) * image : 4 * image;
+  return { bytes: BASE_BYTES + o.weightBytes + activations + optimizer, activations, optimizer };
+}
+
+export function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+}
