@@ -31,7 +31,8 @@ const usage = `usage: featurescope adversarial <photo> --model <model.onnx> --ta
                     over the strongest other class
   --min-eps         search the smallest ε that flips the prediction (bisection in (0, eps])
   --search-runs N   PGD runs of that bisection after the one at --eps (5)
-  --8bit            optimize in 8-bit space: the model sees whole pixel levels after every step
+  --8bit            optimize in 8-bit space: the model sees whole pixel levels after every step (the
+                    PNG is then exactly what fooled it); ε allows whole levels only, PGD steps round up to 1
   --random-start    pgd: start at a random point of the ε-box (--seed N, default 0)
   --labels FILE     class names, one per line (Caffe synset_words format is fine)
   --preset P        input preprocessing: ${PRESET_NAMES.join(', ')} (default: guessed from the model)

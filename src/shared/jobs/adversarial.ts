@@ -46,7 +46,10 @@ export const adversarialSettingsSchema = z.object({
   minEps: z.boolean().default(false),
   /** PGD runs of the ε bisection after the first one at eps */
   searchRuns: z.number().int().min(1).max(20).default(5),
-  /** '8bit': round to whole pixel levels after every step, so the result is exactly what a PNG holds */
+  /**
+   * '8bit': the model sees whole pixel levels after every step, so the result is exactly what a PNG holds;
+   * the ε-box then holds whole levels only (ε 1.5 allows 1 level), and PGD's step rounds to whole levels (at least 1)
+   */
   space: z.enum(['float', '8bit']).default('float'),
   /** PGD's random start: a uniform draw in the ε-box before the first step (seeded) */
   randomStart: z.boolean().default(false),
