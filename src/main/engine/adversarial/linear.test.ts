@@ -126,3 +126,69 @@ test('the target is scored along the steps and the 8-bit check classifies the de
 test.after(async () => {
   await runtime.release();
 });
+
+test('cancel lands at the next step and keeps the best image so far; pause holds between steps', async () => {
+  // cancel after the third look: the result is a cancelled run of 2 steps, not an error
+  let looks = 0;
+  const ctl = new JobControl({ progress: (p) => { if (/step \d+\//.test(p.message ?? '') && ++looks === 3) ctl.cancel(); }, preview: () => undefined }, { progressEveryMs: 0 });
+  const settings = resolveAdversarialSettings(parseAdversarialSettings({ target: 1, eps: 40, stepSize: 1, steps: 50 }), 1);
+  const input: AdversarialInput = {
+    model: { sha: lm.sha256, fileName: lm.fileName, bytes: lm.bytes }, modelName: lm.fileName, photoName: 'tiny.png',
+    input: 'x', classifierOutput: 'prob', preprocess: space, width: W, height: H, original: Float32Array.from(x0), settings,
+  };
+  const r = await runAdversarial(input, ctl, env);
+  assert.equal(r.result.status, 'cancelled');
+  assert.equal(r.result.stepsDone, 2);
+  assert.equal(r.result.curve.length, 3);
+  assert.equal(r.result.keptStep, 2, 'the margin rose at every step: the last look is the best');
+
+  // cancelled before the model saw anything: nothing to keep
+  const early = new JobControl();
+  early.cancel();
+  await assert.rejects(runAdversarial(input, early, env), /cancelled/);
+
+  // paused after the first look: no step runs until resume
+  let seen = 0;
+  const paused = new JobControl({ progress: (p) => { if (/step \d+\//.test(p.message ?? '') && ++seen === 1) paused.pause(); }, preview: () => undefined }, { progressEveryMs: 0 });
+  const running = runAdversarial({ ...input, original: Float32Array.from(x0), settings: { ...settings, steps: 3 } }, paused, env);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(seen, 1, 'held at the checkpoint while paused');
+  paused.resume();
+  const done = await running;
+  assert.equal(done.result.status, 'done');
+  assert.equal(seen, 4);
+});
+
+test("smallest ε: the bisection's runs and the ε it finds match the closed form", async () => {
+  // A step as large as ε reaches the corner of the ε-box at once, where the margin of class 1 over class 0
+  // has grown by Σ |w1 − w0| · min(ε, room to 0 or 255); the photo starts 61 in favour of class 0.
+  const start = 600 + W0.reduce((a, w, k) => a + w * modelInput(k), 0) - W1.reduce((a, w, k) => a + w * modelInput(k), 0);
+  assert.ok(Math.abs(start - 61) < 1e-9);
+  const gain = (eps: number) => {
+    let g = 0;
+    for (let p = 0; p < 3; p++) for (let i = 0; i < HW; i++) {
+      const d = diff(modelChannelOf(p), i), x = x0[p * HW + i]!;
+      g += Math.abs(d) * Math.min(eps, d > 0 ? 255 - x : x);
+    }
+    return g;
+  };
+  const want: { eps: number; fooled: boolean }[] = [{ eps: 20, fooled: gain(20) > start }];
+  let lo = 0, hi = 20;
+  for (let k = 0; k < 6; k++) {
+    const mid = (lo + hi) / 2;
+    const fooled = gain(mid) > start;
+    want.push({ eps: mid, fooled });
+    if (fooled) hi = mid; else lo = mid;
+  }
+  const r = await attack({ target: 1, eps: 20, stepSize: 255, steps: 2, minEps: true, searchRuns: 6 });
+  assert.deepEqual(r.result.search?.runs.map(({ eps, fooled }) => ({ eps, fooled })), want);
+  assert.equal(r.result.search?.found, hi);
+  assert.equal(r.result.epsUsed, hi);
+  assert.equal(r.result.fooled, true);
+});
+
+/** the caffe model input k = (c, i): model channel c reads RGB plane 2 − c, minus that channel's mean */
+function modelInput(k: number): number {
+  const c = Math.floor(k / HW), i = k % HW;
+  return x0[(2 - c) * HW + i]! - space.mean[c]!;
+}
