@@ -246,6 +246,10 @@ export const requestSchemas = {
   'featurevis:export': z.object({ runId: id, item: z.number().int().min(0).optional() }),
   /** an adversarial run's image as a PNG download: the example (its settings in a text chunk), the original as the model saw it, or the difference amplified */
   'adversarial:export': z.object({ runId: id, image: z.enum(['adversarial', 'original', 'difference']).default('adversarial') }),
+  /** a style run's result: PNG as stored (settings and losses in its text chunk) or JPEG (the same in its XMP) */
+  'style:export': z.object({ runId: id, format: z.enum(['png', 'jpeg']).default('png') }),
+  /** one photo of a fast-style (stylize) run, PNG or JPEG with its settings */
+  'stylize:export': z.object({ runId: id, item: z.number().int().min(0).default(0), format: z.enum(['png', 'jpeg']).default('png') }),
   /** start any kind of job (src/shared/jobs): the run arrives with the job's 'job:done' event */
   'job:start': jobSpecSchema,
   /** pause / resume a running or queued job (takes effect between optimizer steps or batches) */
@@ -296,6 +300,8 @@ export interface ResultMap {
   'dream:export': { fileName: string; mime: string; base64?: string; path?: string };
   'featurevis:export': { fileName: string; mime: string; base64: string };
   'adversarial:export': { fileName: string; mime: string; base64: string };
+  'style:export': { fileName: string; mime: string; base64: string };
+  'stylize:export': { fileName: string; mime: string; base64: string };
   'job:start': JobInfo;
   'job:pause': null;
   'job:resume': null;

@@ -10,6 +10,8 @@ import { importCommand } from './import';
 import { gradCommand } from './grad';
 import { gradcheckCommand } from './gradcheck';
 import { featurevisCommand } from './featurevis';
+import { styleCommand } from './style';
+import { stylizeCommand } from './stylize';
 
 export const commands: Command[] = [
   inspectCommand,
@@ -21,4 +23,6 @@ export const commands: Command[] = [
   gradCommand,
   gradcheckCommand,
   featurevisCommand,
+  styleCommand,
+  stylizeCommand,
 ];

@@ -14,12 +14,14 @@ import { photoTensor } from '../recipes/inputs';
 import { dreamPng } from '../recipes/dream';
 import { adversarialExport } from '../recipes/adversarial';
 import { featurevisExport } from '../featurevis/runs';
+import { styleExport, stylizeExport } from '../style/runs';
 import type { HostContext, Handlers } from './context';
 
 type RunChannels =
   | 'run:classify' | 'run:activations' | 'run:dream' | 'run:attribute' | 'run:remove' | 'artifact:get'
   | 'job:start' | 'job:pause' | 'job:resume' | 'job:cancel' | 'job:list'
-  | 'dream:export' | 'attribution:map' | 'attribution:export' | 'featurevis:export' | 'adversarial:export';
+  | 'dream:export' | 'attribution:map' | 'attribution:export' | 'featurevis:export' | 'adversarial:export'
+  | 'style:export' | 'stylize:export';
 
 function attributionRun(store: ProjectStore, runId: string): { run: RunOf<'attribution'>; map: Float32Array; shape: number[] } {
   const run = store.run(runId);
@@ -101,6 +103,8 @@ export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
 
     'featurevis:export': ({ runId, item }) => featurevisExport(ctx.project(), runId, item),
     'adversarial:export': ({ runId, image }) => adversarialExport(ctx.project(), runId, image),
+    'style:export': ({ runId, format }) => styleExport(ctx.project(), runId, format),
+    'stylize:export': ({ runId, item, format }) => stylizeExport(ctx.project(), runId, item, format),
 
     'attribution:map': ({ runId }) => {
       const { run, map, shape } = attributionRun(ctx.project(), runId);

@@ -17,13 +17,13 @@ import type { Model } from '../onnx/model';
 import type { Rgb } from '../pixels/index';
 import { fastNet, fastSpaces, stylizeRgb, type FastNet } from '../style/fast';
 import { decodePhoto, longSide, resizeCubic } from '../style/images';
-import { encodeStyle } from '../style/export';
+import { encodeStyle, STYLIZE_TEXT_KEY } from '../style/export';
 import { hostModel } from './featurevis';
 import { previewFrame } from './style';
 import { jobModelRef } from './inputs';
 import type { Recipe } from './types';
 
-export const STYLIZE_TEXT_KEY = 'featurescope:stylize';
+export { STYLIZE_TEXT_KEY };
 /** tile side for networks that take any size: a 1024² tile of a Johnson net needs well under 1 GB */
 export const DEFAULT_FREE_TILE = 1024;
 

@@ -7,6 +7,8 @@ import { addPngText, readJpegXmp, readPngText, xmpPacket } from '../image/image'
 import type { Rgb } from '../pixels/index';
 
 export const STYLE_TEXT_KEY = 'featurescope:style';
+/** a fast-style result's PNG text chunk (its settings, network and photo) */
+export const STYLIZE_TEXT_KEY = 'featurescope:stylize';
 
 export interface StyleRecord {
   kind: 'style';
