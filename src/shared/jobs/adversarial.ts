@@ -124,7 +124,8 @@ export const adversarialResultSchema = z.object({
   eightBit: z.object({ fooled: z.boolean(), top5: z.array(classScore), targetProbability: z.number(), ...change }),
   /** the difference image: 128 + gain · (adversarial − original) */
   diffGain: z.number(),
-  timings: z.object({ totalMs: z.number(), compileMs: z.number(), runs: z.number().int(), msPerStep: z.number() }),
+  /** compileMs: getting the gradient session (≈ 0 when an earlier job of this model and size had compiled it: `reused`) */
+  timings: z.object({ totalMs: z.number(), compileMs: z.number(), reused: z.boolean(), runs: z.number().int(), msPerStep: z.number() }),
   fallbackReason: z.string().optional(),
 });
 export type AdversarialResult = z.output<typeof adversarialResultSchema>;

@@ -112,6 +112,8 @@ test('adversarial via the host: refusals, dog → tench at ε 2, the PNG still a
     assert.equal(contDone.job.state, 'done', contDone.job.error);
     const run8 = contDone.run as RunOf<'adversarial'>;
     assert.equal(run8.settings.fromRunId, run.id);
+    assert.equal(run.result.timings.reused, false, 'the first job compiled the direction·logits gradient');
+    assert.equal(run8.result.timings.reused, true, 'another job of the model at this size compiles nothing');
     assert.equal(run8.result.curve[0]!.top1, 0, 'it starts from the earlier result, already a tench');
     assert.equal(run8.result.eightBit.fooled, run8.result.fooled);
     assert.equal(run8.result.eightBit.linf, run8.result.linf);

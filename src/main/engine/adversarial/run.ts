@@ -117,7 +117,7 @@ export async function runAdversarial(i: AdversarialInput, ctl: JobControl, env: 
         targetProbability: probs8[target ?? argmax(after8, out.originalClass)]!, ...change8,
       },
       diffGain: gain,
-      timings: { totalMs: performance.now() - t0, compileMs, runs: out.runs + 1, msPerStep: out.runMs / Math.max(1, out.runs) },
+      timings: { totalMs: performance.now() - t0, compileMs, reused: !session.fresh, runs: out.runs + 1, msPerStep: out.runMs / Math.max(1, out.runs) },
       ...(fallbackReason ? { fallbackReason } : {}),
     };
     const pngs = {

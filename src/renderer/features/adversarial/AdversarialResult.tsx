@@ -71,7 +71,7 @@ export function AdversarialResult({ run }: { run: AdvRun }) {
         <span className="muted small">
           L∞ {r.linf.toFixed(2)} · L2 {r.l2.toFixed(1)} pixel levels · {r.stepsDone} steps of {+r.stepSizeUsed.toPrecision(3)}
           {r.search ? ` · ${r.search.runs.length} PGD runs searched ε (${r.search.runs.map((x) => `${+x.eps.toPrecision(3)}${x.fooled ? '✓' : '✗'}`).join(' ')})` : ''}
-          {' · '}{run.provider.toUpperCase()} · {formatDuration(r.timings.totalMs)} ({r.timings.msPerStep.toFixed(0)} ms/step)
+          {' · '}{run.provider.toUpperCase()} · {formatDuration(r.timings.totalMs)} ({r.timings.msPerStep.toFixed(0)} ms/step, {r.timings.reused ? 'compiled gradient reused' : `gradient compiled in ${formatDuration(r.timings.compileMs)}`})
         </span>
       </div>
       <div className={`adv-check ${r.eightBit.fooled ? 'ok' : 'undone'}`} data-testid="adv-8bit" data-fooled={r.eightBit.fooled}>
