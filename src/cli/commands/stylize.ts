@@ -11,7 +11,7 @@ import { fastNet, fastSpaces } from '../../main/engine/style/fast';
 import { decodePhoto } from '../../main/engine/style/images';
 import { encodeStyle } from '../../main/engine/style/export';
 import { addPngText } from '../../main/engine/image/image';
-import { STYLIZE_TEXT_KEY, stylizePhoto, stylizeTile } from '../../main/engine/recipes/stylize';
+import { inspectedOutput, STYLIZE_TEXT_KEY, stylizePhoto, stylizeTile } from '../../main/engine/recipes/stylize';
 import { numberFlag, openCommandLine, openModel } from '../common';
 import { stringFlag, UsageError, type Command } from './types';
 import { reportFallback, resolveProviderFlag } from './provider';
@@ -54,9 +54,9 @@ export const stylizeCommand: Command = {
       throw new UsageError((e as Error).message);
     }
     const lm = openModel(modelFile);
-    const net = fastNet(lm.model, lm.fileName);
-    if (settings.tile && net.fixed) throw new UsageError(`--tile: ${lm.fileName} takes a fixed ${net.fixed.width}×${net.fixed.height} input, so its tiles are that size`);
     const rec = await fileModelRecord(lm);
+    const net = fastNet(lm.model, lm.fileName, inspectedOutput(rec.description));
+    if (settings.tile && net.fixed) throw new UsageError(`--tile: ${lm.fileName} takes a fixed ${net.fixed.width}×${net.fixed.height} input, so its tiles are that size`);
     const spaces = fastSpaces(lm.model, pixelSpace(rec.preprocess));
     const status = await resolveProviderFlag(f);
     let fallbackReason = reportFallback(status.fallbackReason);

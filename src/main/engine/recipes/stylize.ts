@@ -3,7 +3,7 @@
 // is queued; the worker half runs each photo by tiles (a checkpoint between tiles: pause and cancel land
 // within one tile; a cancelled batch keeps the photos it finished); the host half stores one PNG per photo
 // (settings in its text chunk) and the typed run.
-import type { ExecutionProviderName } from '../../../shared/contract';
+import type { ExecutionProviderName, ModelDescription } from '../../../shared/contract';
 import { EngineError } from '../../../shared/errors';
 import { pixelSpace, type PixelSpace } from '../../../shared/pixels';
 import { parseStylizeSettings, type StylizeSettings } from '../../../shared/jobs/style';
@@ -43,6 +43,13 @@ interface Output {
   sessionMs: number;
   provider: ExecutionProviderName;
   fallbackReason?: string;
+}
+
+/** The output's shape from the model's inspection run, for fastNet's host-side check. */
+export function inspectedOutput(d: ModelDescription): { outputShape?: number[]; input: { width: number; height: number } } {
+  const out = d.outputs[0]?.name;
+  const shape = d.layers.find((l) => l.name === out)?.shape;
+  return { ...(shape ? { outputShape: shape } : {}), input: d.inspectedSize };
 }
 
 export const stylizeArtifactName = (i: number): string => `stylized-${String(i).padStart(3, '0')}.png`;
@@ -97,7 +104,7 @@ export const stylizeRecipe: Recipe<'stylize', Input, Output> = {
       throw new EngineError('bad-args', (e as Error).message);
     }
     const model = hostModel(store, rec);
-    const net = fastNet(model, rec.name);
+    const net = fastNet(model, rec.name, inspectedOutput(rec.description));
     if (s.tile && net.fixed) throw new EngineError('bad-args', `tile: ${rec.name} takes a fixed ${net.fixed.width}×${net.fixed.height} input, so its tiles are that size`);
     const spaces = fastSpaces(model, pixelSpace(rec.preprocess));
     const photos = await Promise.all(spec.photoIds.map(async (id, i) => {

@@ -27,7 +27,7 @@ function declared(shape: readonly (number | string | null)[] | undefined): (numb
  * Checks that `model` maps an image to an image: one 4-D 3-channel NCHW input and a 4-D 3-channel output.
  * Errors name the file and the tensor.
  */
-export function fastNet(model: Model, fileName: string): FastNet {
+export function fastNet(model: Model, fileName: string, inspected?: { outputShape?: readonly number[]; input: { width: number; height: number } }): FastNet {
   const weights = new Set(model.graph.initializers.map((t) => t.name));
   const inputs = model.graph.inputs.filter((i) => !weights.has(i.name));
   if (inputs.length !== 1) throw new EngineError('not-image-model', `${fileName} has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); a fast-style network takes one image.`);
@@ -40,6 +40,12 @@ export function fastNet(model: Model, fileName: string): FastNet {
   const oshape = declared(out?.shape);
   if (!out || (oshape && (oshape.length !== 4 || (oshape[1] !== undefined && oshape[1] !== 3)))) {
     throw new EngineError('not-image-model', `${fileName}: its output${out ? ` "${out.name}" has shape [${(out.shape ?? []).join(',')}]` : ' is missing'}; stylize needs a network whose output is an image [N,3,H,W] (an image-to-image model, not a classifier or feature extractor).`);
+  }
+  // the shape one inspection run gave it (a file often declares none): it must be the input's picture size back;
+  // when the inspection kept no shape for it, the first tile's run checks it
+  const o = inspected?.outputShape;
+  if (inspected && o && (o.length !== 4 || o[1] !== 3 || o[2] !== inspected.input.height || o[3] !== inspected.input.width)) {
+    throw new EngineError('not-image-model', `${fileName}: its output "${out.name}" is [${o.join(',')}] for a ${inspected.input.width}×${inspected.input.height} image; stylize needs a network whose output is an image of the input's size [N,3,H,W] (an image-to-image model, not a classifier or feature extractor).`);
   }
   const fixed = ishape[2] !== undefined && ishape[3] !== undefined ? { width: ishape[3], height: ishape[2] } : undefined;
   return { input: inp.name, output: out.name, ...(fixed ? { fixed } : {}) };
