@@ -1,7 +1,8 @@
 // Feature visualization in browser mode, end to end: the real bridge, engine host (job runtime, gradient
 // sessions, SQLite) and Debian Chromium, with GoogLeNet and dog.jpg. Open Features, pick
 // inception_4c/output, render channels 0-7 with the quick preset (16 steps, 4 channels per job, so the
-// grid visibly fills job by job), open a unit page, render its negative and a diversity set and the
+// grid visibly fills job by job; paused and resumed as a whole), look at the first convolution's learned
+// filters, open a unit page, render its negative and a diversity set and the
 // photo's activation map, export a PNG and read its settings back from the text chunk, then reload the
 // page, reopen the project and find every image again without a single job starting.
 // Screenshots: e2e/artifacts/featurevis-*.png.
@@ -122,6 +123,16 @@ describe('feature visualization in browser mode (bridge + engine host + Chromium
     const tRender = Date.now();
     await byTest('fv-render').click();
     await byTest('fv-layer-render').waitFor();
+    // Pause holds the whole layer (the running job and the queued one), Resume goes on.
+    await byTest('fv-layer-pause').click();
+    await page.locator('[data-testid="fv-layer-render"][data-state="paused"]').waitFor();
+    await page.waitForFunction(() => {
+      const states = [...document.querySelectorAll('[data-testid="job-item"]')].map((li) => li.getAttribute('data-job-state'));
+      return states.length === 2 && states.every((s) => s === 'paused');
+    });
+    await app.shot('02a-layer-paused');
+    await byTest('fv-layer-resume').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="fv-layer-render"]')?.getAttribute('data-state') !== 'paused');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="fv-grid"]')?.getAttribute('data-rendered')) > 0, null, { timeout: 300_000 });
     const firstFill = await rendered();
     const layerStatus = await byTest('fv-layer-status').textContent();
@@ -134,10 +145,24 @@ describe('feature visualization in browser mode (bridge + engine host + Chromium
     await page.locator('[data-testid="fv-layer-render"][data-state="done"]').waitFor();
     const gridMs = Date.now() - tRender;
     t.diagnostic(`8 channels × 16 steps at 64 px: ${(gridMs / 1000).toFixed(1)} s`);
-    assert.equal(await page.locator('[data-testid="fv-tile"][data-state="rendered"] img').count(), 8);
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="fv-tile"] img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 64));
+    // every tile's image, loaded, at the rendered size
+    await page.waitForFunction(() => {
+      const imgs = [...document.querySelectorAll('[data-testid="fv-tile"][data-state="rendered"] img')] as HTMLImageElement[];
+      return imgs.length === 8 && imgs.every((i) => i.complete && i.naturalWidth === 64);
+    });
     await app.shot('03-layer-grid');
     assert.equal((await jobsSeen()).length, 2, 'the layer rendered as two jobs');
+
+    // A first convolution reads the image: its learned filters show above its grid (no job: model:filters).
+    await byTest('layer-search').fill('conv1/7x7');
+    await page.locator('[data-testid="layer-table"] tr[data-layer="conv1/7x7_s2"]').click();
+    await byTest('fv-filters').locator('img').waitFor();
+    assert.match((await byTest('fv-filters').locator('h3').textContent()) ?? '', /64 kernels of 7×7×3/);
+    await app.shot('03b-first-conv-filters');
+    await byTest('layer-search').fill(LAYER);
+    await page.locator(`[data-testid="layer-table"] tr[data-layer="${LAYER}"]`).click();
+    await byTest('fv-channels').fill('0-7');
+    assert.equal(await rendered(), 8);
 
     // The unit page: its positive image is the grid's tile (no job); negative, diversity and the photo's map on demand.
     await page.locator(`[data-testid="fv-tile"][data-channel="${CHANNEL}"]`).click();

@@ -16,7 +16,7 @@ import { formFromSettings, formKey, formSeed, type FvForm } from './form';
 import { LayerGrid } from './LayerGrid';
 import { LayerRender } from './LayerRender';
 import { SettingsForm } from './SettingsForm';
-import { activeJobsFor, adoptSavedSettings, channelCount, featurevisRuns, loadFilters, loadRunSettings, preprocessUsed, renderId, renderLayer } from './service';
+import { adoptSavedSettings, channelCount, featurevisRuns, loadFilters, loadRunSettings, preprocessUsed, renderId, renderLayer } from './service';
 
 function safe<T>(fn: () => T): T | null {
   try {
@@ -58,7 +58,6 @@ export function LayerPage({ project, model }: { project: ProjectState; model: Mo
   const tiles = model && layer && key ? gridTiles(indexRuns(runs), { modelId: model.id, layer: layer.name, key, ...(seed !== undefined ? { seed } : {}) }) : new Map();
   const variants = model && layer ? layerVariants(runs, model.id, layer.name) : [];
   const todo = channels?.filter((c) => !tiles.has(c)).length ?? 0;
-  const busy = model && layer && key ? activeJobsFor({ modelId: model.id, layer: layer.name, key, variant: 'channel' }).length > 0 : false;
   const showFilters = filters && !('error' in filters) && layer && filters.layers.includes(layer.name) ? filters : null;
 
   return (
@@ -111,7 +110,7 @@ export function LayerPage({ project, model }: { project: ProjectState; model: Mo
             ? ''
             : todo === 0
               ? `all ${channels.length} channels shown are rendered with these settings`
-              : `${channels.length - todo} of ${channels.length} rendered${busy ? ' · rendering' : ''}`}
+              : `${channels.length - todo} of ${channels.length} rendered`}
         </span>
         {variants.length > 0 && (
           <label className="fv-variants small">
@@ -137,7 +136,7 @@ export function LayerPage({ project, model }: { project: ProjectState; model: Mo
           </label>
         )}
       </div>
-      {model && layer && key && channels && <LayerRender renderKey={renderId(model.id, layer.name, key)} channels={channels.length} />}
+      {model && layer && key && channels && <LayerRender renderKey={renderId(model.id, layer.name, key)} />}
       {showFilters && <FilterGrid filters={showFilters} />}
       {model && layer && key && channels ? (
         <LayerGrid modelId={model.id} layer={layer.name} channels={channels} tiles={tiles} settingsKey={key} />

@@ -3,14 +3,16 @@
 import { formatDuration } from '../../components/format';
 import { useAtomValue } from '../../state/store';
 import { jobsAtom } from '../jobs/atoms';
-import { fvLayerRendersAtom } from './atoms';
+import { fvJobsAtom, fvLayerRendersAtom } from './atoms';
 import { layerProgress } from './progress';
 import { cancelLayer, pauseLayer, resumeLayer } from './service';
 
-export function LayerRender({ renderKey, channels }: { renderKey: string; channels: number }) {
+export function LayerRender({ renderKey }: { renderKey: string }) {
   const ids = useAtomValue(fvLayerRendersAtom)[renderKey];
   const jobs = useAtomValue(jobsAtom);
+  const metas = useAtomValue(fvJobsAtom);
   if (!ids?.length) return null;
+  const channels = ids.reduce((n, id) => n + (metas[id]?.channels.length ?? 0), 0);
   const p = layerProgress(ids.map((id) => jobs.find((j) => j.id === id)));
   const active = p.state === 'running' || p.state === 'paused' || p.state === 'queued';
   const eta = p.etaMs !== undefined ? ` · ${formatDuration(p.etaMs)} left` : '';
@@ -32,15 +34,15 @@ export function LayerRender({ renderKey, channels }: { renderKey: string; channe
         {active && (
           <span className="job-controls">
             {p.state === 'paused' ? (
-              <button className="button small" data-testid="fv-layer-resume" onClick={() => void resumeLayer(ids)}>
+              <button className="button small" data-testid="fv-layer-resume" onClick={() => void resumeLayer(renderKey)}>
                 Resume
               </button>
             ) : (
-              <button className="button small" data-testid="fv-layer-pause" onClick={() => void pauseLayer(ids)}>
+              <button className="button small" data-testid="fv-layer-pause" onClick={() => void pauseLayer(renderKey)}>
                 Pause
               </button>
             )}
-            <button className="button small" data-testid="fv-layer-cancel" onClick={() => void cancelLayer(ids)} title="finished channels are kept">
+            <button className="button small" data-testid="fv-layer-cancel" onClick={() => void cancelLayer(renderKey)} title="finished channels are kept">
               Cancel
             </button>
           </span>

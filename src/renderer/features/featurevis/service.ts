@@ -129,7 +129,8 @@ export function activeJobsFor(q: { modelId: string; layer: string; key: string; 
 /**
  * "Render layer": the channels of the Channels field not already in the project (with these settings) or
  * in a job of this window, as jobs of `batch` channels each, queued in channel order. A render started while
- * the layer's previous one still runs joins it (one progress bar); otherwise it starts a new bar.
+ * the layer's previous one still runs joins it (one progress bar, paused if that one is); otherwise it starts
+ * a new bar.
  */
 export async function renderLayer(project: ProjectState, model: ModelRecord, layer: LayerInfo): Promise<void> {
   const count = channelCount(model, layer);
@@ -151,7 +152,9 @@ export async function renderLayer(project: ProjectState, model: ModelRecord, lay
   const id = renderId(model.id, layer.name, f.key);
   const previous = store.get(fvLayerRendersAtom)[id] ?? [];
   const jobs = store.get(jobsAtom);
-  const ids = previous.some((j) => { const job = jobs.find((x) => x.id === j); return !!job && isActive(job.state); }) ? [...previous] : [];
+  const joining = previous.some((j) => { const job = jobs.find((x) => x.id === j); return !!job && isActive(job.state); });
+  const ids = joining ? [...previous] : [];
+  if (!joining) held.delete(id);
   store.set(fvQueueingAtom, true);
   try {
     for (const group of chunk(todo, f.batch)) {
@@ -160,6 +163,12 @@ export async function renderLayer(project: ProjectState, model: ModelRecord, lay
       if (!job) break;
       ids.push(job.id);
       store.set(fvLayerRendersAtom, (m) => ({ ...m, [id]: [...ids] }));
+      const h = held.get(id);
+      if (h === 'cancelled') {
+        await cancelJob(job.id);
+        break;
+      }
+      if (h === 'paused') await pauseJob(job.id);
     }
   } finally {
     store.set(fvQueueingAtom, false);
@@ -180,23 +189,31 @@ export async function renderUnit(model: ModelRecord, unit: UnitAddress, variant:
   await startJob(model, { layer: unit.layer, variant, channels: [unit.channel], key: f.key, ...(f.seed !== undefined ? { seed: f.seed } : {}) }, settings, `Could not start the ${variant} visualization of channel ${unit.channel}`);
 }
 
-function layerJobs(ids: readonly string[]): JobInfo[] {
+function layerJobs(id: string): JobInfo[] {
+  const ids = store.get(fvLayerRendersAtom)[id] ?? [];
   const jobs = store.get(jobsAtom);
   // latest first: the running job is the earliest, so the queued ones are held before it stops and none starts in between
-  return ids.map((id) => jobs.find((j) => j.id === id)).filter((j): j is JobInfo => !!j && isActive(j.state)).reverse();
+  return ids.map((j) => jobs.find((x) => x.id === j)).filter((j): j is JobInfo => !!j && isActive(j.state)).reverse();
 }
 
-export async function pauseLayer(ids: readonly string[]): Promise<void> {
-  for (const j of layerJobs(ids)) if (j.state !== 'paused') await pauseJob(j.id);
+// The person's last layer-wide Pause or Cancel of a render: "Render layer" may still be queueing its jobs
+// (one job:start each), and the jobs it queues after the click must follow it too.
+const held = new Map<string, 'paused' | 'cancelled'>();
+
+export async function pauseLayer(id: string): Promise<void> {
+  held.set(id, 'paused');
+  for (const j of layerJobs(id)) if (j.state !== 'paused') await pauseJob(j.id);
 }
 
-export async function resumeLayer(ids: readonly string[]): Promise<void> {
+export async function resumeLayer(id: string): Promise<void> {
+  held.delete(id);
   // earliest first, so the layer goes on in channel order
-  for (const j of layerJobs(ids).reverse()) if (j.state === 'paused') await resumeJob(j.id);
+  for (const j of layerJobs(id).reverse()) if (j.state === 'paused') await resumeJob(j.id);
 }
 
-export async function cancelLayer(ids: readonly string[]): Promise<void> {
-  for (const j of layerJobs(ids)) await cancelJob(j.id);
+export async function cancelLayer(id: string): Promise<void> {
+  held.set(id, 'cancelled');
+  for (const j of layerJobs(id)) await cancelJob(j.id);
 }
 
 /** One image as a PNG with its settings in the text chunk: the browser downloads it (Electron shows its save dialog). */
