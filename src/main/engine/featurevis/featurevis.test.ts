@@ -207,6 +207,25 @@ test('a class target, a layer target and a neuron render; a grid\'s short last b
   for (const it of r.items) assert.ok(it.objective > it.objectiveStart, `${it.label}: ${it.objectiveStart} → ${it.objective}`);
 });
 
+test('grey (1-channel) and NHWC models: the image reaches them through the in-graph preprocessing', async () => {
+  const grey = loaded(edgeModel(edge, 0, -0.5, { channels: 1 }), 'grey.onnx');
+  const nhwc = loaded(edgeModel(edge, 0, -0.5, { layout: 'NHWC' }), 'nhwc.onnx');
+  for (const m of [grey, nhwc]) {
+    const env = localEnv(m, 'cpu', 1);
+    try {
+      const { input, outcome } = await runFeaturevisLocally({ lm: m, rec: await record(m), settings: base({ items: [ch(0)], batch: 1, steps: 96 }), env, control: new JobControl() });
+      assert.deepEqual(input.settings.modelInput, { name: 'image', width: SIZE, height: SIZE, channels: m === grey ? 1 : 3, layout: m === grey ? 'NCHW' : 'NHWC' });
+      const it = outcome.items[0]!;
+      assert.ok(it.objective > 10 * Math.max(0.05, it.objectiveStart), `${m.fileName}: ${it.objectiveStart} → ${it.objective}`);
+      const y = luma(it.rgb, SIZE).map((p) => p / 255);
+      assert.ok(response(y, SIZE, edge) > 2 * response(y, SIZE, transpose(edge)), `${m.fileName}: the image holds vertical edges (${response(y, SIZE, edge)} vs ${response(y, SIZE, transpose(edge))})`);
+      if (m === grey) assert.ok(it.rgb.every((v, i) => i % 3 !== 0 || (v === it.rgb[i + 1] && v === it.rgb[i + 2])), 'a grey model\'s image is shown as the luma it saw');
+    } finally {
+      await env.dispose();
+    }
+  }
+});
+
 test('bad input is refused before anything runs, naming the setting', async () => {
   const r = await record();
   const prep = (settings: FeaturevisSettingsInput, o: { rec?: ModelRecord; m?: LoadedModel } = {}) =>

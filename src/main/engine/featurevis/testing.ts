@@ -44,16 +44,20 @@ export function transpose(m: number[][]): number[][] {
  * (3 classes: class c reads channel c) → Softmax "prob". Beside it, "argmax_scaled" = 2·float(argmax over
  * channels of "edges"): a feature map that depends on the image only through an integer.
  */
-export function edgeModel(pattern: number[][], bias = 0, deadBias = -0.5): Model {
+export function edgeModel(pattern: number[][], bias = 0, deadBias = -0.5, input: { channels?: 1 | 3; layout?: 'NCHW' | 'NHWC' } = {}): Model {
   const k = pattern.length;
-  const luma = [0.299, 0.587, 0.114];
+  const channels = input.channels ?? 3;
+  // a 1-channel model reads the luma itself
+  const luma = channels === 1 ? [1] : [0.299, 0.587, 0.114];
   const w: number[] = [];
   for (const kernel of [pattern, transpose(pattern), pattern]) {
     for (const l of luma) for (let y = 0; y < k; y++) for (let x = 0; x < k; x++) w.push(kernel[y]![x]! * l);
   }
+  const nhwc = input.layout === 'NHWC';
   return model(
     [
-      node('Conv', ['image', 'W', 'B'], ['conv'], { kernel_shape: ints([k, k]) }),
+      ...(nhwc ? [node('Transpose', ['image'], ['image_nchw'], { perm: ints([0, 3, 1, 2]) })] : []),
+      node('Conv', [nhwc ? 'image_nchw' : 'image', 'W', 'B'], ['conv'], { kernel_shape: ints([k, k]) }),
       node('Relu', ['conv'], ['edges']),
       node('GlobalAveragePool', ['edges'], ['pooled']),
       node('Flatten', ['pooled'], ['flat'], { axis: int(1) }),
@@ -64,13 +68,13 @@ export function edgeModel(pattern: number[][], bias = 0, deadBias = -0.5): Model
       node('Mul', ['argmax_f', 'two'], ['argmax_scaled']),
     ],
     [
-      makeTensor('W', 'float32', [3, 3, k, k], w),
+      makeTensor('W', 'float32', [3, channels, k, k], w),
       makeTensor('B', 'float32', [3], [bias, bias, deadBias]),
       makeTensor('V', 'float32', [3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]),
       makeTensor('c', 'float32', [3], [0, 0, 0]),
       makeTensor('two', 'float32', [], [2]),
     ],
-    { name: 'image', shape: ['N', 3, 'H', 'W'] },
+    { name: 'image', shape: nhwc ? ['N', 'H', 'W', channels] : ['N', channels, 'H', 'W'] },
     ['prob', 'argmax_scaled'],
   );
 }
