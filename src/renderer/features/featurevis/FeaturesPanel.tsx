@@ -8,7 +8,8 @@ import { Banners } from '../notices/Banners';
 import { selectedRunIdAtom } from '../run/atoms';
 import { fvUnitAtom } from './atoms';
 import { LayerPage } from './LayerPage';
-import { AREA, followRun, loadFilters, onHashChange } from './service';
+import { followRun, onHashChange } from './navigation';
+import { AREA, loadFilters } from './service';
 import { UnitPage } from './UnitPage';
 import './featurevis.css';
 

@@ -7,7 +7,7 @@ import { isActive } from '../jobs/state';
 import { ArtifactImage } from './ArtifactImage';
 import { fvJobsAtom } from './atoms';
 import type { CachedImage } from './cache';
-import { openUnit } from './service';
+import { openUnit } from './navigation';
 
 function waitingText(job: JobInfo | undefined): string {
   if (!job) return 'not rendered';

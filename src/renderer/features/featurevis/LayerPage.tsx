@@ -16,7 +16,9 @@ import { formFromSettings, formKey, formSeed, type FvForm } from './form';
 import { LayerGrid } from './LayerGrid';
 import { LayerRender } from './LayerRender';
 import { SettingsForm } from './SettingsForm';
-import { adoptSavedSettings, channelCount, featurevisRuns, loadFilters, loadRunSettings, preprocessUsed, renderId, renderLayer } from './service';
+import { adoptSavedSettings, loadRunSettings } from './formState';
+import { channelCount, featurevisRuns, preprocessUsed } from './project';
+import { loadFilters, renderId, renderLayer } from './service';
 
 function safe<T>(fn: () => T): T | null {
   try {

@@ -5,7 +5,7 @@ import { FEATUREVIS_PRESETS } from '../../../shared/jobs/featurevis';
 import { useAtom, useAtomValue } from '../../state/store';
 import { fvFormAtom, fvSettingsOpenAtom } from './atoms';
 import { formRender, type FvParam } from './form';
-import { editForm } from './service';
+import { editForm } from './formState';
 
 const PARAMS: { id: FvParam; label: string; title: string }[] = [
   { id: 'fourier', label: 'Fourier', title: "Lucid's default: the image as scaled Fourier coefficients (favours natural-looking frequencies)" },

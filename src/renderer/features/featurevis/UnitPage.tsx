@@ -16,7 +16,10 @@ import { indexRuns, unitImages, type CachedImage, type FvRunSettings, type Varia
 import { UnitFilter } from './Filters';
 import { formKey, formSeed, resolvedFormSettings, settingsLabel, type PreprocessUsed } from './form';
 import { SettingsForm } from './SettingsForm';
-import { adoptSavedSettings, channelCount, closeUnit, DIVERSITY_ITEMS, exportImage, featurevisRuns, openUnit, preprocessUsed, renderUnit } from './service';
+import { adoptSavedSettings } from './formState';
+import { closeUnit, openUnit } from './navigation';
+import { channelCount, featurevisRuns, preprocessUsed } from './project';
+import { DIVERSITY_ITEMS, exportImage, renderUnit } from './service';
 
 const CARDS: { variant: Exclude<Variant, 'diversity'>; title: string; what: string }[] = [
   { variant: 'channel', title: 'Channel', what: 'maximizes the mean of the channel over all positions' },

@@ -1,91 +1,31 @@
 // Features tab actions: render a layer's channels as jobs of `batch` channels each, render a unit's
-// images, pause / resume / cancel a whole layer, export an image, read a model's first-layer filters,
-// an activation map for the unit page, and the unit address in the URL. Writes atoms through `store`;
+// images, pause / resume / cancel a whole layer, export an image, read a model's first-layer filters, and
+// an activation map for the unit page. Writes atoms through `store`;
 // the jobs' progress arrives through the jobs feature's events and their runs through the project
 // (cache.ts finds the images in the saved runs, so nothing here keeps results of its own).
 import type { FeatureItem } from '../../../shared/jobs/featurevis';
-import type { JobInfo, LayerInfo, ModelRecord, PhotoRecord, ProjectState, RunOf } from '../../../shared/contract';
+import type { JobInfo, LayerInfo, ModelRecord, PhotoRecord, ProjectState } from '../../../shared/contract';
 import { api } from '../../api';
 import { downloadBase64 } from '../../components/download';
 import { store } from '../../state/store';
 import { jobsAtom } from '../jobs/atoms';
 import { cancelJob, pauseJob, resumeJob, trackJob } from '../jobs/service';
 import { isActive } from '../jobs/state';
-import { selectedModelIdAtom } from '../models/atoms';
 import { attempt, clearArea, report } from '../notices/service';
-import { selectedLayerAtom, tabAtom } from '../run/atoms';
-import { runsOf } from '../run/runOf';
-import { parseUnitHash, sameUnit, unitHash, type UnitAddress } from './address';
-import { fvActivationJobsAtom, fvFiltersAtom, fvFormAtom, fvFormTouchedAtom, fvJobsAtom, fvLayerRendersAtom, fvQueueingAtom, fvUnitAtom, type FvJob } from './atoms';
-import { gridTiles, indexRuns, runImages, type CachedImage, type Variant } from './cache';
+import { tabAtom } from '../run/atoms';
+import type { UnitAddress } from './address';
+import { fvActivationJobsAtom, fvFiltersAtom, fvFormAtom, fvJobsAtom, fvLayerRendersAtom, fvQueueingAtom, type FvJob } from './atoms';
+import { gridTiles, indexRuns, type CachedImage, type Variant } from './cache';
 import { chunk, formatChannels, parseChannels } from './channels';
-import { formFromSettings, formKey, formRender, formSeed, formSettings, type FvForm, type KeySettings, type PreprocessUsed } from './form';
+import { formKey, formRender, formSeed, formSettings } from './form';
+import { TAB } from './navigation';
+import { channelCount, featurevisRuns, preprocessUsed } from './project';
 
 export const AREA = 'featurevis';
-export const TAB = 'features';
 
 /** Lucid's diversity weight (its tutorials' `- 1e2 * diversity(layer)`; the engine maximizes + weight · diversity). */
 export const DIVERSITY_WEIGHT = 100;
 export const DIVERSITY_ITEMS = 4;
-
-export type FvRun = RunOf<'featurevis'>;
-
-export function featurevisRuns(project: ProjectState): FvRun[] {
-  return runsOf(project.runs, 'featurevis');
-}
-
-/** The channel count of a [1,C,H,W] (or NHWC) feature map; null for a layer without a spatial shape. */
-export function channelCount(model: ModelRecord, layer: LayerInfo): number | null {
-  if (layer.shape.length !== 4) return null;
-  const c = model.preprocess.layout === 'NHWC' ? layer.shape[3] : layer.shape[1];
-  return c && c > 0 ? c : null;
-}
-
-export function preprocessUsed(model: ModelRecord): PreprocessUsed {
-  const p = model.preprocess;
-  return { preset: p.preset, channelOrder: p.channelOrder, rangeMin: p.rangeMin, rangeMax: p.rangeMax, mean: p.mean, std: p.std };
-}
-
-/** A setting the person changed: from now on the form is theirs (no settings adopted from saved runs). */
-export function editForm(patch: Partial<FvForm>): void {
-  store.set(fvFormAtom, (f) => ({ ...f, ...patch }));
-  store.set(fvFormTouchedAtom, true);
-}
-
-/** Load a saved run's settings into the form when they are exactly expressible for this model; false if not. */
-export function loadRunSettings(settings: KeySettings & { preset: string }, key: string, model: ModelRecord, o: { touch: boolean }): boolean {
-  const next = formFromSettings(settings, store.get(fvFormAtom));
-  let nextKey: string | null = null;
-  try {
-    nextKey = next && formKey(next, preprocessUsed(model));
-  } catch {
-    // an invalid form cannot come from a saved run; treat it as not loadable
-  }
-  if (!next || nextKey !== key) return false;
-  store.set(fvFormAtom, next);
-  if (o.touch) store.set(fvFormTouchedAtom, true);
-  return true;
-}
-
-/**
- * Until the person changes a setting, a layer (or a unit, with `channel`) that has nothing rendered with the
- * form's settings but has saved images shows the newest of them: their settings are loaded into the form.
- */
-export function adoptSavedSettings(project: ProjectState, model: ModelRecord, layer: string, channel?: number): void {
-  if (store.get(fvFormTouchedAtom)) return;
-  let key: string | null = null;
-  try {
-    key = formKey(store.get(fvFormAtom), preprocessUsed(model));
-  } catch {
-    return;
-  }
-  const runs = featurevisRuns(project);
-  const mine = indexRuns(runs).filter((img) => img.modelId === model.id && img.layer === layer && (channel === undefined ? img.variant === 'channel' : img.channel === channel));
-  if (mine.length === 0 || mine.some((img) => img.key === key)) return;
-  const newest = mine[0]!;
-  const run = runs.find((r) => r.id === newest.runId);
-  if (run) loadRunSettings(run.settings, newest.key, model, { touch: false });
-}
 
 /** The layer render a grid follows: one per model, layer and settings key. */
 export function renderId(modelId: string, layer: string, key: string): string {
@@ -259,52 +199,3 @@ export async function runActivations(model: ModelRecord, photo: PhotoRecord, lay
   });
 }
 
-// ---- navigation: the grid, a unit's address, runs picked elsewhere -----------------------------------
-
-export function openUnit(u: UnitAddress): void {
-  store.set(selectedModelIdAtom, u.modelId);
-  store.set(selectedLayerAtom, u.layer);
-  store.set(fvUnitAtom, u);
-  if (location.hash !== unitHash(u)) location.hash = unitHash(u);
-}
-
-/** Back to the layer grid; the address loses its #unit part (a history entry, so Back returns to the unit). */
-export function closeUnit(): void {
-  store.set(fvUnitAtom, null);
-  if (parseUnitHash(location.hash)) history.pushState(null, '', `${location.pathname}${location.search}`);
-}
-
-/** The URL changed (Back / Forward, a typed or pasted #unit/… address). */
-export function onHashChange(): void {
-  const u = parseUnitHash(location.hash);
-  if (sameUnit(u, store.get(fvUnitAtom))) return;
-  if (!u) return void store.set(fvUnitAtom, null);
-  openUnit(u);
-  store.set(tabAtom, TAB);
-}
-
-let followed: string | null = null;
-
-/**
- * A featurevis run was picked elsewhere (History, or the project's saved view): show it — its unit page
- * when it renders one channel, else its layer's grid — with its settings in the form, so the grid and
- * page find its images. Runs of this window's own jobs arrive the same way as they finish; those leave
- * the page as it is.
- */
-export function followRun(project: ProjectState, runId: string | null): void {
-  if (!runId || runId === followed) return;
-  followed = runId;
-  const mine = store.get(jobsAtom).some((j) => j.runId === runId && store.get(fvJobsAtom)[j.id]);
-  const run = featurevisRuns(project).find((r) => r.id === runId);
-  if (mine || !run) return;
-  const images = runImages(run);
-  if (images.length === 0) return;
-  const model = project.models.find((m) => m.id === run.modelId);
-  if (model) loadRunSettings(run.settings, images[0]!.key, model, { touch: false });
-  const channels = new Set(images.map((i) => i.channel));
-  const { layer } = images[0]!;
-  if (channels.size === 1) return openUnit({ modelId: run.modelId, layer, channel: images[0]!.channel });
-  store.set(selectedModelIdAtom, run.modelId);
-  store.set(selectedLayerAtom, layer);
-  closeUnit();
-}
