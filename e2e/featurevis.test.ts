@@ -140,6 +140,9 @@ describe('feature visualization in browser mode (bridge + engine host + Chromium
     assert.equal(firstFill, 4, 'the first job (channels 0-3) lands before the second');
     assert.match(layerStatus ?? '', /1 of 2 jobs finished/);
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="fv-tile"][data-state="rendered"] img')].filter((i) => (i as HTMLImageElement).naturalWidth > 0).length === 4);
+    // the running batch's live frames, when the engine has sent one yet (not asserted: a short job may send none)
+    const live = await byTest('fv-layer-preview').waitFor({ timeout: 3000 }).then(() => true, () => false);
+    t.diagnostic(`live preview of the second batch shown: ${live}`);
     await app.shot('02-grid-filling');
     await page.waitForFunction(() => document.querySelector('[data-testid="fv-grid"]')?.getAttribute('data-rendered') === '8', null, { timeout: 300_000 });
     await page.locator('[data-testid="fv-layer-render"][data-state="done"]').waitFor();
