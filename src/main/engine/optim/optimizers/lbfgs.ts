@@ -60,20 +60,38 @@ export function lbfgs(spec: LbfgsSpec): Optimizer {
   const sameX = (a: FloatArray, b: FloatArray) => a.length === b.length && a.every((v, i) => v === b[i]);
 
   function direction(g: FloatArray): FloatArray {
-    // two-loop recursion: d = −H·g with H the L-BFGS inverse Hessian (initial scale hDiag)
-    const q = alloc(g, g.length);
-    for (let i = 0; i < g.length; i++) q[i] = -g[i];
-    const alpha = new Array<number>(pairs.length);
-    for (let k = pairs.length - 1; k >= 0; k--) {
-      const { s, y, rho } = pairs[k];
-      alpha[k] = dot(s, q) * rho;
-      for (let i = 0; i < q.length; i++) q[i] -= alpha[k] * y[i];
+    // two-loop recursion: d = −H·g with H the L-BFGS inverse Hessian (initial scale hDiag). Each pass
+    // updates q with one pair and takes the next pair's dot product with the updated q in the same sweep
+    // (2m + 1 passes over the image instead of 4m: with 100 pairs of a 512-px image the two loops read
+    // 0.5 GB, and this halves it). Same values in the same order as the textbook loops.
+    const n = g.length, m = pairs.length;
+    const q = alloc(g, n);
+    let acc = 0;
+    for (let i = 0; i < n; i++) { q[i] = -g[i]; if (m) acc += pairs[m - 1].s[i] * q[i]; }
+    const alpha = new Array<number>(m);
+    for (let k = m - 1; k >= 0; k--) {
+      alpha[k] = acc * pairs[k].rho;
+      const a = alpha[k], y = pairs[k].y;
+      acc = 0;
+      if (k > 0) {
+        const sPrev = pairs[k - 1].s;
+        for (let i = 0; i < n; i++) { q[i] -= a * y[i]; acc += sPrev[i] * q[i]; }
+      } else {
+        // the last update of the first loop, the initial scaling, and the second loop's first dot
+        const y0 = pairs[0].y;
+        for (let i = 0; i < n; i++) { q[i] = (q[i] - a * y[i]) * hDiag; acc += y0[i] * q[i]; }
+      }
     }
-    for (let i = 0; i < q.length; i++) q[i] *= hDiag;
-    for (let k = 0; k < pairs.length; k++) {
-      const { s, y, rho } = pairs[k];
-      const beta = dot(y, q) * rho;
-      for (let i = 0; i < q.length; i++) q[i] += (alpha[k] - beta) * s[i];
+    if (m === 0) for (let i = 0; i < n; i++) q[i] *= hDiag;
+    for (let k = 0; k < m; k++) {
+      const c = alpha[k] - acc * pairs[k].rho, s = pairs[k].s;
+      acc = 0;
+      if (k + 1 < m) {
+        const yNext = pairs[k + 1].y;
+        for (let i = 0; i < n; i++) { q[i] += c * s[i]; acc += yNext[i] * q[i]; }
+      } else {
+        for (let i = 0; i < n; i++) q[i] += c * s[i];
+      }
     }
     return q;
   }
