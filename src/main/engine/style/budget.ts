@@ -24,7 +24,7 @@ export interface StageMemory {
  * `deepest` the topological order of the deepest loss layer.
  */
 export function stageMemory(
-  o: { layers: readonly LayerInfo[]; inspected: { width: number; height: number }; deepest: number; width: number; height: number; optimizer: 'lbfgs' | 'adam'; history: number; weightBytes: number },
+  o: { layers: readonly LayerInfo[]; inspected: { width: number; height: number }; deepest: number; width: number; height: number; optimizer: 'lbfgs' | 'adam'; history: number; weightBytes: number; batch?: number },
 ): StageMemory {
   const scale = (o.width * o.height) / (o.inspected.width * o.inspected.height);
   let floats = 0;
@@ -32,7 +32,8 @@ export function stageMemory(
     if (l.order > o.deepest || l.shape.length !== 4) continue;
     floats += l.shape.reduce((a, b) => a * b, 1) * scale;
   }
-  const activations = floats * 4 * ACTIVATION_FACTOR;
+  // normalized gradients run one batch item per loss term
+  const activations = floats * 4 * ACTIVATION_FACTOR * (o.batch ?? 1);
   const image = 3 * o.width * o.height * 4;
   const optimizer = o.optimizer === 'lbfgs' ? (2 * o.history + 4) * image : 4 * image;
   return { bytes: BASE_BYTES + o.weightBytes + activations + optimizer, activations, optimizer };

@@ -90,7 +90,7 @@ for (const set of SETS) {
 
 test('lossPlan: terms in order content then style, weights as neural-style scales them, zero-weight terms left out', () => {
   const p = lossPlan({ content: ['c4'], style: ['s1', 's2'], styleChannels: [64, 128], contentWeight: 5, styleWeight: 100 });
-  assert.deepEqual(p.terms.map((t) => `${t.kind}:${t.layer}:${t.target}`), ['content:c4:content_0', 'style:s1:gram_0', 'style:s2:gram_1']);
+  assert.deepEqual(p.terms.map((t) => `${t.kind}:${t.layer}:${t.target}:${t.weight}`), ['content:c4:content_0:5', 'style:s1:gram_0:100', 'style:s2:gram_1:100']);
   assert.deepEqual(p.objective, {
     kind: 'sum', terms: [
       { kind: 'scale', factor: 5, of: { kind: 'content', layer: 'c4', target: 'content_0' } },

@@ -22,8 +22,8 @@ export interface LossLayers {
 
 export interface LossPlan {
   objective: Objective;
-  /** per term, in objective order: which loss and layer it is */
-  terms: { kind: 'content' | 'style'; layer: string; index: number; target: string }[];
+  /** per term, in objective order: which loss and layer it is, and its own weighted objective */
+  terms: { kind: 'content' | 'style'; layer: string; index: number; target: string; objective: Objective; weight: number }[];
 }
 
 export const contentTarget = (i: number) => `content_${i}`;
@@ -35,15 +35,17 @@ export function lossPlan(l: LossLayers): LossPlan {
   const parts: Objective[] = [];
   if (l.contentWeight > 0) {
     l.content.forEach((layer, i) => {
-      terms.push({ kind: 'content', layer, index: i, target: contentTarget(i) });
-      parts.push(mul(l.contentWeight, content(layer, contentTarget(i))));
+      const objective = mul(l.contentWeight, content(layer, contentTarget(i)));
+      terms.push({ kind: 'content', layer, index: i, target: contentTarget(i), objective, weight: l.contentWeight });
+      parts.push(objective);
     });
   }
   if (l.styleWeight > 0) {
     l.style.forEach((layer, i) => {
       const c = l.styleChannels[i]!;
-      terms.push({ kind: 'style', layer, index: i, target: gramTarget(i) });
-      parts.push(mul(l.styleWeight / (c * c), gram(layer, gramTarget(i))));
+      const objective = mul(l.styleWeight / (c * c), gram(layer, gramTarget(i)));
+      terms.push({ kind: 'style', layer, index: i, target: gramTarget(i), objective, weight: l.styleWeight });
+      parts.push(objective);
     });
   }
   if (parts.length === 0) throw new Error('the style loss has no term: the content and style weights are both 0');

@@ -106,7 +106,7 @@ export async function prepareStyle(o: {
   const shape = { content, styles: styleImgs.map((image) => ({ image, weight: 1 })), start };
   const memAt = (long: number) => {
     const { out } = stageSizes(shape, long, s.styleScale);
-    return { out, mem: stageMemory({ layers: desc.layers, inspected: desc.inspectedSize, deepest, width: out.width, height: out.height, optimizer: s.optimizer, history: s.lbfgsHistory, weightBytes: desc.fileSize }) };
+    return { out, mem: stageMemory({ layers: desc.layers, inspected: desc.inspectedSize, deepest, width: out.width, height: out.height, optimizer: s.optimizer, history: s.lbfgsHistory, weightBytes: desc.fileSize, batch: s.normalizeGradients ? used.length : 1 }) };
   };
   for (const long of s.stages) {
     const { out, mem } = memAt(long);
@@ -114,7 +114,7 @@ export async function prepareStyle(o: {
       let fit = long;
       while (fit > 16 && memAt(fit).mem.bytes > budget) fit = Math.floor(fit * 0.9);
       const setting = s.multires ? 'multires' : 'size';
-      throw new EngineError('too-big', `${setting}: a ${out.width}×${out.height} stage on ${net.name} needs about ${gib(mem.bytes)} (feature maps ${gib(mem.activations)}, ${s.optimizer === 'lbfgs' ? `L-BFGS history ${s.lbfgsHistory}` : 'Adam'} ${gib(mem.optimizer)}); the engine's budget is ${gib(budget)}. A long side of ${fit} px fits${s.optimizer === 'lbfgs' ? ', or lower lbfgsHistory, or use Adam' : ''}.`);
+      throw new EngineError('too-big', `${setting}: a ${out.width}×${out.height} stage on ${net.name} needs about ${gib(mem.bytes)} (feature maps ${gib(mem.activations)}${s.normalizeGradients ? ` for ${used.length} terms as a batch (normalized gradients)` : ''}, ${s.optimizer === 'lbfgs' ? `L-BFGS history ${s.lbfgsHistory}` : 'Adam'} ${gib(mem.optimizer)}); the engine's budget is ${gib(budget)}. A long side of ${fit} px fits${s.optimizer === 'lbfgs' ? ', or lower lbfgsHistory, or use Adam' : ''}.`);
     }
   }
 

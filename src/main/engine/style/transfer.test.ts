@@ -16,7 +16,7 @@ import type { Rgb } from '../pixels/index';
 import { chromaIQ, luma, originalColors } from './colors';
 import { resizeCubic } from './images';
 import { prepareStyle, type LossNetwork } from './prepare';
-import { styleTransfer, type StyleJob } from './transfer';
+import { normalizedGradient, styleTransfer, type StyleJob } from './transfer';
 import { bytesOf, vggModel } from './testing';
 import { resizePlanes } from './resize';
 
@@ -122,6 +122,21 @@ test('texture synthesis (style only, from noise) and inversion (one content laye
   const ri = await styleTransfer(inv);
   assert.equal(ri.losses.style, 0);
   assert.ok(ri.losses.content < ri.lossesStart.content);
+});
+
+test('normalized gradients: each term\'s layer gradient scaled to L1 norm = its weight, then summed at the input', async () => {
+  // two terms, input of 2 values, layer gradients of 3 values per item
+  const terms = [{ layer: 'a', weight: 5 }, { layer: 'b', weight: 100 }] as never;
+  const out = new Float32Array(2);
+  const c = normalizedGradient({ terms }, Float32Array.from([1, 2, 10, 20]), { a: { data: Float32Array.from([1, -1, 2, 9, 9, 9]) }, b: { data: Float32Array.from([7, 7, 7, 0.5, -0.25, 0.25]) } }, out);
+  // term 0 reads item 0 of layer a (L1 4), term 1 item 1 of layer b (L1 1)
+  assert.ok(Math.abs(c[0]! - 5 / 4) < 1e-6 && Math.abs(c[1]! - 100) < 1e-4);
+  assert.ok(Math.abs(out[0]! - (1.25 * 1 + 100 * 10)) < 1e-3 && Math.abs(out[1]! - (1.25 * 2 + 100 * 20)) < 1e-3);
+  // on the small VGG, with Adam (neural-style's advice for it), the loss falls and every term is reported
+  const j = await job({ styles: [{ photoId: 'style.png' }], size: 32, iterations: 10, optimizer: 'adam', normalizeGradients: true });
+  const r = await styleTransfer(j);
+  assert.equal(r.losses.styleLayers.length, 4);
+  assert.ok(r.losses.total < r.lossesStart.total, `loss ${r.lossesStart.total} → ${r.losses.total}`);
 });
 
 test('bad input is refused by name before anything runs', async () => {

@@ -17,6 +17,7 @@ import { createOptimizer, applyRegularizer, type OptimizerSpec, type Dims } from
 import { runtimeModel, type GradientRuntime, type GradientSession } from '../gradients/runtime';
 import type { SessionPlacement } from '../runtime/sessions';
 import type { Model } from '../onnx/model';
+import { perItem } from '../../../shared/objectives';
 import { blendGrams, gramMatrix, lossPlan, type LossPlan } from './losses';
 import { longSide, resizeCubic } from './images';
 import { resizePlanes } from './resize';
@@ -111,6 +112,9 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
   if (needContent && !job.content) throw new Error('this style job has content terms but no content photo');
   if (needStyle && job.styles.length === 0) throw new Error('this style job has style terms but no style image');
   const k = unitsPerLevel(job.space);
+  // normalized gradients run one batch item per loss term (see evaluate)
+  const K = s.normalizeGradients ? plan.terms.length : 1;
+  const termLayers = [...new Set(plan.terms.map((t) => t.layer))];
   const tvWeight = s.tvWeight / (k * k);
   const rm = runtimeModel(job.model, job.modelSha);
   const placement = job.placement ?? job.runtime.placement();
@@ -172,19 +176,34 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
 
     hooks.onPhase?.(`stage ${si + 1}/${s.stages.length}: compiling the gradient at ${W}×${H}`, doneCost / totalCost);
     const session: GradientSession = await job.runtime.gradient({
-      model: rm, input: job.input, shape: [1, 3, H, W], objective: plan.objective, placement, label: job.label ?? 'loss network',
+      model: rm, input: job.input, shape: [K, 3, H, W], placement, label: job.label ?? 'loss network',
+      ...(s.normalizeGradients
+        ? { objective: perItem(plan.terms.map((t) => t.objective)), gradientsOf: termLayers }
+        : { objective: plan.objective }),
     });
     if (session.fresh) compileMs += session.prepareMs;
     provider = session.provider;
     fallbackReason ??= session.fallbackReason;
     const grads = new Float32Array(x.length);
+    // normalized gradients: one batch item per term (same image), so each item's gradients are its term's alone
+    const batchX = s.normalizeGradients ? new Float32Array(K * x.length) : undefined;
+    const feeds = s.normalizeGradients ? repeatContentTargets(targets, plan, K) : targets;
 
     const evaluate = async (at: Float32Array, grad: Float32Array): Promise<number> => {
-      const r = await session.run(at, targets);
-      grad.set(r.inputGrad);
+      let values: number[];
+      if (batchX) {
+        for (let k = 0; k < K; k++) batchX.set(at, k * at.length);
+        const r = await session.run(batchX, feeds);
+        values = Array.from(r.perItem);
+        normalizedGradient(plan, r.inputGrad, r.grads, grad);
+      } else {
+        const r = await session.run(at, targets);
+        grad.set(r.inputGrad);
+        values = r.terms.length ? r.terms.map((t) => t[0]!) : [r.objective];
+      }
       const tv = tvWeight > 0 ? applyRegularizer({ kind: 'tv', weight: tvWeight, form: 'squared' }, at, dims, grad)[0]! : 0;
-      last = lossesOf(plan, job, r.terms.length ? r.terms.map((t) => t[0]!) : [r.objective], tv);
-      return r.objective + tv;
+      last = lossesOf(plan, job, values, tv);
+      return last.total;
     };
 
     const iterations = s.stageIterations[si]!;
@@ -227,6 +246,41 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
     timings: { totalMs: performance.now() - t0, targetsMs, compileMs, msPerIteration: lastStepMs.length ? median(lastStepMs) : (msPerPixelIter ?? 0) * lastStage.width * lastStage.height },
     provider, ...(fallbackReason ? { fallbackReason } : {}),
   };
+}
+
+/**
+ * neural-style's -normalize_gradients from a run with one batch item per term: each term's gradient at its
+ * own layer is scaled to L1 norm = its weight (÷ (‖·‖₁ + 1e-8)), and since backpropagation is linear that is
+ * its input gradient scaled by the same factor; `out` gets Σ_k factor_k · inputGrad_k.
+ */
+export function normalizedGradient(
+  plan: Pick<LossPlan, 'terms'>, inputGrad: Float32Array, layerGrads: Readonly<Record<string, { data: Float32Array }>>, out: Float32Array,
+): number[] {
+  const K = plan.terms.length, n = out.length;
+  if (inputGrad.length !== K * n) throw new Error(`normalizedGradient: ${inputGrad.length} input-gradient values for ${K} terms of ${n}`);
+  out.fill(0);
+  return plan.terms.map((t, k) => {
+    const g = layerGrads[t.layer]!.data;
+    const per = g.length / K;
+    let l1 = 0;
+    for (let i = k * per; i < (k + 1) * per; i++) l1 += Math.abs(g[i]!);
+    const c = t.weight / (l1 + 1e-8);
+    for (let i = 0, o = k * n; i < n; i++) out[i] += c * inputGrad[o + i]!;
+    return c;
+  });
+}
+
+/** Content targets have the activation's shape, batch included: one copy per batch item (Gram targets are [C, C] for every item). */
+function repeatContentTargets(targets: Record<string, Float32Array>, plan: LossPlan, K: number): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = { ...targets };
+  for (const t of plan.terms) {
+    if (t.kind !== 'content') continue;
+    const one = targets[t.target]!;
+    const many = new Float32Array(K * one.length);
+    for (let i = 0; i < K; i++) many.set(one, i * one.length);
+    out[t.target] = many;
+  }
+  return out;
 }
 
 function optimizerSpec(s: ResolvedStyleSettings, k: number): OptimizerSpec {
