@@ -5,7 +5,9 @@
 import type { ReactNode } from 'react';
 import type { ModelRecord, PhotoRecord, ProjectState, RunKind } from '../../shared/contract';
 import { AttributionPanel } from '../features/attribution/AttributionPanel';
+import { AdversarialPanel } from '../features/adversarial/AdversarialPanel';
 import { DreamPanel } from '../features/dream/DreamPanel';
+import { FeaturesPanel } from '../features/featurevis/FeaturesPanel';
 
 export interface TabContext {
   project: ProjectState;
@@ -24,7 +26,9 @@ export interface FeatureTab {
 /** The built-in tabs (Model, Run, History) live in ProjectScreen; these come between Run and History, in this order. */
 export const featureTabs: FeatureTab[] = [
   { id: 'attribution', label: 'Attribution', runKinds: ['attribution'], render: (ctx) => <AttributionPanel {...ctx} /> },
+  { id: 'adversarial', label: 'Adversarial', runKinds: ['adversarial'], render: (ctx) => <AdversarialPanel {...ctx} /> },
   { id: 'dream', label: 'Dream', runKinds: ['dream'], render: (ctx) => <DreamPanel {...ctx} /> },
+  { id: 'features', label: 'Features', runKinds: ['featurevis'], render: (ctx) => <FeaturesPanel {...ctx} /> },
 ];
 
 export const CORE_TABS = ['model', 'run', 'history'] as const;
