@@ -8,6 +8,7 @@ import { AttributionPanel } from '../features/attribution/AttributionPanel';
 import { AdversarialPanel } from '../features/adversarial/AdversarialPanel';
 import { DreamPanel } from '../features/dream/DreamPanel';
 import { FeaturesPanel } from '../features/featurevis/FeaturesPanel';
+import { StylePanel } from '../features/style/StylePanel';
 
 export interface TabContext {
   project: ProjectState;
@@ -29,6 +30,7 @@ export const featureTabs: FeatureTab[] = [
   { id: 'adversarial', label: 'Adversarial', runKinds: ['adversarial'], render: (ctx) => <AdversarialPanel {...ctx} /> },
   { id: 'dream', label: 'Dream', runKinds: ['dream'], render: (ctx) => <DreamPanel {...ctx} /> },
   { id: 'features', label: 'Features', runKinds: ['featurevis'], render: (ctx) => <FeaturesPanel {...ctx} /> },
+  { id: 'style', label: 'Style', runKinds: ['style', 'stylize'], render: (ctx) => <StylePanel {...ctx} /> },
 ];
 
 export const CORE_TABS = ['model', 'run', 'history'] as const;
