@@ -26,7 +26,7 @@ export function ContentPicker({ project, photo }: { project: ProjectState; photo
       <div className="style-content">
         <div className="style-thumb">{content ? <PhotoThumb photo={content} size={128} /> : <div className="thumb-placeholder">none</div>}</div>
         <label className="field">
-          <select data-testid="style-content" value={form.contentPhotoId} onChange={(e) => setForm({ ...form, contentPhotoId: e.target.value })}>
+          <select data-testid="style-content" value={content && content.id === form.contentPhotoId ? form.contentPhotoId : ''} onChange={(e) => setForm({ ...form, contentPhotoId: e.target.value })}>
             <option value="">{photo ? `the selected photo (${photo.name})` : 'the selected photo (none yet)'}</option>
             {project.photos.map((p) => (
               <option key={p.id} value={p.id}>{p.name} · {sizeOf(p)}</option>

@@ -46,7 +46,7 @@ function NeuralStylePanel({ project, model, photo }: { project: ProjectState; mo
     if (picked && project.runs.some((r) => r.id === picked && r.kind === 'style')) setShownId(picked);
   }, [picked]);
   const all = runsOf(project.runs, 'style');
-  const contentId = form.contentPhotoId || photo?.id;
+  const contentId = project.photos.some((p) => p.id === form.contentPhotoId) ? form.contentPhotoId : photo?.id;
   const runs = all
     .filter((r) => r.id === shownId || !r.photoId || r.photoId === contentId)
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));

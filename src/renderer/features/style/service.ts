@@ -11,6 +11,7 @@ import { selectedModelIdAtom } from '../models/atoms';
 import { attempt, clearArea, report } from '../notices/service';
 import { selectedPhotoIdAtom } from '../photos/atoms';
 import { PHOTO_TYPES } from '../photos/service';
+import { projectAtom } from '../project/atoms';
 import { refreshProject } from '../project/service';
 import { styleFormAtom, styleJobIdAtom, styleLayersOpenAtom, styleShownIdAtom, stylizeFormAtom, stylizeJobIdAtom, stylizeShownIdAtom } from './atoms';
 import { continueSettings, formSettings, runForm } from './form';
@@ -26,9 +27,11 @@ async function start(args: { modelId: string; photoId?: string; fromRunId?: stri
   trackJob(job);
 }
 
-/** The content photo the form means: the one picked in it, else the sidebar's. */
+/** The content photo the form means: the one picked in it while it is in the project, else the sidebar's. */
 export function contentPhotoId(): string | null {
-  return store.get(styleFormAtom).contentPhotoId || store.get(selectedPhotoIdAtom);
+  const picked = store.get(styleFormAtom).contentPhotoId;
+  // a pick from another project (the form outlives closing one) means nothing here
+  return picked && store.get(projectAtom)?.photos.some((p) => p.id === picked) ? picked : store.get(selectedPhotoIdAtom);
 }
 
 export async function startStyle(): Promise<void> {
