@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelRecord } from '../../../shared/contract';
-import { preset } from '../../../shared/pixels';
+import { preset, presetSpace } from '../../../shared/pixels';
 import { channel, diversity, perItem } from '../../../shared/objectives';
 import type { FeaturevisSettingsInput } from '../../../shared/jobs/featurevis';
 import { GradientRuntime, runtimeModel } from '../gradients/index';
@@ -14,6 +14,7 @@ import type { LoadedModel } from '../onnx/inspect';
 import { fileModelRecord, localEnv, runFeaturevisLocally } from './local';
 import { prepareFeaturevis } from '../recipes/featurevis';
 import { batchObjective, diversityPerItem } from './targets';
+import { rgbWeights } from './input';
 import { edgeModel, loaded, transpose, vectorModel, verticalEdge } from './testing';
 import { seededRandom } from '../../../shared/random';
 
@@ -224,6 +225,19 @@ test('grey (1-channel) and NHWC models: the image reaches them through the in-gr
       await env.dispose();
     }
   }
+});
+
+test('the in-graph preprocessing: RGB [0, 1] to the model\'s channels (Caffe BGR·255 − mean, luma, N channels)', () => {
+  const caffe = rgbWeights(presetSpace('caffe'), 3);
+  // model channel 0 is B: it reads RGB channel 2, ×255, minus 104
+  assert.deepEqual(Array.from(caffe.weight), [0, 0, 255, 0, 255, 0, 255, 0, 0]);
+  assert.deepEqual(Array.from(caffe.bias), [-104, -117, -123]);
+  const torch = rgbWeights(presetSpace('torch'), 1);
+  const s = 1 / 0.229;
+  [0.299, 0.587, 0.114].forEach((l, j) => assert.ok(Math.abs(torch.weight[j]! - s * l) < 1e-5));
+  assert.ok(Math.abs(torch.bias[0]! + 0.485 / 0.229) < 1e-6);
+  const four = rgbWeights(presetSpace('raw01'), 4);
+  assert.deepEqual(Array.from(four.weight), [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0], 'a 4th channel repeats R');
 });
 
 test('bad input is refused before anything runs, naming the setting', async () => {

@@ -105,7 +105,7 @@ export async function renderFeatures(w: FeaturevisWork, ctl: JobControl, env: Re
   const fit = fitter({ h: size, w: size }, { h: w.input.height, w: w.input.width });
   const used = new Set<ExecutionProviderName>();
   let fallbackReason: string | undefined;
-  let compileMs = 0, stepMs = 0, imageSteps = 0, stepsDone = 0;
+  let compileMs = 0, stepMs = 0, stepsRun = 0, imageSteps = 0, stepsDone = 0;
   const out: RenderedItem[] = [];
   let cancelled = false;
 
@@ -114,7 +114,7 @@ export async function renderFeatures(w: FeaturevisWork, ctl: JobControl, env: Re
     const plan = batchObjective(items, n, w.diversity);
     const spec = (rules: 'default' | 'redirected-relu') => env.runtime.gradient({
       model, input: RGB_INPUT, shape: [n, 3, w.input.height, w.input.width], objective: plan.objective, rules,
-      ...(plan.diversityLayer ? { activations: [plan.diversityLayer] } : {}), label: 'featurevis',
+      ...(plan.diversityLayer ? { activations: [plan.diversityLayer] } : {}), label: 'featurevis', spinning: false,
       placement: { provider: env.provider, ...(env.threads ? { threads: env.threads } : {}) },
     });
     ctl.progress(b / batches, `batch ${b + 1}/${batches} · preparing the gradient`);
@@ -155,14 +155,21 @@ export async function renderFeatures(w: FeaturevisWork, ctl: JobControl, env: Re
       let last = performance.now();
       const seed = (s.seed + b) >>> 0;
       const result = await render(renderSpec(s, n, seed, !!w.photo), { evaluate, ...(w.photo ? { photo: w.photo } : {}), ...(w.magnitude ? { magnitude: w.magnitude } : {}) }, {
-        checkpoint: () => ctl.checkpoint(),
+        checkpoint: async () => {
+          // time spent paused is not step time
+          const t = performance.now();
+          const stop = await ctl.checkpoint();
+          last += performance.now() - t;
+          return stop;
+        },
         onStart: (image, dims) => { start = { image, dims }; last = performance.now(); },
         onStep: (step, _objectives, image) => {
           const now = performance.now();
           stepMs += now - last;
+          stepsRun++;
           imageSteps += items.length;
           last = now;
-          const perStep = stepMs / Math.max(1, imageSteps / n);
+          const perStep = stepMs / stepsRun;
           const left = (s.steps - step) + (batches - b - 1) * s.steps;
           ctl.progress((b + step / s.steps) / batches, `batch ${b + 1}/${batches} · step ${step}/${s.steps}`, left * perStep);
           if (ctl.wantsPreview()) ctl.preview(() => previewGrid(image(), items.length, size, w.input.channels));

@@ -77,6 +77,13 @@ export interface GradientSpec {
    * for a 640² GoogLeNet gradient) — for sessions that are one of several alive at once (dream tiles).
    */
   arena?: boolean;
+  /**
+   * false: onnxruntime's intra-op threads sleep between runs instead of spin-waiting for the next one. A
+   * render loop does JS work (parameterization, transforms) between many short runs; spinning threads
+   * compete with it, and on a busy machine with other processes (measured on 2 cores, load 5: a 128 px
+   * GoogLeNet step took 75–150 ms spinning, 34–39 ms not).
+   */
+  spinning?: boolean;
   /** name for error messages */
   label?: string;
 }
@@ -259,7 +266,7 @@ export class GradientRuntime {
     const id = JSON.stringify({
       variant: spec.model.variant ?? null, input: spec.input, shape: spec.shape, objective: spec.objective, rules: spec.rules ?? 'default',
       activations: spec.activations ?? [], gradientsOf: spec.gradientsOf ?? [], inputGrad, top1Of: spec.top1Of ?? null, strategies,
-      ...placementKey(placement), arena: spec.arena !== false,
+      ...placementKey(placement), arena: spec.arena !== false, ...(spec.spinning === false ? { spinning: false } : {}),
     });
     const key: CacheKey = { sha: spec.model.sha, kind: 'gradient', id, shape: spec.shape };
     const lease = await this.sessions.acquire(key, () => this.makeGradient(spec, placement, strategies, inputGrad), this.limits.gradient);
@@ -311,7 +318,10 @@ export class GradientRuntime {
     // The compiled graph computes all of its outputs whatever is fetched: cut it when less is wanted.
     const cut = !inputGrad || indexOutput !== undefined;
     const final = cut ? cutModel(model, fetch) : model;
-    const made = await createSession({ bytes: cut ? encodeModel(final) : g.bytes }, placement, spec.arena === false ? { enableCpuMemArena: false } : {});
+    const made = await createSession({ bytes: cut ? encodeModel(final) : g.bytes }, placement, {
+      ...(spec.arena === false ? { enableCpuMemArena: false } : {}),
+      ...(spec.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    });
     const value: GradientGraph = {
       inputName: g.inputName, targetInputs, inputs: new Set(final.graph.inputs.map((i) => i.name)), fetch,
       objective: o.objective, perItem: o.perItem, terms: o.terms, ...(inputGrad ? { inputGrad: o.inputGrad } : {}), activations: acts, grads,

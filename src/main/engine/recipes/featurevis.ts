@@ -128,8 +128,10 @@ export const featurevisRecipe: Recipe<'featurevis', FeaturevisInput, FeaturevisO
         throw new EngineError('bad-args', `${setting}: ${(e as Error).message}`);
       }
     };
+    // the weights first: a model whose file is gone and was not embedded is refused with that reason
+    const modelRef = jobModelRef(store, rec);
     const p = await prepareFeaturevis({
-      rec, model: hostModel(store, rec), modelRef: jobModelRef(store, rec), settings: spec.settings,
+      rec, model: hostModel(store, rec), modelRef, settings: spec.settings,
       ...(photoId ? { photo: photoOf(photoId, 'photoId') } : {}),
       ...(spectrumIds.length ? { spectrumPhotos: spectrumIds.map((id, i) => photoOf(id, `spectrumPhotoIds[${i}]`)) } : {}),
     });
