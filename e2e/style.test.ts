@@ -107,6 +107,15 @@ describe('style transfer in browser mode', { skip: skip ?? false }, () => {
     assert.match(presetText, /content\s*block3_conv4_relu/);
     assert.match(presetText, /style\s*block1_conv1_relu, block2_conv1_relu, block3_conv1_relu, block3_conv4_relu/);
 
+    // overriding starts from the preset's lists, chosen from the model's own feature maps; back to the preset
+    await byTest('style-layers-edit').click();
+    assert.equal(await byTest('style-layers').getAttribute('data-layers'), 'chosen');
+    assert.equal(await byTest('style-style-layers').locator('.style-chip').count(), 4);
+    assert.equal(await byTest('style-content-layers').locator('.style-chip').textContent(), 'block3_conv4_relu×');
+    assert.ok((await byTest('style-style-layer-add').locator('option').allTextContents()).some((o) => /^block3_pool · MaxPool \[1,256,28,28\]$/.test(o)));
+    await byTest('style-layers-preset-back').click();
+    assert.equal(await byTest('style-layers').getAttribute('data-layers'), 'preset');
+
     // Run 2: a few iterations, to the end
     await byTest('style-iterations').fill('12');
     await byTest('style-start').click();
