@@ -12,13 +12,11 @@ import { jobsAtom } from '../jobs/atoms';
 import { cancelJob, pauseJob, resumeJob, trackJob } from '../jobs/service';
 import { isActive } from '../jobs/state';
 import { attempt, clearArea, report } from '../notices/service';
-import { tabAtom } from '../run/atoms';
 import type { UnitAddress } from './address';
 import { fvActivationJobsAtom, fvFiltersAtom, fvFormAtom, fvJobsAtom, fvLayerRendersAtom, fvQueueingAtom, type FvJob } from './atoms';
 import { gridTiles, indexRuns, type CachedImage, type Variant } from './cache';
 import { chunk, formatChannels, parseChannels } from './channels';
 import { formKey, formRender, formSeed, formSettings } from './form';
-import { TAB } from './navigation';
 import { channelCount, featurevisRuns, preprocessUsed } from './project';
 
 export const AREA = 'featurevis';
@@ -180,8 +178,7 @@ export async function loadFilters(modelId: string): Promise<void> {
 
 /**
  * The photo's activations of the unit's layer, every channel of it (so the unit's map is in the grid). The
- * jobs feature shows each finished run in its kind's tab — activations in the Run tab — but this map
- * belongs on the unit page, so when this job's run is shown the Features tab is put back.
+ * map belongs on the unit page, so the run is not opened in the Run tab when it arrives.
  */
 export async function runActivations(model: ModelRecord, photo: PhotoRecord, layer: LayerInfo): Promise<void> {
   const count = channelCount(model, layer) ?? 64;
@@ -190,12 +187,6 @@ export async function runActivations(model: ModelRecord, photo: PhotoRecord, lay
   );
   if (!job) return;
   store.set(fvActivationJobsAtom, (m) => ({ ...m, [job.id]: { modelId: model.id, photoId: photo.id, layer: layer.name } }));
-  trackJob(job);
-  const unsub = store.sub(tabAtom, () => {
-    const j = store.get(jobsAtom).find((x) => x.id === job.id);
-    if (j && isActive(j.state)) return;
-    unsub();
-    if (store.get(tabAtom) === 'run' && j?.runId) store.set(tabAtom, TAB);
-  });
+  trackJob(job, { show: false });
 }
 

@@ -33,7 +33,7 @@ function JobItem({ job, preview }: { job: JobInfo; preview: string | undefined }
         <div className="progress-fill" data-testid={`job-progress-${job.id}`} style={{ width: `${Math.round(job.progress * 100)}%` }} />
       </div>
       <div className="job-line muted small">
-        <span className="job-status" data-testid={`job-status-${job.id}`}>
+        <span className="job-status" data-testid={`job-status-${job.id}`} title={jobStatusText(job)}>
           {jobStatusText(job)}
         </span>
         <JobControls job={job} testId={(action) => `job-${action}-${job.id}`} />

@@ -18,11 +18,16 @@ function upsert(job: JobInfo): void {
   });
 }
 
+/** Jobs whose finished run stays where it was asked for, instead of opening in its kind's tab. */
+const stayPut = new Set<string>();
+
 /**
  * A job a tab just started (the reply to its start request). The engine's `job:update` for it may have
  * arrived first and is newer than this snapshot, so a job already listed is left as the events put it.
+ * `show: false`: the caller shows the run itself (e.g. the unit page's activation map), so its tab is not opened.
  */
-export function trackJob(job: JobInfo): void {
+export function trackJob(job: JobInfo, o: { show?: boolean } = {}): void {
+  if (o.show === false) stayPut.add(job.id);
   store.set(jobsAtom, (jobs) => (jobs.some((j) => j.id === job.id) ? jobs : [job, ...jobs]));
 }
 
@@ -37,7 +42,8 @@ export function onJobPreview(p: EventMap['job:preview']): void {
 export function onJobDone({ job, run }: EventMap['job:done']): void {
   upsert(job);
   if (job.state === 'failed') report('run', job.error ?? 'unknown error', `${job.title} failed`);
-  if (run) void showRun(run);
+  if (run && !stayPut.delete(job.id)) void showRun(run);
+  else stayPut.delete(job.id);
 }
 
 export async function refreshJobs(): Promise<void> {
