@@ -88,3 +88,25 @@ test('given layers are checked: unknown names and non-feature-map tensors name t
   assert.deepEqual(c.style, ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1']);
   assert.deepEqual(c.given, { content: true, style: false });
 });
+
+test('preset: the built-in InceptionV3 gets its tuned layers and weights, and given weights win', { timeout: 300_000 }, async () => {
+  const { resolveDefaultModel, DEFAULT_MODEL_PREPROCESS } = await import('../importers/default-model');
+  const { prepareStyle } = await import('./prepare');
+  const lm = loadModelFile(await resolveDefaultModel());
+  const description = await inspectModel(lm, { intraOpNumThreads: 1 });
+  const c = presetLayers(lm.model, description.imageInput, description.layers, description.inspectedSize, lm.fileName);
+  assert.equal(c.preset, 'inception-v3-keras');
+  assert.deepEqual(c.content, ['mixed3']);
+  assert.deepEqual(c.style, ['activation_5', 'mixed0', 'mixed1', 'mixed2', 'mixed3', 'mixed4']);
+  const sharp = (await import('sharp')).default;
+  const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 90, g: 120, b: 200 } } }).png().toBuffer();
+  const photo = { bytes: new Uint8Array(png), name: 'p.png' };
+  const prep = (settings: Record<string, unknown>) => prepareStyle({
+    net: { name: lm.fileName, sha256: lm.sha256, description, preprocess: DEFAULT_MODEL_PREPROCESS }, model: lm.model,
+    modelRef: { sha: lm.sha256, fileName: lm.fileName }, settings: { styles: [{ photoId: 's' }], size: 64, ...settings }, content: photo, styles: [photo],
+  });
+  const tuned = (await prep({})).input.settings;
+  assert.deepEqual([tuned.contentWeight, tuned.styleWeight, tuned.tvWeight], [5e4, 5e12, 2e-2]);
+  const mine = (await prep({ styleWeight: 7 })).input.settings;
+  assert.deepEqual([mine.contentWeight, mine.styleWeight, mine.tvWeight], [5e4, 7, 2e-2]);
+});

@@ -22,6 +22,8 @@ export interface LayerChoice {
   /** vgg-keras | vgg-caffe | vgg-onnx-zoo | vgg-torchvision | vgg | inception-v3-keras | depth */
   preset: string;
   reason: string;
+  /** weights the preset is tuned for (networks whose feature scales are far from VGG's), used when the settings give none */
+  weights?: { content: number; style: number; tv: number };
 }
 
 const ACTIVATIONS = new Set(['Relu', 'LeakyRelu', 'PRelu', 'Elu', 'Selu', 'Clip', 'HardSwish', 'Gelu', 'Mish', 'Softplus']);
@@ -123,21 +125,27 @@ function vggChoice(units: VggUnit[]): LayerChoice {
 }
 
 /**
- * Keras InceptionV3 (the built-in default model, and any Keras export with its names). Tuned on stata + wave:
- * the stem's activations carry colour and brush texture, mixed0–mixed2 the larger strokes; mixed3 (stride 16)
- * is too coarse for content at 512 px, so content is mixed2 (stride 8, as VGG's relu4_2).
+ * Keras InceptionV3 (the built-in default model, and any Keras export with its names), tuned on stata + wave
+ * (256 and 512 px, L-BFGS). Its BatchNorm'd features are tiny next to VGG's (Gram entries ~1e-4 of VGG's),
+ * so neural-style's weights leave the TV term alone in charge and the result is a blurred photo: the
+ * preset brings its own weights (used unless the settings give them). The stem's activations (stride 2)
+ * print a 2-px grid into the image — activation_5 is the shallowest style layer that does not, and a TV
+ * weight of 2e-2 removes the rest; mixed3/mixed4 (stride 16) carry wave's large strokes, content mixed3.
+ * Multi-resolution (256 → 512) gives the strokes their size; the reason text says so.
  */
 export const INCEPTION_V3_PRESET = {
-  content: ['mixed2'],
-  style: ['activation_1', 'activation_3', 'activation_5', 'mixed0', 'mixed1', 'mixed2'],
+  content: ['mixed3'],
+  style: ['activation_5', 'mixed0', 'mixed1', 'mixed2', 'mixed3', 'mixed4'],
+  weights: { content: 5e4, style: 5e12, tv: 2e-2 },
 } as const;
 
 function inceptionChoice(names: Set<string>): LayerChoice | undefined {
   const want = [...INCEPTION_V3_PRESET.content, ...INCEPTION_V3_PRESET.style];
   if (!want.every((n) => names.has(n)) || !names.has('conv2d_1')) return undefined;
+  const w = INCEPTION_V3_PRESET.weights;
   return {
-    content: [...INCEPTION_V3_PRESET.content], style: [...INCEPTION_V3_PRESET.style], preset: 'inception-v3-keras',
-    reason: `Keras InceptionV3 naming: content ${INCEPTION_V3_PRESET.content.join(', ')}, style ${INCEPTION_V3_PRESET.style.join(', ')} (tuned for this network)`,
+    content: [...INCEPTION_V3_PRESET.content], style: [...INCEPTION_V3_PRESET.style], preset: 'inception-v3-keras', weights: { ...w },
+    reason: `Keras InceptionV3 naming: content ${INCEPTION_V3_PRESET.content.join(', ')}, style ${INCEPTION_V3_PRESET.style.join(', ')}, weights content ${w.content.toExponential()} / style ${w.style.toExponential()} / TV ${w.tv.toExponential()} unless given (tuned for this network; multires 256,512 gives larger strokes)`,
   };
 }
 
@@ -210,6 +218,7 @@ export function chooseLayers(
   const style = o.styleLayers ? [...o.styleLayers] : preset!.style;
   return {
     content, style, given: { content: !!o.contentLayers, style: !!o.styleLayers },
+    ...(preset?.weights ? { weights: preset.weights } : {}),
     preset: preset?.preset ?? 'given',
     reason: preset ? preset.reason + (o.contentLayers ? '; content layers as given' : '') + (o.styleLayers ? '; style layers as given' : '') : 'layers as given',
   };

@@ -5,7 +5,7 @@
 import type { ModelDescription, Preprocess } from '../../../shared/contract';
 import { EngineError } from '../../../shared/errors';
 import { pixelSpace, type PixelSpace } from '../../../shared/pixels';
-import { parseStyleSettings, type ResolvedStyleSettings, type StyleRunSettings } from '../../../shared/jobs/style';
+import { parseStyleSettings, styleSettingsSchema, type ResolvedStyleSettings, type StyleRunSettings } from '../../../shared/jobs/style';
 import type { ModelRef } from '../jobs/protocol';
 import type { Model } from '../onnx/model';
 import type { Rgb } from '../pixels/index';
@@ -92,6 +92,13 @@ export async function prepareStyle(o: {
     model: o.model, input: desc.imageInput, layers: desc.layers, inputSize: desc.inspectedSize, modelName: net.name,
     ...(s.contentLayers ? { contentLayers: s.contentLayers } : {}), ...(s.styleLayers ? { styleLayers: s.styleLayers } : {}),
   });
+  // a preset tuned for a network with other feature scales brings its weights, for the ones the settings leave out
+  const given = styleSettingsSchema.parse(o.settings ?? {});
+  if (choice.weights) {
+    if (given.contentWeight === undefined && s.contentWeight > 0) s.contentWeight = choice.weights.content;
+    if (given.styleWeight === undefined && s.styleWeight > 0) s.styleWeight = choice.weights.style;
+    if (given.tvWeight === undefined) s.tvWeight = choice.weights.tv;
+  }
   // feature inversion reconstructs from one layer: the preset's content layer unless one is given
   const contentLayers = s.mode === 'inversion' ? choice.content.slice(0, 1) : choice.content;
   const byName = new Map(desc.layers.map((l) => [l.name, l]));
