@@ -36,8 +36,11 @@ export const MODE_DEFAULTS: Record<StyleMode, { init: StyleInit; contentWeight: 
   transfer: { init: 'content', contentWeight: 5, styleWeight: 100, tvWeight: 1e-3 },
   /** Gatys et al. 2015 texture synthesis: Gram matrices only, from noise */
   texture: { init: 'noise', contentWeight: 0, styleWeight: 100, tvWeight: 1e-3 },
-  /** Mahendran & Vedaldi: one layer's activations only, from noise, with a TV prior */
-  inversion: { init: 'noise', contentWeight: 5, styleWeight: 0, tvWeight: 1e-3 },
+  /**
+   * Mahendran & Vedaldi: one layer's activations only, from noise, with a TV prior — a weak one: at neural-style's
+   * 1e-3 the TV term outweighs an early layer's content loss and the reconstruction of stata from relu1_1 is a blur
+   */
+  inversion: { init: 'noise', contentWeight: 5, styleWeight: 0, tvWeight: 1e-5 },
 };
 
 export const styleSettingsSchema = z.object({

@@ -8,7 +8,7 @@ import type { ExecutionProviderName, RunRecord } from '../../../shared/contract'
 import { EngineError } from '../../../shared/errors';
 import { formatStyleProgress } from '../../../shared/jobs/style';
 import type { ProjectStore } from '../../store/project';
-import type { RgbFrame } from '../jobs/control';
+import { Cancelled, type RgbFrame } from '../jobs/control';
 import { encodeStyle, type StyleRecord } from '../style/export';
 import { prepareStyle, type PhotoSource, type StyleInput } from '../style/prepare';
 import { styleTransfer, type StyleOutcome } from '../style/transfer';
@@ -98,6 +98,8 @@ export const styleRecipe: Recipe<'style', StyleInput, Output> = {
         onPreview: (img) => ctl.preview(previewFrame(img)),
       },
     );
+    // cancelled before its first iteration: there is nothing of this job's to keep
+    if (r.status === 'cancelled' && r.iterationsDone === 0) throw new Cancelled();
     return { output: r, transfer: [r.image.data.buffer as ArrayBuffer] };
   },
 

@@ -106,7 +106,7 @@ test('preset: the built-in InceptionV3 gets its tuned layers and weights, and gi
     modelRef: { sha: lm.sha256, fileName: lm.fileName }, settings: { styles: [{ photoId: 's' }], size: 64, ...settings }, content: photo, styles: [photo],
   });
   const tuned = (await prep({})).input.settings;
-  assert.deepEqual([tuned.contentWeight, tuned.styleWeight, tuned.tvWeight], [5e4, 5e12, 2e-2]);
+  assert.deepEqual([tuned.contentWeight, tuned.styleWeight, tuned.tvWeight], [2e5, 5e12, 2e-2]);
   const mine = (await prep({ styleWeight: 7 })).input.settings;
-  assert.deepEqual([mine.contentWeight, mine.styleWeight, mine.tvWeight], [5e4, 7, 2e-2]);
+  assert.deepEqual([mine.contentWeight, mine.styleWeight, mine.tvWeight], [2e5, 7, 2e-2]);
 });

@@ -136,7 +136,7 @@ function vggChoice(units: VggUnit[]): LayerChoice {
 export const INCEPTION_V3_PRESET = {
   content: ['mixed3'],
   style: ['activation_5', 'mixed0', 'mixed1', 'mixed2', 'mixed3', 'mixed4'],
-  weights: { content: 5e4, style: 5e12, tv: 2e-2 },
+  weights: { content: 2e5, style: 5e12, tv: 2e-2 },
 } as const;
 
 function inceptionChoice(names: Set<string>): LayerChoice | undefined {
