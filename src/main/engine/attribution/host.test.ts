@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Channel, Args, Result, EventMap, EventName, JobInfo, RunRecord } from '../../../shared/contract';
+import type { JobInfo, RunRecord } from '../../../shared/contract';
 import { fromNpy } from './export';
+import { inProcessHost } from '../host/testing/in-process-host';
 
 const shared = path.resolve(__dirname, '../../../../../shared');
 const googlenet = path.join(shared, 'models/bvlc_googlenet.onnx');
@@ -18,25 +18,7 @@ const skip = missing ? `needs ../shared (missing ${missing})` : false;
 if (missing) console.log(`# skipping attribution host test: ${missing} is absent`);
 
 test('attribution via the host: job, saved run, map, exports, cancel, reopen', { skip }, async () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-attr-host-'));
-  process.env.FEATURESCOPE_DATA_DIR = tmp;
-  process.env.FEATURESCOPE_NO_DEFAULT_MODEL = '1';
-  const { Host } = await import('../host/host');
-  const events: { event: EventName; payload: unknown }[] = [];
-  const waiters: { pred: (e: { event: EventName; payload: unknown }) => boolean; resolve: (p: unknown) => void }[] = [];
-  const host = new Host({
-    emit: (event, payload) => {
-      const e = { event, payload };
-      events.push(e);
-      for (const w of waiters.splice(0)) if (w.pred(e)) w.resolve(payload); else waiters.push(w);
-    },
-  });
-  const call = <C extends Channel>(c: C, a: Args<C>) => host.handle(c, a) as Promise<Result<C>>;
-  const jobDone = (jobId: string) => new Promise<EventMap['job:done']>((resolve) => {
-    const seen = events.find((e) => e.event === 'job:done' && (e.payload as EventMap['job:done']).job.id === jobId);
-    if (seen) return resolve(seen.payload as EventMap['job:done']);
-    waiters.push({ pred: (e) => e.event === 'job:done' && (e.payload as EventMap['job:done']).job.id === jobId, resolve: resolve as (p: unknown) => void });
-  });
+  const { host, dir: tmp, events, call, doneOf: jobDone } = await inProcessHost('fs-attr-host-');
   try {
     const file = path.join(tmp, 'attr.featurescope');
     await call('project:create', { path: file });

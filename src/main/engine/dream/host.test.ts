@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EventMap, EventName, JobInfo, RunRecord } from '../../../shared/contract';
+import type { EventMap, JobInfo, RunRecord } from '../../../shared/contract';
 import { readDreamRecord } from './export';
+import { inProcessHost } from '../host/testing/in-process-host';
 
 const shared = path.resolve(__dirname, '../../../../../shared');
 const MODEL = path.join(shared, 'models/bvlc_googlenet.onnx');
@@ -15,20 +15,7 @@ const SKY = path.join(shared, 'images/content/sky.jpg');
 const missing = !fs.existsSync(MODEL) || !fs.existsSync(SKY) ? `needs ${MODEL} and ${SKY} (../shared absent)` : undefined;
 
 test('dream jobs through the engine host', { skip: missing, timeout: 300_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-dream-host-'));
-  process.env.FEATURESCOPE_DATA_DIR = dir;
-  const { Host } = await import('../host/host');
-  const events: { event: EventName; payload: unknown }[] = [];
-  const waiters: (() => void)[] = [];
-  const host = new Host({ emit: <E extends EventName>(event: E, payload: EventMap[E]) => { events.push({ event, payload }); waiters.splice(0).forEach((w) => w()); } });
-  const until = async <T>(f: () => T | undefined): Promise<T> => {
-    for (;;) {
-      const v = f();
-      if (v !== undefined) return v;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  const doneOf = (jobId: string) => until(() => events.find((e) => e.event === 'job:done' && (e.payload as EventMap['job:done']).job.id === jobId)?.payload as EventMap['job:done'] | undefined);
+  const { host, dir, events, until, doneOf } = await inProcessHost('fs-dream-host-');
   try {
     const file = path.join(dir, 'p.fscope');
     await host.handle('project:create', { path: file });

@@ -7,10 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Args, Channel, EventMap, EventName, JobInfo, Result, RunOf } from '../../../shared/contract';
+import type { JobInfo, RunOf } from '../../../shared/contract';
 import { readFeaturevisRecord } from './export';
+import { inProcessHost } from '../host/testing/in-process-host';
 
 const shared = path.resolve(__dirname, '../../../../../shared');
 const MODEL = path.join(shared, 'models/bvlc_googlenet.onnx');
@@ -22,22 +22,7 @@ const LAYER = 'inception_4c/output';
 const ch = (channel: number, weight = 1) => ({ terms: [{ target: { kind: 'channel' as const, layer: LAYER, channel }, weight }] });
 
 test('feature visualization jobs through the engine host', { skip, timeout: 600_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-featurevis-host-'));
-  process.env.FEATURESCOPE_DATA_DIR = dir;
-  process.env.FEATURESCOPE_NO_DEFAULT_MODEL = '1';
-  const { Host } = await import('../host/host');
-  const events: { event: EventName; payload: unknown }[] = [];
-  const waiters: (() => void)[] = [];
-  const host = new Host({ emit: <E extends EventName>(event: E, payload: EventMap[E]) => { events.push({ event, payload }); waiters.splice(0).forEach((w) => w()); } });
-  const call = <C extends Channel>(c: C, a: Args<C>) => host.handle(c, a) as Promise<Result<C>>;
-  const until = async <T>(f: () => T | undefined): Promise<T> => {
-    for (;;) {
-      const v = f();
-      if (v !== undefined) return v;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  const doneOf = (jobId: string) => until(() => events.find((e) => e.event === 'job:done' && (e.payload as EventMap['job:done']).job.id === jobId)?.payload as EventMap['job:done'] | undefined);
+  const { host, dir, events, until, doneOf, call } = await inProcessHost('fs-featurevis-host-');
   try {
     const file = path.join(dir, 'fv.fscope');
     await call('project:create', { path: file });

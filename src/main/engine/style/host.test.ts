@@ -6,12 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Args, Channel, EventMap, EventName, Result, RunOf } from '../../../shared/contract';
+import type { Args, EventMap, RunOf } from '../../../shared/contract';
 import { parseStyleProgress } from '../../../shared/jobs/style';
 import { readStyleRecord } from './export';
 import { readJpegXmp, readPngText } from '../image/image';
+import { inProcessHost } from '../host/testing/in-process-host';
 
 const shared = path.resolve(__dirname, '../../../../../shared');
 const VGG = path.join(shared, 'models/vgg19_to_block3.onnx');
@@ -24,22 +24,7 @@ const missing = [VGG, CANDY, SQUEEZE, STATA, WAVE, DOG].find((f) => !fs.existsSy
 const skip = missing ? `needs ../shared (missing ${missing})` : false;
 
 test('style and stylize jobs through the engine host', { skip, timeout: 600_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-style-host-'));
-  process.env.FEATURESCOPE_DATA_DIR = dir;
-  process.env.FEATURESCOPE_NO_DEFAULT_MODEL = '1';
-  const { Host } = await import('../host/host');
-  const events: { event: EventName; payload: unknown }[] = [];
-  const waiters: (() => void)[] = [];
-  const host = new Host({ emit: <E extends EventName>(event: E, payload: EventMap[E]) => { events.push({ event, payload }); waiters.splice(0).forEach((w) => w()); } });
-  const call = <C extends Channel>(c: C, a: Args<C>) => host.handle(c, a) as Promise<Result<C>>;
-  const until = async <T>(f: () => T | undefined): Promise<T> => {
-    for (;;) {
-      const v = f();
-      if (v !== undefined) return v;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  const doneOf = (jobId: string) => until(() => events.find((e) => e.event === 'job:done' && (e.payload as EventMap['job:done']).job.id === jobId)?.payload as EventMap['job:done'] | undefined);
+  const { host, dir, events, until, doneOf, call } = await inProcessHost('fs-style-host-');
   try {
     const file = path.join(dir, 'style.fscope');
     await call('project:create', { path: file });
