@@ -6,6 +6,7 @@
 //   npm run bench:style -- --iters 50            shorter (the fidelity verdict then compares equal iteration counts only)
 //   npm run bench:style -- --cases 256/lbfgs,512/lbfgs
 //   npm run bench:style -- --no-reference        ours only (the reference is also skipped, and said so, without torch)
+//   npm run bench:style -- --same-photos         also ours on the reference's own resized photos (PIL bicubic): isolates the optimization
 //
 // For each case the reference runs first, then ours (in a child process of its own, so its peak RSS is the
 // engine's footprint), back to back. Fidelity: our final total loss must be within 5% of the reference's or
@@ -31,8 +32,20 @@ const STYLE_LAYERS = ['block1_conv1_relu', 'block2_conv1_relu', 'block3_conv1_re
 const CONTENT_LAYER = 'block3_conv4_relu';
 
 interface Losses { total: number; content: number; style: number; tv: number }
-interface Measured { losses: Losses; msPerIter: number; wallS: number; fixedS: number; iters: number; png: string; peakRssMb?: number; width: number; height: number }
-interface OursArgs { size: number; optim: 'lbfgs' | 'adam'; iters: number; png: string }
+interface Measured { losses: Losses; msPerIter: number; wallS: number; fixedS: number; iters: number; png: string; peakRssMb?: number; width: number; height: number; lateMean?: number }
+/** `photos`: the content and style pictures to start from (default the shared JPEGs, resized by our pipeline) */
+interface OursArgs { size: number; optim: 'lbfgs' | 'adam'; iters: number; png: string; photos?: { content: string; style: string } }
+
+/**
+ * The mean total loss at evaluations 210, 220, … 300 (the points the reference logs): Adam at lr 10 oscillates
+ * (the reference's own curve jumps by 20% between logged points), so its final value is the phase of a swing;
+ * this mean says whether the two runs descend alike.
+ */
+function lateMean(points: { eval: number; total: number }[], iters: number): number | undefined {
+  const want = new Set(Array.from({ length: 10 }, (_, i) => iters - 90 + 10 * i).filter((e) => e > 0));
+  const got = points.filter((p) => want.has(p.eval));
+  return got.length === want.size && got.length > 0 ? got.reduce((a, p) => a + p.total, 0) / got.length : undefined;
+}
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
@@ -58,7 +71,7 @@ async function child(a: OursArgs): Promise<void> {
       styles: [{ photoId: 'wave.jpg' }], contentLayers: [CONTENT_LAYER], styleLayers: STYLE_LAYERS, contentWeight: 5, styleWeight: 100, tvWeight: 1e-3,
       optimizer: a.optim, lr: 10, iterations: a.iters, size: a.size, init: 'content', seed: 0,
     },
-    content: read(CONTENT), styles: [read(STYLE)],
+    content: read(a.photos?.content ?? CONTENT), styles: [read(a.photos?.style ?? STYLE)],
   });
   const env = localEnv(lm, 'cpu');
   const t0 = performance.now();
@@ -72,6 +85,8 @@ async function child(a: OursArgs): Promise<void> {
     msPerIter: ((wallS - (output.timings.targetsMs + output.timings.compileMs) / 1000) * 1000) / output.iterationsDone, wallS, fixedS: (output.timings.targetsMs + output.timings.compileMs) / 1000, iters: output.iterationsDone,
     png: a.png, peakRssMb: process.resourceUsage().maxRSS / 1024, width: output.image.width, height: output.image.height,
   };
+  const late = lateMean(output.curve.map(([, it, total]) => ({ eval: it, total })), a.iters);
+  if (late !== undefined) res.lateMean = late;
   process.send!(res);
 }
 
@@ -102,12 +117,13 @@ function runReference(size: number, optim: string, iters: number, outDir: string
     const p = spawn(PYTHON, [PEER, '--size', String(size), '--optim', optim, '--iters', String(iters), '--no-wait'], { env: { ...process.env, PEER_OUT: outDir }, stdio: ['ignore', 'inherit', 'inherit'] });
     p.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`the reference exited with ${code}`));
-      const m = JSON.parse(fs.readFileSync(path.join(outDir, 'style', 'manifest.json'), 'utf8')) as { runs: { tag: string; final: Losses; ms_per_iter_mean_incl_optimizer: number; wall_s: number; evals: number; png: string; content_hw: number[]; contention?: { other_cpu_frac?: number } }[] };
+      const m = JSON.parse(fs.readFileSync(path.join(outDir, 'style', 'manifest.json'), 'utf8')) as { runs: { tag: string; final: Losses; ms_per_iter_mean_incl_optimizer: number; wall_s: number; evals: number; png: string; content_hw: number[]; curve: { eval: number; total: number }[]; contention?: { other_cpu_frac?: number } }[] };
       const r = m.runs.find((x) => x.tag === `${optim}_${size}`);
       if (!r) return reject(new Error(`the reference's manifest has no run ${optim}_${size}`));
       resolve({
         losses: r.final, msPerIter: r.ms_per_iter_mean_incl_optimizer, wallS: r.wall_s, fixedS: 0, iters: r.evals, png: path.join(outDir, 'style', path.basename(r.png)),
         width: r.content_hw[1]!, height: r.content_hw[0]!, ...(r.contention?.other_cpu_frac !== undefined ? { otherCpu: r.contention.other_cpu_frac } : {}),
+        ...(lateMean(r.curve, iters) !== undefined ? { lateMean: lateMean(r.curve, iters)! } : {}),
       });
     });
   });
@@ -141,13 +157,18 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-style-'));
   console.log(`# style benchmark: ${iters} iterations per case; ${os.cpus().length} cores (${os.cpus()[0]?.model}); load average ${load()}`);
   if (noTorch) console.log(`# the reference comparison was SKIPPED: ${noTorch}`);
-  const rows: { size: number; optim: string; ref?: Measured & { otherCpu?: number }; ours: Measured; loadBefore: string; loadAfter: string }[] = [];
+  const rows: { size: number; optim: string; ref?: Measured & { otherCpu?: number }; ours: Measured; same?: Measured; loadBefore: string; loadAfter: string }[] = [];
+  const diagnose = process.argv.includes('--same-photos');
   for (const c of cases) {
     const loadBefore = load();
     const ref = noTorch ? undefined : await runReference(c.size, c.optim, iters, work);
     const ours = await runOurs({ size: c.size, optim: c.optim, iters, png: path.join(work, `ours_${c.optim}_${c.size}.png`) });
+    // diagnosis: ours on the reference's own resized photos (PIL bicubic), so only the optimization differs
+    const same = ref && diagnose
+      ? await runOurs({ size: c.size, optim: c.optim, iters, png: path.join(work, `ours_same_${c.optim}_${c.size}.png`), photos: { content: path.join(work, 'style', `content_${c.size}.png`), style: path.join(work, 'style', `style_${c.size}.png`) } })
+      : undefined;
     const loadAfter = load();
-    rows.push({ size: c.size, optim: c.optim, ...(ref ? { ref } : {}), ours, loadBefore, loadAfter });
+    rows.push({ size: c.size, optim: c.optim, ...(ref ? { ref } : {}), ours, ...(same ? { same } : {}), loadBefore, loadAfter });
     console.log(`${c.size}/${c.optim}: ours ${e(ours.losses.total)} (${ours.msPerIter.toFixed(0)} ms/iter, peak RSS ${ours.peakRssMb?.toFixed(0)} MB)${ref ? `, reference ${e(ref.losses.total)} (${ref.msPerIter.toFixed(0)} ms/iter)` : ''}; load ${loadBefore} → ${loadAfter}`);
   }
 
@@ -162,17 +183,26 @@ async function main(): Promise<void> {
     if (pass === false) ok = false;
     console.log(`| ${r.size}/${r.optim} | ${r.ours.width}×${r.ours.height} | ${e(o.total)} (${e(o.content)} / ${e(o.style)} / ${e(o.tv)}) | ${f ? `${e(f.total)} (${e(f.content)} / ${e(f.style)} / ${e(f.tv)})` : 'skipped'} | ${f ? ratio.toFixed(3) : '—'} | ${pass === undefined ? '—' : pass ? 'pass' : 'FAIL'} | ${(r.ours.msPerIter / 1000).toFixed(2)} | ${r.ref ? (r.ref.msPerIter / 1000).toFixed(2) : '—'} | ${r.ref ? (r.ours.msPerIter / r.ref.msPerIter).toFixed(2) : '—'} | ${r.ref?.otherCpu !== undefined ? `${(r.ref.otherCpu * 100).toFixed(0)}%` : '—'} | ${r.ours.peakRssMb?.toFixed(0)} MB | ${r.loadBefore} → ${r.loadAfter} |`);
   }
+  console.log(`\nMean total loss at evaluations ${iters - 90}, ${iters - 80}, … ${iters} (the reference's logged points):`);
+  for (const r of rows) {
+    const f = (m?: Measured) => (m?.lateMean !== undefined ? e(m.lateMean) : '—');
+    console.log(`  ${r.size}/${r.optim}: ours ${f(r.ours)}, reference ${f(r.ref)}${r.ref?.lateMean && r.ours.lateMean ? ` (ours / ref ${(r.ours.lateMean / r.ref.lateMean).toFixed(3)})` : ''}` +
+      (r.same ? `; ours on the reference's resized photos: final ${e(r.same.losses.total)} (${(r.same.losses.total / r.ref!.losses.total).toFixed(3)} of the reference's), mean ${f(r.same)}` : ''));
+  }
   const big = rows.find((r) => r.size === 512 && r.optim === 'lbfgs');
   if (big) {
     const oursPerIter = (big.ours.wallS - big.ours.fixedS) / big.ours.iters;
     const ours500 = big.ours.fixedS + 500 * oursPerIter;
     console.log(`\n512 px × 500 iterations, EXTRAPOLATED from the ${big.ours.iters} measured: ours ${(ours500 / 60).toFixed(1)} min (targets + compile ${big.ours.fixedS.toFixed(1)} s + 500 × ${oursPerIter.toFixed(2)} s)` +
       (big.ref ? `, reference ${((big.ref.wallS / big.ref.iters) * 500 / 60).toFixed(1)} min (500 × ${(big.ref.wallS / big.ref.iters).toFixed(2)} s)` : ''));
-    const out = path.join(root, 'docs/results');
-    fs.mkdirSync(out, { recursive: true });
-    await sharp(big.ours.png).jpeg({ quality: 88 }).toFile(path.join(out, 'style-stata-wave-512-vgg19.jpg'));
-    if (big.ref) await sideBySide(big.ours.png, big.ref.png, path.join(out, 'style-stata-wave-512-vgg19-vs-reference.jpg'));
-    console.log(`images: docs/results/style-stata-wave-512-vgg19.jpg${big.ref ? ', docs/results/style-stata-wave-512-vgg19-vs-reference.jpg (ours | reference)' : ''}`);
+    // the documented pictures are the 300-iteration ones; shorter timing runs leave them alone
+    if (iters >= 300) {
+      const out = path.join(root, 'docs/results');
+      fs.mkdirSync(out, { recursive: true });
+      await sharp(big.ours.png).jpeg({ quality: 88 }).toFile(path.join(out, 'style-stata-wave-512-vgg19.jpg'));
+      if (big.ref) await sideBySide(big.ours.png, big.ref.png, path.join(out, 'style-stata-wave-512-vgg19-vs-reference.jpg'));
+      console.log(`images: docs/results/style-stata-wave-512-vgg19.jpg${big.ref ? ', docs/results/style-stata-wave-512-vgg19-vs-reference.jpg (ours | reference)' : ''}`);
+    }
   }
   console.log(`\nload average at the end: ${load()}; raw outputs in ${work}`);
   if (!ok) process.exitCode = 1;
