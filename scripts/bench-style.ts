@@ -42,7 +42,7 @@ interface OursArgs { size: number; optim: 'lbfgs' | 'adam'; iters: number; png: 
  * this mean says whether the two runs descend alike.
  */
 function lateMean(points: { eval: number; total: number }[], iters: number): number | undefined {
-  const want = new Set(Array.from({ length: 10 }, (_, i) => iters - 90 + 10 * i).filter((e) => e > 0));
+  const want = new Set(Array.from({ length: 10 }, (_, i) => iters - 90 + 10 * i).filter((e) => e > 0 && e % 10 === 0));
   const got = points.filter((p) => want.has(p.eval));
   return got.length === want.size && got.length > 0 ? got.reduce((a, p) => a + p.total, 0) / got.length : undefined;
 }
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     if (pass === false) ok = false;
     console.log(`| ${r.size}/${r.optim} | ${r.ours.width}×${r.ours.height} | ${e(o.total)} (${e(o.content)} / ${e(o.style)} / ${e(o.tv)}) | ${f ? `${e(f.total)} (${e(f.content)} / ${e(f.style)} / ${e(f.tv)})` : 'skipped'} | ${f ? ratio.toFixed(3) : '—'} | ${pass === undefined ? '—' : pass ? 'pass' : 'FAIL'} | ${(r.ours.msPerIter / 1000).toFixed(2)} | ${r.ref ? (r.ref.msPerIter / 1000).toFixed(2) : '—'} | ${r.ref ? (r.ours.msPerIter / r.ref.msPerIter).toFixed(2) : '—'} | ${r.ref?.otherCpu !== undefined ? `${(r.ref.otherCpu * 100).toFixed(0)}%` : '—'} | ${r.ours.peakRssMb?.toFixed(0)} MB | ${r.loadBefore} → ${r.loadAfter} |`);
   }
-  console.log(`\nMean total loss at evaluations ${iters - 90}, ${iters - 80}, … ${iters} (the reference's logged points):`);
+  console.log(`\nMean total loss at evaluations ${Math.max(10, iters - 90)}, … ${iters} every 10 (the reference's logged points):`);
   for (const r of rows) {
     const f = (m?: Measured) => (m?.lateMean !== undefined ? e(m.lateMean) : '—');
     console.log(`  ${r.size}/${r.optim}: ours ${f(r.ours)}, reference ${f(r.ref)}${r.ref?.lateMean && r.ours.lateMean ? ` (ours / ref ${(r.ours.lateMean / r.ref.lateMean).toFixed(3)})` : ''}` +
