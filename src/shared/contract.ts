@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { jobArgsSchemas, jobSpecSchema, type JobKind } from './jobs/index';
 import type { RunOf, RunRecord } from './jobs/runs';
+import type { ModelGraph } from './graph';
 
 // ---- plain data shared by engine and UI --------------------------------------------------------
 
@@ -90,6 +91,8 @@ export interface ModelRecord {
   preprocess: Preprocess;
   labels?: string[];
 }
+
+export type { ModelGraph, ModelGraphNode, ModelGraphGroup } from './graph';
 
 /** The first convolution's kernels as RGB images (model:filters). */
 export interface ModelFilters {
@@ -213,6 +216,8 @@ export const requestSchemas = {
   'model:setLabels': z.object({ modelId: id, source: fileSourceSchema.nullable() }),
   /** the learned filters of the model's first convolution, when its input is the image (CS231n's first-layer view) */
   'model:filters': z.object({ modelId: id }),
+  /** the model's graph for the graph view: nodes, tensors with shapes, collapsible groups (src/shared/graph.ts) */
+  'model:graph': z.object({ modelId: id }),
 
   'photo:add': z.object({ source: fileSourceSchema }),
   'photo:remove': z.object({ photoId: id }),
@@ -283,6 +288,7 @@ export interface ResultMap {
   'model:setLabels': ModelRecord;
   /** null: the model has no convolution that reads the image directly */
   'model:filters': ModelFilters | null;
+  'model:graph': ModelGraph;
   'photo:add': PhotoRecord;
   'photo:remove': null;
   'photo:thumbnail': { mime: string; base64: string; width: number; height: number };

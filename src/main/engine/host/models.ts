@@ -13,10 +13,13 @@ import { tfjsModelName } from './tfjs-name';
 import { remember, type HostContext, type Handlers } from './context';
 import { modelFilters } from '../featurevis/filters';
 import { hostModel } from '../recipes/featurevis';
+import { describeGraph } from '../onnx/graph';
+import { builtInLabels } from '../labels/imagenet';
 
-export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:remove' | 'model:embed' | 'model:inspect' | 'model:setPreprocess' | 'model:setLabels' | 'model:filters'> {
+export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:remove' | 'model:embed' | 'model:inspect' | 'model:setPreprocess' | 'model:setLabels' | 'model:filters' | 'model:graph'> {
   const inspected = new Map<string, Result<'model:inspect'>>();
   const filters = new Map<string, Result<'model:filters'>>();
+  const graphs = new Map<string, Result<'model:graph'>>();
   return {
     'model:add': async ({ source, embed, shards }) => {
       const store = ctx.project();
@@ -33,14 +36,22 @@ export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:r
         bytes = (await importTfjsModel(src.path, resolveShard ? { resolveShard } : {})).bytes;
       }
       const sha = sha256(bytes);
+      // The same bytes twice would be a silent identical copy (without the first one's labels and
+      // preprocessing): say which model it already is, so the person uses that one.
+      const same = store.state().models.find((m) => m.sha256 === sha);
+      if (same) {
+        throw new EngineError('model-exists', `${name} is already in this project as "${same.name}" (same sha256 ${sha.slice(0, 12)}…): not added again. Use "${same.name}"${same.labels?.length ? ', with its labels' : ''}.`);
+      }
       // An upload is a temporary copy, so its bytes always go into the project.
       const keep = embed || src.temporary || tfjs;
       // The worker reads a file on disk itself (external data resolves next to it); only bytes that exist
       // nowhere else (uploads, conversions) are sent, so the weights are not copied across threads.
       const ref: ModelRef = src.temporary || tfjs ? { sha, fileName: src.name, bytes } : { sha, fileName: src.name, path: src.path };
       const description = await ctx.worker.inspect(ref);
+      // a 1000-way (or 1001-way) classifier gets the ImageNet names that ship with the app; a labels file replaces them
+      const names = builtInLabels(description.classCount);
       const rec = store.addModel(
-        { name, path: src.temporary ? src.name : src.path, sha256: sha, description, preprocess: description.suggestedPreprocess },
+        { name, path: src.temporary ? src.name : src.path, sha256: sha, description, preprocess: description.suggestedPreprocess, ...(names ? { labels: names.labels } : {}) },
         keep ? bytes : null,
       );
       ctx.changed();
@@ -94,6 +105,15 @@ export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:r
       const f = await modelFilters(rec, hostModel(store, rec));
       remember(filters, key, f, 8);
       return f;
+    },
+    'model:graph': async ({ modelId }) => {
+      const store = ctx.project();
+      const rec = store.model(modelId);
+      const hit = graphs.get(rec.sha256);
+      if (hit) return hit;
+      const g = describeGraph(hostModel(store, rec), rec.description);
+      remember(graphs, rec.sha256, g, 4);
+      return g;
     },
     'model:setPreprocess': ({ modelId, preprocess }) => {
       const rec = ctx.project().setModelPreprocess(modelId, preprocess);

@@ -28,7 +28,8 @@ export async function buildDefaultModel(ctx: HostContext, state: DefaultModelSta
     const sha = sha256(bytes);
     if (store.state().models.some((m) => m.sha256 === sha)) throw new EngineError('exists', `${info.name} is already in this project.`);
     const description = await ctx.worker.inspect({ sha, fileName: path.basename(info.path), bytes, path: info.path });
-    const rec = store.addModel({ name: info.name, path: info.path, sha256: sha, description, preprocess: info.preprocess }, null);
+    // embedded (~20 MB): a project is one file that can be copied or mailed, and the data folder's cached copy is not part of it
+    const rec = store.addModel({ name: info.name, path: info.path, sha256: sha, description, preprocess: info.preprocess }, bytes);
     state.set({ state: 'ready' });
     ctx.changed();
     return rec;
