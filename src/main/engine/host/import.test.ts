@@ -39,9 +39,10 @@ test('model:embed puts an added-by-path model into the project, so it works afte
     // embedding twice is harmless
     assert.equal((await a.call('model:embed', { modelId })).embedded, true);
 
-    // a second model whose file changed, then vanished, cannot be embedded, and says why
+    // a second model whose file changed, then vanished, cannot be embedded, and says why (other bytes than
+    // the first: the same bytes twice are refused as 'model-exists')
     const copy2 = path.join(tmp(), 'squeeze2.onnx');
-    fs.copyFileSync(squeezenet, copy2);
+    fs.writeFileSync(copy2, Buffer.concat([fs.readFileSync(squeezenet), Buffer.from([0x32, 0x01, 0x78])])); // + doc_string "x": same model, other bytes
     const m2 = await a.call('model:add', { source: { kind: 'path', path: copy2 } });
     fs.appendFileSync(copy2, Buffer.from([0]));
     assert.equal(errorOf(await a.raw('model:embed', { modelId: m2.id })).code, 'model-changed');
