@@ -97,7 +97,14 @@ export interface ResolvedStyleSettings extends StyleSettings {
   stages: number[];
   /** iterations of each stage */
   stageIterations: number[];
+  /**
+   * per stage: null to run it as one image, or the square tile side and overlap (px) of a stage too big for
+   * the engine's memory budget as one image (tiled refinement; decided by the engine before the job is queued)
+   */
+  stageTiles?: (StageTiling | null)[];
 }
+
+export interface StageTiling { size: number; overlap: number }
 
 /** Parse and fill the mode's defaults; the errors name the setting. */
 export function parseStyleSettings(value: unknown): ResolvedStyleSettings {
@@ -155,6 +162,9 @@ export interface StyleLosses {
 export interface StyleProgressPoint {
   stage: number;
   stages: number;
+  /** a tiled stage: the tile (1-based) and how many */
+  tile?: number;
+  tiles?: number;
   iteration: number;
   iterations: number;
   losses: StyleLosses;
@@ -165,17 +175,17 @@ const num = (v: number) => (Number.isFinite(v) ? v.toPrecision(4) : String(v));
 /** e.g. `stage 1/2 · iteration 120/500 · loss 2.91e+6 = content 1.93e+6 [1.93e+6] + style 6.88e+5 [1.1e+5 2.2e+5 …] + tv 1.07e+5` */
 export function formatStyleProgress(p: StyleProgressPoint): string {
   const l = p.losses;
-  return `stage ${p.stage + 1}/${p.stages} · iteration ${p.iteration}/${p.iterations} · loss ${num(l.total)} = content ${num(l.content)} [${l.contentLayers.map(num).join(' ')}] + style ${num(l.style)} [${l.styleLayers.map(num).join(' ')}] + tv ${num(l.tv)}`;
+  return `stage ${p.stage + 1}/${p.stages}${p.tiles ? ` · tile ${p.tile}/${p.tiles}` : ''} · iteration ${p.iteration}/${p.iterations} · loss ${num(l.total)} = content ${num(l.content)} [${l.contentLayers.map(num).join(' ')}] + style ${num(l.style)} [${l.styleLayers.map(num).join(' ')}] + tv ${num(l.tv)}`;
 }
 
 /** The point a progress message of a style job carries (undefined for its other messages: compiling, targets…). */
 export function parseStyleProgress(message: string | undefined): StyleProgressPoint | undefined {
-  const m = /^stage (\d+)\/(\d+) · iteration (\d+)\/(\d+) · loss (\S+) = content (\S+) \[([^\]]*)\] \+ style (\S+) \[([^\]]*)\] \+ tv (\S+)$/.exec(message ?? '');
+  const m = /^stage (\d+)\/(\d+)(?: · tile (\d+)\/(\d+))? · iteration (\d+)\/(\d+) · loss (\S+) = content (\S+) \[([^\]]*)\] \+ style (\S+) \[([^\]]*)\] \+ tv (\S+)$/.exec(message ?? '');
   if (!m) return undefined;
   const list = (s: string) => (s.trim() ? s.trim().split(' ').map(Number) : []);
   return {
-    stage: Number(m[1]) - 1, stages: Number(m[2]), iteration: Number(m[3]), iterations: Number(m[4]),
-    losses: { total: Number(m[5]), content: Number(m[6]), contentLayers: list(m[7]!), style: Number(m[8]), styleLayers: list(m[9]!), tv: Number(m[10]) },
+    stage: Number(m[1]) - 1, stages: Number(m[2]), ...(m[3] ? { tile: Number(m[3]), tiles: Number(m[4]) } : {}), iteration: Number(m[5]), iterations: Number(m[6]),
+    losses: { total: Number(m[7]), content: Number(m[8]), contentLayers: list(m[9]!), style: Number(m[10]), styleLayers: list(m[11]!), tv: Number(m[12]) },
   };
 }
 
@@ -200,8 +210,8 @@ export const styleRunSettingsSchema = styleSettingsSchema.extend({
   size: z.number().int(),
   seed: z.number().int(),
   layerChoice: layerChoiceSchema,
-  /** each stage as it ran: width × height of the image optimized and its iterations */
-  stages: z.array(z.object({ width: z.number().int(), height: z.number().int(), iterations: z.number().int() })),
+  /** each stage as it ran: width × height of the image optimized and its iterations (per tile, for a tiled stage: its tile side, overlap and count) */
+  stages: z.array(z.object({ width: z.number().int(), height: z.number().int(), iterations: z.number().int(), tile: z.object({ size: z.number().int(), overlap: z.number().int(), count: z.number().int() }).optional() })),
   /** the style images' sizes at the last stage (after styleScale), in settings.styles order */
   styleSizes: z.array(z.object({ width: z.number().int(), height: z.number().int() })),
   /** the loss network's input, and the preprocessing the photos went through into it */
@@ -237,7 +247,7 @@ export const styleResultSchema = z.object({
     compileMs: z.number(),
     /** median ms per iteration of the last stage (model + optimizer) */
     msPerIteration: z.number(),
-    stages: z.array(z.object({ width: z.number().int(), height: z.number().int(), iterations: z.number().int(), ms: z.number() })),
+    stages: z.array(z.object({ width: z.number().int(), height: z.number().int(), iterations: z.number().int(), ms: z.number(), tile: z.object({ size: z.number().int(), overlap: z.number().int(), count: z.number().int() }).optional() })),
   }),
   fallbackReason: z.string().optional(),
 });

@@ -13,6 +13,19 @@ export const ACTIVATION_FACTOR = 2.4;
 /** onnxruntime, the model's weights, Node itself */
 const BASE_BYTES = 300 * 1024 ** 2;
 
+/**
+ * Tiled refinement (tiles.ts): a stage over the budget runs as square tiles of the largest side up to
+ * TILE_MAX that fits (bigger tiles buy little: the cost per pixel is flat, and more context per tile is
+ * what a bigger tile gives), overlapping by TILE_OVERLAP of a side (at least TILE_MIN_OVERLAP px: about the
+ * receptive field of VGG's block3 at stride 4), never smaller than TILE_MIN.
+ */
+export const TILE_MAX = 768;
+export const TILE_MIN = 128;
+export const TILE_OVERLAP = 1 / 8;
+export const TILE_MIN_OVERLAP = 32;
+/** whole-image float planes a tiled stage keeps: the image, the content photo, a style image, pictures and resize scratch */
+export const WHOLE_IMAGE_BUFFERS = 6;
+
 export interface StageMemory {
   bytes: number;
   activations: number;

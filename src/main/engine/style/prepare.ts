@@ -5,13 +5,14 @@
 import type { ModelDescription, Preprocess } from '../../../shared/contract';
 import { EngineError } from '../../../shared/errors';
 import { pixelSpace, type PixelSpace } from '../../../shared/pixels';
-import { parseStyleSettings, styleSettingsSchema, type ResolvedStyleSettings, type StyleRunSettings } from '../../../shared/jobs/style';
+import { parseStyleSettings, styleSettingsSchema, type ResolvedStyleSettings, type StageTiling, type StyleRunSettings } from '../../../shared/jobs/style';
 import type { ModelRef } from '../jobs/protocol';
 import type { Model } from '../onnx/model';
 import type { Rgb } from '../pixels/index';
 import { chooseLayers } from './layers';
 import { decodePhoto } from './images';
-import { gib, stageMemory, STYLE_MEMORY_BUDGET } from './budget';
+import { gib, stageMemory, STYLE_MEMORY_BUDGET, TILE_MAX, TILE_MIN, TILE_MIN_OVERLAP, TILE_OVERLAP, WHOLE_IMAGE_BUFFERS } from './budget';
+import { tileGrid } from './tiles';
 import { stageSizes } from './transfer';
 
 /** The loss network as the host knows it (a project's ModelRecord has all of this). */
@@ -108,25 +109,33 @@ export async function prepareStyle(o: {
   if (used.length === 0) throw new EngineError('bad-args', 'contentWeight, styleWeight: both are 0 for this mode, so there is nothing to optimize');
   const deepest = Math.max(...used.map((n) => layerOf(n).order));
 
-  // every stage must fit the memory budget (the last is the largest)
+  // every stage must fit the memory budget: as one image, or else as tiles (tiled refinement, tiles.ts)
   const budget = o.budget ?? STYLE_MEMORY_BUDGET;
   const shape = { content, styles: styleImgs.map((image) => ({ image, weight: 1 })), start };
-  const memAt = (long: number) => {
-    const { out } = stageSizes(shape, long, s.styleScale);
-    return { out, mem: stageMemory({ layers: desc.layers, inspected: desc.inspectedSize, deepest, width: out.width, height: out.height, optimizer: s.optimizer, history: s.lbfgsHistory, weightBytes: desc.fileSize, batch: s.normalizeGradients ? used.length : 1 }) };
-  };
+  const memFor = (width: number, height: number) => stageMemory({ layers: desc.layers, inspected: desc.inspectedSize, deepest, width, height, optimizer: s.optimizer, history: s.lbfgsHistory, weightBytes: desc.fileSize, batch: s.normalizeGradients ? used.length : 1 });
+  const stageTiles: (StageTiling | null)[] = [];
+  const tileCounts: (number | undefined)[] = [];
   for (const long of s.stages) {
-    const { out, mem } = memAt(long);
-    if (mem.bytes > budget) {
-      let fit = long;
-      while (fit > 16 && memAt(fit).mem.bytes > budget) fit = Math.floor(fit * 0.9);
+    const { out } = stageSizes(shape, long, s.styleScale);
+    const mem = memFor(out.width, out.height);
+    if (mem.bytes <= budget) { stageTiles.push(null); tileCounts.push(undefined); continue; }
+    // the whole-image buffers a tiled stage keeps beside its tile's session (image, content, style planes, pictures)
+    const wholeBytes = WHOLE_IMAGE_BUFFERS * 3 * 4 * out.width * out.height;
+    let t = Math.min(TILE_MAX, Math.max(out.width, out.height));
+    while (t >= TILE_MIN && memFor(t, t).bytes + wholeBytes > budget) t = Math.floor(t * 0.9);
+    if (t < TILE_MIN) {
       const setting = s.multires ? 'multires' : 'size';
-      throw new EngineError('too-big', `${setting}: a ${out.width}×${out.height} stage on ${net.name} needs about ${gib(mem.bytes)} (feature maps ${gib(mem.activations)}${s.normalizeGradients ? ` for ${used.length} terms as a batch (normalized gradients)` : ''}, ${s.optimizer === 'lbfgs' ? `L-BFGS history ${s.lbfgsHistory}` : 'Adam'} ${gib(mem.optimizer)}); the engine's budget is ${gib(budget)}. A long side of ${fit} px fits${s.optimizer === 'lbfgs' ? ', or lower lbfgsHistory, or use Adam' : ''}.`);
+      let fit = long;
+      while (fit > 16 && memFor(stageSizes(shape, fit, s.styleScale).out.width, stageSizes(shape, fit, s.styleScale).out.height).bytes > budget) fit = Math.floor(fit * 0.9);
+      throw new EngineError('too-big', `${setting}: a ${out.width}×${out.height} stage on ${net.name} needs about ${gib(mem.bytes)} as one image (feature maps ${gib(mem.activations)}${s.normalizeGradients ? ` for ${used.length} terms as a batch (normalized gradients)` : ''}, ${s.optimizer === 'lbfgs' ? `L-BFGS history ${s.lbfgsHistory}` : 'Adam'} ${gib(mem.optimizer)}), and not even ${TILE_MIN}-px tiles fit beside its ${gib(wholeBytes)} of whole-image buffers; the engine's budget is ${gib(budget)}. A long side of ${fit} px fits${s.optimizer === 'lbfgs' ? ', or lower lbfgsHistory, or use Adam' : ''}.`);
     }
+    const tiling = { size: t, overlap: Math.max(TILE_MIN_OVERLAP, Math.round(t * TILE_OVERLAP)) };
+    stageTiles.push(tiling);
+    tileCounts.push(tileGrid(out.width, out.height, tiling.size, tiling.overlap).length);
   }
 
   const seed = s.seed ?? drawSeed();
-  const resolved = { ...s, seed };
+  const resolved = { ...s, seed, stageTiles };
   const settings: StyleRunSettings = {
     ...s,
     contentLayers, styleLayers: choice.style, seed,
@@ -134,7 +143,10 @@ export async function prepareStyle(o: {
       content: choice.given.content ? 'given' : 'preset', style: choice.given.style ? 'given' : 'preset',
       ...(choice.preset !== 'given' ? { preset: choice.preset } : {}), reason: choice.reason,
     },
-    stages: s.stages.map((long, i) => ({ ...stageSizes(shape, long, s.styleScale).out, iterations: s.stageIterations[i]! })),
+    stages: s.stages.map((long, i) => ({
+      ...stageSizes(shape, long, s.styleScale).out, iterations: s.stageIterations[i]!,
+      ...(stageTiles[i] ? { tile: { ...stageTiles[i]!, count: tileCounts[i]! } } : {}),
+    })),
     styleSizes: stageSizes(shape, s.size, s.styleScale).styles,
     modelInput: desc.imageInput,
     preprocess: { preset: pre.preset, ...pixelSpace(pre) },

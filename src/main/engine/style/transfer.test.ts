@@ -154,8 +154,12 @@ test('bad input is refused by name before anything runs', async () => {
   };
   await refuses({ settings: { styles: [{ photoId: 'b' }] }, content, styles: [broken] }, 'bad-image', /^styles\[0\] \(broken\.jpg\): cannot read image broken\.jpg/);
   await refuses({ settings: { styles: [{ photoId: 'w' }] }, content: broken, styles: [good] }, 'bad-image', /^photoId \(broken\.jpg\): cannot read image/);
-  await refuses({ settings: { styles: [{ photoId: 'w' }], size: 4000 }, content, styles: [good], budget: 64 * 1024 ** 2 }, 'too-big', /^size: a 4000×3000 stage on tiny-vgg\.onnx needs about .* GB .*the engine's budget is 0\.1 GB\. A long side of \d+ px fits/);
-  await refuses({ settings: { styles: [{ photoId: 'w' }], multires: [256, 8192] }, content, styles: [good] }, 'too-big', /^multires: a 8192×6144 stage/);
+  await refuses({ settings: { styles: [{ photoId: 'w' }], size: 4000 }, content, styles: [good], budget: 64 * 1024 ** 2 }, 'too-big', /^size: a 4000×3000 stage on tiny-vgg\.onnx needs about .* GB as one image .*and not even 128-px tiles fit beside its .* GB of whole-image buffers; the engine's budget is 0\.1 GB\. A long side of \d+ px fits/);
+  // 8192×6144 runs as tiles under the default budget; under 3 GB its whole-image buffers alone do not fit
+  await refuses({ settings: { styles: [{ photoId: 'w' }], multires: [256, 8192] }, content, styles: [good], budget: 3 * 1024 ** 3 }, 'too-big', /^multires: a 8192×6144 stage/);
+  const tiled = await prepareStyle({ ...base, settings: { styles: [{ photoId: 'w' }], multires: [256, 8192] }, content, styles: [good] });
+  assert.equal(tiled.input.settings.stages[0]!.tile, undefined);
+  assert.ok((tiled.input.settings.stages[1]!.tile?.count ?? 0) > 1, JSON.stringify(tiled.input.settings.stages[1]));
   await refuses({ settings: { mode: 'inversion', contentLayers: ['relu1_1', 'relu2_1'] }, content }, 'bad-args', /contentLayers: feature inversion reconstructs from exactly one layer/);
   await refuses({ settings: { styles: [{ photoId: 'w' }] }, styles: [good] }, 'bad-args', /^photoId: style transfer needs a content photo/);
   await refuses({ settings: { styles: [{ photoId: 'w' }], styleLayers: ['nope'] }, content, styles: [good] }, 'bad-args', /^styleLayers: tiny-vgg\.onnx has no layer "nope"/);

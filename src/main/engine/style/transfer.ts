@@ -22,6 +22,7 @@ import { blendGrams, gramMatrix, lossPlan, type LossPlan } from './losses';
 import { longSide, resizeCubic } from './images';
 import { resizePlanes } from './resize';
 import { originalColors } from './colors';
+import { cropPlanes, interiorRows, pastePlanes, pasteWeights, tileGrid, tilePartition, type Rect } from './tiles';
 
 /** noise init: N(0, σ²) pixel levels around mid-grey (neural-style's randn·0.001 leaves Caffe space flat; this breaks symmetry visibly) */
 export const NOISE_STD_LEVELS = 16;
@@ -52,6 +53,9 @@ export interface StyleProgress {
   /** 1-based iteration within the stage */
   iteration: number;
   iterations: number;
+  /** a tiled stage: the tile being optimized (1-based) of how many */
+  tile?: number;
+  tiles?: number;
   etaMs?: number;
   losses: StyleLosses;
 }
@@ -76,7 +80,7 @@ export interface StyleOutcome {
   lossesStart: StyleLosses;
   curve: CurvePoint[];
   iterationsDone: number;
-  stages: { width: number; height: number; iterations: number; ms: number }[];
+  stages: { width: number; height: number; iterations: number; ms: number; tile?: { size: number; overlap: number; count: number } }[];
   styleSizes: { width: number; height: number }[];
   timings: { totalMs: number; targetsMs: number; compileMs: number; msPerIteration: number };
   provider: ExecutionProviderName;
@@ -145,38 +149,55 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
     const sizes = stageSizes(job, s.stages[si]!, s.styleScale);
     const { width: W, height: H } = sizes.out;
     styleSizes = sizes.styles;
-    const dims: Dims = [1, 3, H, W];
-    hooks.onPhase?.(`stage ${si + 1}/${s.stages.length}: targets at ${W}×${H}`, doneCost / totalCost);
+    // a stage beyond the memory budget as one image runs as overlapping tiles (tiles.ts); prepare.ts decided
+    const tiling = s.stageTiles?.[si] ?? null;
+    const rects: Rect[] = tiling ? tileGrid(W, H, tiling.size, tiling.overlap) : [{ x: 0, y: 0, w: W, h: H }];
+    const tw = rects[0]!.w, th = rects[0]!.h;
+    const dims: Dims = [1, 3, th, tw];
+    hooks.onPhase?.(`stage ${si + 1}/${s.stages.length}: targets at ${W}×${H}${tiling ? ` (${rects.length} tiles of ${tw}×${th})` : ''}`, doneCost / totalCost);
 
     // targets: the content photo's activations and the style images' blended Gram matrices at this stage's sizes
     const tt = performance.now();
     contentAtSize = job.content ? await resizeCubic(job.content, W, H) : undefined;
-    const targets: Record<string, Float32Array> = {};
-    if (needContent) {
-      const acts = await forwardAt(job, rm, placement, toPlanar(contentAtSize!, job.space).data, H, W, job.layers.content);
-      plan.terms.filter((t) => t.kind === 'content').forEach((t) => (targets[t.target] = acts[t.layer]!.data.slice()));
-    }
+    const contentPlanes = needContent ? toPlanar(contentAtSize!, job.space).data : undefined;
+    const styleTargets: Record<string, Float32Array> = {};
     if (needStyle) {
       const perStyle: Float32Array[][] = [];
       for (let i = 0; i < job.styles.length; i++) {
         const img = await resizeCubic(job.styles[i]!.image, sizes.styles[i]!.width, sizes.styles[i]!.height);
-        const acts = await forwardAt(job, rm, placement, toPlanar(img, job.space).data, img.height, img.width, job.layers.style);
-        perStyle.push(job.layers.style.map((l) => gramMatrix(acts[l]!.data, acts[l]!.dims)));
+        const planes = toPlanar(img, job.space).data;
+        if (tiling) perStyle.push(await tiledGrams(job, rm, placement, planes, img.height, img.width, tiling.size));
+        else {
+          const acts = await forwardAt(job, rm, placement, planes, img.height, img.width, job.layers.style);
+          perStyle.push(job.layers.style.map((l) => gramMatrix(acts[l]!.data, acts[l]!.dims)));
+        }
       }
       plan.terms.filter((t) => t.kind === 'style').forEach((t) => {
-        targets[t.target] = blendGrams(perStyle.map((g) => g[t.index]!), job.styles.map((st) => st.weight));
+        styleTargets[t.target] = blendGrams(perStyle.map((g) => g[t.index]!), job.styles.map((st) => st.weight));
       });
     }
+    // content targets of a region: its own crop of the content photo through the network
+    const targetsOf = async (r: Rect): Promise<Record<string, Float32Array>> => {
+      const targets = { ...styleTargets };
+      if (!needContent) return targets;
+      const t1 = performance.now();
+      const crop = rects.length === 1 ? contentPlanes! : cropPlanes(contentPlanes!, 3, H, W, r);
+      const acts = await forwardAt(job, rm, placement, crop, r.h, r.w, job.layers.content);
+      plan.terms.filter((t) => t.kind === 'content').forEach((t) => (targets[t.target] = acts[t.layer]!.data.slice()));
+      targetsMs += performance.now() - t1;
+      return targets;
+    };
     targetsMs += performance.now() - tt;
 
     // the starting image
     if (x && prevDims) x = resizePlanes(x, 3, prevDims.height, prevDims.width, H, W);
     else x = await initialImage(job, W, H, contentAtSize);
     prevDims = { width: W, height: H };
+    const whole = x;
 
-    hooks.onPhase?.(`stage ${si + 1}/${s.stages.length}: compiling the gradient at ${W}×${H}`, doneCost / totalCost);
+    hooks.onPhase?.(`stage ${si + 1}/${s.stages.length}: compiling the gradient at ${tw}×${th}`, doneCost / totalCost);
     const session: GradientSession = await job.runtime.gradient({
-      model: rm, input: job.input, shape: [K, 3, H, W], placement, label: job.label ?? 'loss network',
+      model: rm, input: job.input, shape: [K, 3, th, tw], placement, label: job.label ?? 'loss network',
       ...(s.normalizeGradients
         ? { objective: perItem(plan.terms.map((t) => t.objective)), gradientsOf: termLayers }
         : { objective: plan.objective }),
@@ -184,58 +205,88 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
     if (session.fresh) compileMs += session.prepareMs;
     provider = session.provider;
     fallbackReason ??= session.fallbackReason;
-    const grads = new Float32Array(x.length);
+    const grads = new Float32Array(3 * th * tw);
     // normalized gradients: one batch item per term (same image), so each item's gradients are its term's alone
-    const batchX = s.normalizeGradients ? new Float32Array(K * x.length) : undefined;
-    const feeds = s.normalizeGradients ? repeatContentTargets(targets, plan, K) : targets;
+    const batchX = s.normalizeGradients ? new Float32Array(K * grads.length) : undefined;
 
-    const evaluate = async (at: Float32Array, grad: Float32Array): Promise<number> => {
-      let values: number[];
-      if (batchX) {
-        for (let k = 0; k < K; k++) batchX.set(at, k * at.length);
-        const r = await session.run(batchX, feeds);
-        values = Array.from(r.perItem);
-        normalizedGradient(plan, r.inputGrad, r.grads, grad);
-      } else {
-        const r = await session.run(at, targets);
-        grad.set(r.inputGrad);
-        values = r.terms.length ? r.terms.map((t) => t[0]!) : [r.objective];
-      }
-      const tv = tvWeight > 0 ? applyRegularizer({ kind: 'tv', weight: tvWeight, form: 'squared' }, at, dims, grad)[0]! : 0;
-      last = lossesOf(plan, job, values, tv);
-      return last.total;
+    const evaluator = (targets: Record<string, Float32Array>) => {
+      const feeds = s.normalizeGradients ? repeatContentTargets(targets, plan, K) : targets;
+      return async (at: Float32Array, grad: Float32Array): Promise<number> => {
+        let values: number[];
+        if (batchX) {
+          for (let k = 0; k < K; k++) batchX.set(at, k * at.length);
+          const r = await session.run(batchX, feeds);
+          values = Array.from(r.perItem);
+          normalizedGradient(plan, r.inputGrad, r.grads, grad);
+        } else {
+          const r = await session.run(at, targets);
+          grad.set(r.inputGrad);
+          values = r.terms.length ? r.terms.map((t) => t[0]!) : [r.objective];
+        }
+        const tv = tvWeight > 0 ? applyRegularizer({ kind: 'tv', weight: tvWeight, form: 'squared' }, at, dims, grad)[0]! : 0;
+        last = lossesOf(plan, job, values, tv);
+        return last.total;
+      };
     };
 
     const iterations = s.stageIterations[si]!;
-    const optimizer = createOptimizer(optimizerSpec(s, k));
+    const isLast = si === s.stages.length - 1;
     lastStepMs = [];
     let it = 0;
+    const tileEnd: { losses: StyleLosses; area: number }[] = [];
     try {
-      for (; it < iterations; it++) {
-        if (hooks.checkpoint && (await hooks.checkpoint())) { cancelled = true; break; }
-        const t1 = performance.now();
-        const r = await optimizer.step(x, (p, g) => evaluate(p as Float32Array, g as Float32Array));
-        lastStepMs.push(performance.now() - t1);
-        if (!lossesStart) lossesStart = last;
-        iterationsDone++;
-        if (it % curveEvery === 0 || it === iterations - 1) curve.push([si, it + 1, last.total, last.content, last.style, last.tv]);
-        const stageFrac = (it + 1) / iterations;
-        const mpi = median(lastStepMs) / (W * H);
-        msPerPixelIter = mpi;
-        const remaining = (1 - stageFrac) * cost[si]! + cost.slice(si + 1).reduce((a, b) => a + b, 0);
-        hooks.onProgress?.({
-          fraction: (doneCost + stageFrac * cost[si]!) / totalCost, stage: si, stages: s.stages.length, iteration: it + 1, iterations,
-          etaMs: remaining * mpi, losses: last,
-        });
-        if (hooks.onPreview && (hooks.wantsPreview?.() ?? true)) hooks.onPreview(picture(x, H, W, job.space, s.originalColors ? contentAtSize : undefined));
-        if (r.done) break;
+      for (let ti = 0; ti < rects.length && !cancelled; ti++) {
+        const r = rects[ti]!;
+        const evaluate = evaluator(await targetsOf(r));
+        const xt = rects.length === 1 ? whole : cropPlanes(whole, 3, H, W, r);
+        const optimizer = createOptimizer(optimizerSpec(s, k));
+        // a preview of a tiled stage is the whole image with the tile as it stands
+        const preview = () => hooks.onPreview!(rects.length === 1
+          ? picture(whole, H, W, job.space, s.originalColors ? contentAtSize : undefined)
+          : composite(whole, H, W, xt, r, job.space, s.originalColors ? contentAtSize : undefined));
+        for (it = 0; it < iterations; it++) {
+          if (hooks.checkpoint && (await hooks.checkpoint())) { cancelled = true; break; }
+          const t1 = performance.now();
+          const res = await optimizer.step(xt, (p, g) => evaluate(p as Float32Array, g as Float32Array));
+          lastStepMs.push(performance.now() - t1);
+          if (!lossesStart) lossesStart = last;
+          iterationsDone++;
+          const step = ti * iterations + it;
+          if (step % curveEvery === 0 || (it === iterations - 1 && ti === rects.length - 1)) curve.push([si, step + 1, last.total, last.content, last.style, last.tv]);
+          const stageFrac = (step + 1) / (iterations * rects.length);
+          // ms per pixel-iteration, times the pixel-iterations left (a tiled stage's overlaps included)
+          const mpi = median(lastStepMs) / (tw * th);
+          msPerPixelIter = mpi;
+          const remaining = (1 - stageFrac) * iterations * rects.length * tw * th + cost.slice(si + 1).reduce((a, b) => a + b, 0);
+          hooks.onProgress?.({
+            fraction: (doneCost + stageFrac * cost[si]!) / totalCost, stage: si, stages: s.stages.length, iteration: it + 1, iterations,
+            ...(rects.length > 1 ? { tile: ti + 1, tiles: rects.length } : {}),
+            etaMs: remaining * mpi, losses: last,
+          });
+          if (hooks.onPreview && (hooks.wantsPreview?.() ?? true)) preview();
+          if (res.done) break;
+        }
+        // the losses of the image this stage ends with (L-BFGS's last step moves to a point it never evaluates)
+        if (!cancelled && isLast) {
+          await evaluate(xt, grads);
+          tileEnd.push({ losses: last, area: r.w * r.h });
+        }
+        if (rects.length > 1) pastePlanes(whole, 3, H, W, r, xt, pasteWeights(r, W, H, tiling!.overlap));
       }
-      // the losses of the image this stage ends with (L-BFGS's last step moves to a point it never evaluates)
-      if (!cancelled && si === s.stages.length - 1) await evaluate(x, grads);
     } finally {
       await session.release({ drop: true });
     }
-    stages.push({ width: W, height: H, iterations: Math.min(it + (cancelled ? 0 : 1), iterations), ms: performance.now() - ts });
+    // a tiled stage's losses: content and style are means over positions, so the tiles' area-weighted mean;
+    // TV is a sum over the image, so it is taken on the whole result
+    if (tileEnd.length > 1) {
+      last = meanLosses(tileEnd);
+      last.tv = tvWeight > 0 ? applyRegularizer({ kind: 'tv', weight: tvWeight, form: 'squared' }, whole, [1, 3, H, W], new Float32Array(whole.length))[0]! : 0;
+      last.total = last.content + last.style + last.tv;
+    }
+    stages.push({
+      width: W, height: H, iterations: Math.min(it + (cancelled ? 0 : 1), iterations), ms: performance.now() - ts,
+      ...(tiling ? { tile: { size: tiling.size, overlap: tiling.overlap, count: rects.length } } : {}),
+    });
     doneCost += cost[si]!;
   }
 
@@ -315,6 +366,60 @@ async function initialImage(job: StyleJob, W: number, H: number, content: Rgb | 
   const x = new Float32Array(3 * H * W);
   for (let c = 0; c < 3; c++) for (let i = 0; i < H * W; i++) x[c * H * W + i] = grey[c]! + normal() * NOISE_STD_LEVELS * k;
   return x;
+}
+
+/** The whole image with one tile's current state in its place (a tiled stage's preview). */
+function composite(x: Float32Array, h: number, w: number, tile: Float32Array, r: Rect, space: PixelSpace, colorsFrom: Rgb | undefined): Rgb {
+  const all = fromPlanar(planar(3, h, w, x), space);
+  const part = fromPlanar(planar(3, r.h, r.w, tile), space);
+  for (let y = 0; y < r.h; y++) all.data.set(part.data.subarray(y * r.w * 3, (y + 1) * r.w * 3), ((r.y + y) * w + r.x) * 3);
+  return colorsFrom ? originalColors(colorsFrom, all) : all;
+}
+
+/** Area-weighted mean of the tiles' final losses. */
+function meanLosses(tiles: { losses: StyleLosses; area: number }[]): StyleLosses {
+  const total = tiles.reduce((a, t) => a + t.area, 0);
+  const f = (get: (l: StyleLosses) => number) => tiles.reduce((a, t) => a + (get(t.losses) * t.area) / total, 0);
+  const first = tiles[0]!.losses;
+  return {
+    total: f((l) => l.total), content: f((l) => l.content), style: f((l) => l.style), tv: f((l) => l.tv),
+    contentLayers: first.contentLayers.map((_, i) => f((l) => l.contentLayers[i]!)),
+    styleLayers: first.styleLayers.map((_, i) => f((l) => l.styleLayers[i]!)),
+  };
+}
+
+/**
+ * A style image's Gram matrices when it is too big to run whole: FFᵀ summed over tiles that each run with a
+ * margin of context and keep only their own positions, then divided by the positions in all (gramMatrix's
+ * 1/(C·H·W) normalization, so the result equals the whole image's up to the tiles' edges). The map's stride
+ * is read off each run (input size ÷ map size).
+ */
+export async function tiledGrams(job: StyleJob, rm: ReturnType<typeof runtimeModel>, placement: SessionPlacement, planes: Float32Array, H: number, W: number, tile: number): Promise<Float32Array[]> {
+  const margin = Math.min(64, Math.floor(tile / 4));
+  const sums: (Float32Array | undefined)[] = job.layers.style.map(() => undefined);
+  const positions = job.layers.style.map(() => 0);
+  for (const r of tilePartition(W, H, tile - 2 * margin)) {
+    const ext = { x: Math.max(0, r.x - margin), y: Math.max(0, r.y - margin), w: 0, h: 0 };
+    ext.w = Math.min(W, r.x + r.w + margin) - ext.x;
+    ext.h = Math.min(H, r.y + r.h + margin) - ext.y;
+    const acts = await forwardAt(job, rm, placement, cropPlanes(planes, 3, H, W, ext), ext.h, ext.w, job.layers.style);
+    job.layers.style.forEach((l, i) => {
+      const { data, dims } = acts[l]!;
+      const [, C, mh, mw] = dims as [number, number, number, number];
+      const inner = interiorRows(mh, mw, ext.h / mh, { top: r.y - ext.y, left: r.x - ext.x, bottom: ext.y + ext.h - (r.y + r.h), right: ext.x + ext.w - (r.x + r.w) });
+      if (inner.w * inner.h === 0) return;
+      const g = gramMatrix(cropPlanes(data, C, mh, mw, inner), [1, C, inner.h, inner.w]);
+      const n = inner.w * inner.h;
+      const sum = (sums[i] ??= new Float32Array(C * C));
+      for (let j = 0; j < g.length; j++) sum[j]! += g[j]! * n;
+      positions[i]! += n;
+    });
+  }
+  return sums.map((g, i) => {
+    if (!g) throw new Error(`tiledGrams: no positions of ${job.layers.style[i]} inside the tiles`);
+    for (let j = 0; j < g.length; j++) g[j]! /= positions[i]!;
+    return g;
+  });
 }
 
 /** The image x (model space) as 8-bit RGB, with the content's colours put back when given. */

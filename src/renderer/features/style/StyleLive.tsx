@@ -15,7 +15,7 @@ export function styleJobStatus(job: JobInfo): string {
   const p = parseStyleProgress(job.message);
   const eta = job.etaMs !== undefined && job.state === 'running' ? ` · ${formatDuration(job.etaMs)} left` : '';
   const where = p
-    ? `${p.stages > 1 ? `stage ${p.stage + 1}/${p.stages} · ` : ''}iteration ${p.iteration}/${p.iterations} · loss ${formatLoss(p.losses.total)}`
+    ? `${p.stages > 1 ? `stage ${p.stage + 1}/${p.stages} · ` : ''}${p.tiles ? `tile ${p.tile}/${p.tiles} · ` : ''}iteration ${p.iteration}/${p.iterations} · loss ${formatLoss(p.losses.total)}`
     : job.message && job.message !== job.state ? job.message : '';
   return `${job.state} · ${Math.round(job.progress * 100)}%${eta}${where ? ` · ${where}` : ''}`;
 }

@@ -72,7 +72,7 @@ function SettingsList({ run, project }: { run: StyleRun; project: ProjectState }
   const s = run.settings;
   const photo = (id: string | undefined) => project.photos.find((p) => p.id === id)?.name ?? 'a removed photo';
   const model = project.models.find((m) => m.id === run.modelId)?.name ?? 'a removed model';
-  const stages = s.stages.map((st) => `${st.width}×${st.height}`).join(' → ');
+  const stages = s.stages.map((st) => `${st.width}×${st.height}${st.tile ? ` (${st.tile.count} tiles of ${st.tile.size} px)` : ''}`).join(' → ');
   const items: [string, string][] = [
     ['mode', MODE_WORDS[s.mode]],
     ...(run.photoId ? [['content', photo(run.photoId)] as [string, string]] : []),

@@ -66,3 +66,16 @@ test('thin: evenly spread, first and last kept, short lines untouched', () => {
   assert.deepEqual(t, [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
   assert.deepEqual(thin([1, 2, 3], 10), [1, 2, 3]);
 });
+
+test('a tiled stage: its iterations run once per tile, so the curve goes on from tile to tile (live and saved)', () => {
+  const tiled = (tile: number, iteration: number, l: StyleLosses) => formatStyleProgress({ stage: 1, stages: 2, tile, tiles: 3, iteration, iterations: 4, losses: l });
+  assert.match(tiled(2, 1, losses(5)), /^stage 2\/2 · tile 2\/3 · iteration 1\/4 · loss/);
+  let c = addProgress(EMPTY_CURVE, msg(0, 2, 10, 10, losses(8e6)));
+  c = addProgress(c, tiled(1, 4, losses(4e6)));
+  c = addProgress(c, tiled(2, 1, losses(3e6)));
+  assert.deepEqual(c.stageIterations, [10, 12]);
+  assert.deepEqual(c.points.map((p) => p.x), [10, 14, 15]);
+  const saved = savedCurve([[1, 5, 6, 3, 2, 1]], [{ iterations: 10 }, { iterations: 4, tile: { count: 3 } }]);
+  assert.deepEqual(saved.stageIterations, [10, 12]);
+  assert.deepEqual(saved.points.map((p) => p.x), [15]);
+});

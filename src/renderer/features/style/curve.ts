@@ -35,16 +35,18 @@ export function addProgress(curve: LossCurve, message: string | undefined): Loss
   if (!p) return curve;
   const stageIterations = curve.stageIterations.slice();
   for (let s = stageIterations.length; s < p.stages; s++) stageIterations.push(0);
-  stageIterations[p.stage] = p.iterations;
-  const x = offset(stageIterations, p.stage) + p.iteration;
+  // a tiled stage runs its iterations once per tile: its length on the curve is iterations × tiles
+  stageIterations[p.stage] = p.iterations * (p.tiles ?? 1);
+  const x = offset(stageIterations, p.stage) + ((p.tile ?? 1) - 1) * p.iterations + p.iteration;
   const last = curve.points[curve.points.length - 1];
   if (last && x <= last.x) return curve;
   return { stageIterations, points: [...curve.points, { x, stage: p.stage, losses: p.losses }] };
 }
 
 /** A saved run's curve: [stage, iteration within the stage, total, content, style, tv] rows and the stages as they ran. */
-export function savedCurve(rows: readonly (readonly [number, number, number, number, number, number])[], stages: readonly { iterations: number }[]): LossCurve {
-  const stageIterations = stages.map((s) => s.iterations);
+export function savedCurve(rows: readonly (readonly [number, number, number, number, number, number])[], stages: readonly { iterations: number; tile?: { count: number } }[]): LossCurve {
+  // a tiled stage's rows count its iterations over all its tiles
+  const stageIterations = stages.map((s) => s.iterations * (s.tile?.count ?? 1));
   return {
     stageIterations,
     points: rows.map(([stage, it, total, content, style, tv]) => ({ x: offset(stageIterations, stage) + it, stage, losses: { total, content, style, tv } })),
