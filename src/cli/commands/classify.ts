@@ -5,6 +5,7 @@ import { inspectModel } from '../../main/engine/onnx/inspect';
 import { decodeResized } from '../../main/engine/image/image';
 import { imageToTensor, preset, PRESET_NAMES } from '../../main/engine/pixels/index';
 import { parseLabels, topK } from '../../main/engine/runtime/classify';
+import { builtInLabels, classText, type LabelsOrigin } from '../../main/engine/labels/imagenet';
 import { SessionCache } from '../../main/engine/runtime/sessions';
 import { labelsFlag, openCommandLine, openModel, presetFlag } from '../common';
 import { intFlag, stringFlag, type Command } from './types';
@@ -14,7 +15,9 @@ import * as ort from 'onnxruntime-node';
 const usage = `usage: featurescope classify <model.onnx> <image> [options]
 
   --preset NAME    preprocessing: ${PRESET_NAMES.join(' | ')} (default: guessed from the model)
-  --labels FILE    class names, one per line (Caffe synset lines like "n01440764 tench, Tinca tinca" work)
+  --labels FILE    class names, one per line (Caffe synset lines like "n01440764 tench, Tinca tinca" work);
+                   without it a 1000-way classifier gets the ImageNet-1000 names that ship with Featurescope
+                   (1001-way: "background" first), and other models print class numbers
   --top K          how many classes to show (5)
   --provider P     auto (default) | cuda | dml | coreml | webgpu | cpu; when it cannot be used the run
                    goes on CPU and the reason is printed on stderr (and in --json as fallbackReason)
@@ -41,10 +44,13 @@ export const classifyCommand: Command = {
     if (!d.classifierOutput) throw Object.assign(new Error(`${d.fileName} is not a classifier: no output of shape [N, classes].`), { code: 'not-classifier' });
     const guess = d.suggestedPreprocess;
     const pre = presetName ? preset(presetName, guess.width, guess.height, guess.layout) : guess;
-    const labels = labelsFlag(f, parseLabels);
-    if (labels && d.classCount && labels.length !== d.classCount) {
-      throw Object.assign(new Error(`${stringFlag(f, 'labels')} has ${labels.length} labels but the model has ${d.classCount} classes.`), { code: 'labels-mismatch' });
+    const fromFile = labelsFlag(f, parseLabels);
+    if (fromFile && d.classCount && fromFile.length !== d.classCount) {
+      throw Object.assign(new Error(`${stringFlag(f, 'labels')} has ${fromFile.length} labels but the model has ${d.classCount} classes.`), { code: 'labels-mismatch' });
     }
+    const builtIn = fromFile ? undefined : builtInLabels(d.classCount);
+    const labels = fromFile ?? builtIn?.labels;
+    const labelsOrigin: LabelsOrigin = fromFile ? 'file' : builtIn?.origin ?? 'none';
     const tInspect = performance.now();
 
     const img = await decodeResized(fs.readFileSync(imageFile), pre.width, pre.height, pre.resize, imageFile);
@@ -69,11 +75,12 @@ export const classifyCommand: Command = {
       sessionMs: Math.round(tSession - tPre), runMs: Math.round(tRun - tSession), totalMs: Math.round(tRun - t0),
     };
     if (json) {
-      console.log(JSON.stringify({ ok: true, model: d.fileName, image: imageFile, output: d.classifierOutput, appliedSoftmax, preprocess: pre, top: classes, provider: s.provider, ...(fallbackReason ? { fallbackReason } : {}), timings }, null, 2));
+      console.log(JSON.stringify({ ok: true, model: d.fileName, image: imageFile, output: d.classifierOutput, appliedSoftmax, labels: labelsOrigin, preprocess: pre, top: classes, provider: s.provider, ...(fallbackReason ? { fallbackReason } : {}), timings }, null, 2));
       return 0;
     }
     console.log(`${d.fileName} on ${imageFile} (${pre.preset} preprocessing, ${s.provider}):`);
-    for (const c of classes) console.log(`  ${(c.probability * 100).toFixed(2).padStart(6)}%  ${c.label} (${c.index})`);
+    for (const c of classes) console.log(`  ${(c.probability * 100).toFixed(2).padStart(6)}%  ${classText(c.index, labels?.[c.index])}`);
+    if (builtIn) console.log(`class names: ImageNet-1000, built in (the model has ${d.classCount} outputs; --labels FILE gives others)`);
     console.log(`inspect ${timings.inspectMs} ms, preprocess ${timings.preprocessMs} ms, session ${timings.sessionMs} ms, run ${timings.runMs} ms`);
     return 0;
   },
