@@ -12,6 +12,7 @@ import { gradcheckCommand } from './gradcheck';
 import { featurevisCommand } from './featurevis';
 import { styleCommand } from './style';
 import { stylizeCommand } from './stylize';
+import { tuningCommand } from './tuning';
 
 export const commands: Command[] = [
   inspectCommand,
@@ -25,4 +26,5 @@ export const commands: Command[] = [
   featurevisCommand,
   styleCommand,
   stylizeCommand,
+  tuningCommand,
 ];

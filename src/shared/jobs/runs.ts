@@ -13,6 +13,7 @@ import { featurevisResultSchema, featurevisRunSettingsSchema } from './featurevi
 import { adversarialResultSchema, adversarialRunSettingsSchema } from './adversarial';
 import { styleResultSchema, styleRunSettingsSchema, stylizeResultSchema, stylizeRunSettingsSchema } from './style';
 import { validateObjective, type Objective } from '../objectives';
+import { tuningResultSchema, tuningRunSettingsSchema } from '../tuning';
 import type { ExecutionProviderName } from '../contract';
 
 const preprocess = z.object({
@@ -127,6 +128,7 @@ export const RUN_KINDS = {
   featurevis: kind({ version: 1, settings: featurevisRunSettingsSchema, result: featurevisResultSchema, upgrade: {} }),
   style: kind({ version: 1, settings: styleRunSettingsSchema, result: styleResultSchema, upgrade: {} }),
   stylize: kind({ version: 1, settings: stylizeRunSettingsSchema, result: stylizeResultSchema, upgrade: {} }),
+  tuning: kind({ version: 1, settings: tuningRunSettingsSchema, result: tuningResultSchema, upgrade: {} }),
 };
 
 export type RunKind = keyof typeof RUN_KINDS;
@@ -156,8 +158,9 @@ export type AdversarialRun = RunOfKind<'adversarial'>;
 export type FeaturevisRun = RunOfKind<'featurevis'>;
 export type StyleRun = RunOfKind<'style'>;
 export type StylizeRun = RunOfKind<'stylize'>;
+export type TuningRun = RunOfKind<'tuning'>;
 /** A saved run, typed by its kind. */
-export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun | AdversarialRun | FeaturevisRun | StyleRun | StylizeRun;
+export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun | AdversarialRun | FeaturevisRun | StyleRun | StylizeRun | TuningRun;
 export type RunOf<K extends RunKind> = Extract<RunRecord, { kind: K }>;
 /** What a recipe hands the store: a run without the ids and timestamps the store assigns. */
 export type NewRun<K extends RunKind = RunKind> = K extends RunKind ? Omit<RunOf<K>, 'id' | 'createdAt' | 'artifacts'> : never;

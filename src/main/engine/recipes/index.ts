@@ -7,6 +7,7 @@ import { adversarialRecipe } from './adversarial';
 import { featurevisRecipe } from './featurevis';
 import { styleRecipe } from './style';
 import { stylizeRecipe } from './stylize';
+import { tuningRecipe } from './tuning';
 import type { Recipe } from './types';
 
 export const RECIPES: { [K in JobKind]: Recipe<K, never, never> } = {
@@ -17,4 +18,5 @@ export const RECIPES: { [K in JobKind]: Recipe<K, never, never> } = {
   featurevis: featurevisRecipe as unknown as Recipe<'featurevis', never, never>,
   style: styleRecipe as unknown as Recipe<'style', never, never>,
   stylize: stylizeRecipe as unknown as Recipe<'stylize', never, never>,
+  tuning: tuningRecipe as unknown as Recipe<'tuning', never, never>,
 };

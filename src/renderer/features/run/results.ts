@@ -16,6 +16,7 @@ function runWhat(run: RunRecord): string {
     case 'adversarial': return `Adversarial ${run.settings.adversarial.method}`;
     case 'style': return `Style ${run.settings.mode}`;
     case 'stylize': return 'Fast style';
+    case 'tuning': return `Tuning ${run.settings.layer}:${run.settings.channel} · ${run.settings.stimulus}`;
   }
 }
 
@@ -44,5 +45,6 @@ export function runSummary(run: RunRecord): string {
   }
   if (run.kind === 'style') return `${run.result.width}×${run.result.height} · loss ${run.result.losses.total.toPrecision(3)} after ${run.result.iterationsDone} iterations`;
   if (run.kind === 'stylize') return `${run.result.items.length} photo${run.result.items.length === 1 ? '' : 's'}`;
+  if (run.kind === 'tuning') return `peak ${run.result.peak.value.toPrecision(3)} (${run.result.peak.series}) at ${run.result.x.name} ${run.result.peak.x}${run.result.x.unit}`;
   return 'done';
 }
