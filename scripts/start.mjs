@@ -79,6 +79,8 @@ function electronOrReason() {
 
 function serve() {
   // The bridge bundle reads its flags from process.argv (--port, --host; --serve is accepted) and prints the URL.
+  // The page an old link gets names the command the person ran.
+  process.env.FEATURESCOPE_LAUNCH_COMMAND = serveOnly ? 'npm run serve' : 'npm start';
   require(join(root, 'out/main/bridge.js'));
 }
 

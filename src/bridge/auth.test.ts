@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cookieName, hostAllowed, newToken, originAllowed, parseCookies, tokenMatches } from './auth';
+import type { IncomingMessage } from 'node:http';
+import { cookieName, fetchSiteAllowed, hostAllowed, newToken, originAllowed, parseCookies, requestToken, tokenMatches } from './auth';
 
 test('tokens: random, compared exactly', () => {
   const t = newToken();
@@ -21,14 +22,34 @@ test('Host header: loopback names only, any port (SSH tunnels may remap it)', ()
   }
 });
 
-test('Origin: absent is fine, present must be loopback http', () => {
-  assert.equal(originAllowed(undefined), true);
-  assert.equal(originAllowed('http://127.0.0.1:8765'), true);
-  assert.equal(originAllowed('http://localhost:3000'), true);
-  assert.equal(originAllowed('null'), false);
-  assert.equal(originAllowed('http://evil.example'), false);
-  assert.equal(originAllowed('https://127.0.0.1:8765'), false);
-  assert.equal(originAllowed('file://'), false);
+test('Origin: absent is fine; present must be this server’s own origin, port included', () => {
+  const host = '127.0.0.1:8765';
+  assert.equal(originAllowed(undefined, host), true);
+  assert.equal(originAllowed('http://127.0.0.1:8765', host), true);
+  assert.equal(originAllowed('http://localhost:9000', 'localhost:9000'), true, 'an SSH tunnel keeps Host and Origin equal');
+  assert.equal(originAllowed('http://[::1]:8765', '[::1]:8765'), true);
+  // another loopback port is another origin (a dev server, a notebook): refused
+  for (const bad of ['http://127.0.0.1:3000', 'http://127.0.0.1', 'http://localhost:8765', 'https://127.0.0.1:8765', 'ws://127.0.0.1:8765', 'null', 'file://', 'http://evil.example:8765', 'http://127.0.0.1:8765/', 'http://user@127.0.0.1:8765']) {
+    assert.equal(originAllowed(bad, host), false, bad);
+  }
+  assert.equal(originAllowed('http://127.0.0.1:8765', 'evil.example:8765'), false, 'a rebinding Host fails even with a matching Origin');
+  assert.equal(originAllowed('http://127.0.0.1:8765', undefined), false);
+});
+
+test('Sec-Fetch-Site: absent or same-origin only', () => {
+  assert.equal(fetchSiteAllowed(undefined), true);
+  assert.equal(fetchSiteAllowed('same-origin'), true);
+  for (const bad of ['same-site', 'cross-site', 'none']) assert.equal(fetchSiteAllowed(bad), false, bad);
+});
+
+test('token: header, then the URL query (a new URL wins over an old cookie), then the cookie', () => {
+  const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+  const url = (q: string) => new URL(`http://127.0.0.1:8765/${q}`);
+  const cookie = `${cookieName(8765)}=old`;
+  assert.deepEqual(requestToken(req({ cookie }), url('?token=new'), 8765), { token: 'new', from: 'query' });
+  assert.deepEqual(requestToken(req({ cookie }), url(''), 8765), { token: 'old', from: 'cookie' });
+  assert.deepEqual(requestToken(req({ cookie, 'x-featurescope-token': 'h' }), url('?token=new'), 8765), { token: 'h', from: 'header' });
+  assert.equal(requestToken(req({ cookie: `${cookieName(8766)}=other` }), url(''), 8765), undefined, 'another port’s cookie is not ours');
 });
 
 test('cookies: parsed, and named per port', () => {

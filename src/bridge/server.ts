@@ -2,7 +2,8 @@
 //   GET  /, /assets/…   the built renderer (out/renderer)
 //   GET  /ws            WebSocket carrying WireMessages (requests in, responses and events out)
 //   POST /upload        streams a file into the upload folder, answers { uploadId }
-// Every request and socket must carry the token (see auth.ts); Host/Origin are checked against DNS rebinding.
+// Every request and socket must carry the token (see auth.ts); Host/Origin are checked against DNS rebinding
+// and against pages on other loopback ports. No frame and no upload may take the process down (frames.ts).
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,8 +13,10 @@ import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ContractError, isChannel, parseArgs, type WireMessage } from '../shared/contract';
-import { cookieName, hostAllowed, newToken, originAllowed, requestToken, tokenMatches } from './auth';
+import { cookieName, fetchSiteAllowed, hostAllowed, newToken, originAllowed, requestToken, tokenMatches } from './auth';
 import { EngineProcess } from './engineProcess';
+import { checkFrame, FrameGuard, MAX_WS_MESSAGE } from './frames';
+import { staleLinkPage } from './stalePage';
 import { serveStatic } from './staticFiles';
 import { receiveUpload, uploadKind, UploadError, type UploadLimits } from './upload';
 
@@ -33,6 +36,8 @@ export interface BridgeOptions {
   log?: (line: string) => void;
   /** bytes per upload kind; default UPLOAD_LIMITS (tests use small ones) */
   uploadLimits?: UploadLimits;
+  /** the command the person ran, named by the page an old link gets; default $FEATURESCOPE_LAUNCH_COMMAND (set by scripts/start.mjs) */
+  launchCommand?: string;
 }
 
 export interface Bridge {
@@ -43,9 +48,6 @@ export interface Bridge {
   engine: EngineProcess;
   close(): Promise<void>;
 }
-
-// Requests are small JSON (files travel by /upload); 16 MB leaves room for a big saved view.
-const MAX_WS_MESSAGE = 16 * 1024 * 1024;
 
 /** Where the built files are, whether we run from out/main/bridge.js or from the TypeScript source. */
 export function defaultPaths(): { rendererDir: string; hostEntry: string } {
@@ -73,6 +75,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   }
   const token = options.token ?? newToken();
   const log = options.log ?? (() => undefined);
+  const launchCommand = options.launchCommand ?? process.env.FEATURESCOPE_LAUNCH_COMMAND ?? 'node out/main/bridge.js';
   const uploadDir = await mkdtemp(join(tmpdir(), 'featurescope-uploads-'));
   const engine = new EngineProcess({
     entry: hostEntry,
@@ -98,15 +101,26 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!hostAllowed(req.headers.host) || !originAllowed(req.headers.origin)) {
-      return sendText(res, 403, 'Forbidden: this server only answers pages it served itself (Host/Origin check).');
+    const isUpload = url.pathname === '/upload';
+    if (!hostAllowed(req.headers.host) || !originAllowed(req.headers.origin, req.headers.host) || (isUpload && !fetchSiteAllowed(req.headers['sec-fetch-site']))) {
+      return refuse(req, res, 403, 'Forbidden: this server only answers the page it served itself (Host/Origin check).');
     }
     const given = requestToken(req, url, port);
-    if (!tokenMatches(token, given)) {
-      return sendText(res, 403, 'Forbidden: missing or wrong token. Open the full URL that `npm run serve` printed.');
+    if (!tokenMatches(token, given?.token)) {
+      if (req.method === 'GET' && !isUpload && (req.headers.accept ?? '').includes('text/html')) {
+        // an old or incomplete link (or a cookie from an earlier start): say what to do, and drop the stale cookie
+        res.writeHead(403, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+          ...(given?.from === 'cookie' ? { 'set-cookie': `${cookieName(port)}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` } : {}),
+        });
+        return void res.end(staleLinkPage(launchCommand, given?.from));
+      }
+      return refuse(req, res, 403, `Forbidden: missing or wrong token. Open the full URL that \`${launchCommand}\` printed last.`);
     }
-    // First load: move the token from the URL into an HttpOnly cookie, then drop it from the address bar.
-    if (url.searchParams.has('token') && req.method === 'GET') {
+    // First load: move the token from the URL into an HttpOnly cookie (replacing any older one), then drop it from the address bar.
+    if (given?.from === 'query' && req.method === 'GET') {
       url.searchParams.delete('token');
       res.writeHead(303, {
         'set-cookie': `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
@@ -115,15 +129,15 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       });
       return void res.end();
     }
-    if (url.pathname === '/upload') {
-      if (req.method !== 'POST') return sendText(res, 405, 'upload: use POST');
+    if (isUpload) {
+      if (req.method !== 'POST') return refuse(req, res, 405, 'upload: use POST');
       const name = url.searchParams.get('name') ?? 'upload';
       try {
         const result = await receiveUpload(req, uploadDir, name, uploadKind(url.searchParams.get('kind')), options.uploadLimits);
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         return void res.end(JSON.stringify(result));
       } catch (err) {
-        if (err instanceof UploadError) return sendText(res, err.status, err.message);
+        if (err instanceof UploadError) return refuse(req, res, err.status, err.message);
         throw err;
       }
     }
@@ -134,14 +148,24 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     await serveStatic(rendererDir, url.pathname, res, req.method === 'HEAD');
   }
 
+  // A socket or server 'error' without a listener would end the process: every one is logged instead.
+  server.on('error', (err) => log(`bridge: server error: ${err.message}`));
+  server.on('clientError', (err, socket) => {
+    log(`bridge: bad HTTP from a client: ${err.message}`);
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE });
+  wss.on('error', (err) => log(`bridge: WebSocket server error: ${err.message}`));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (err) => log(`bridge: socket error during the handshake: ${err.message}`));
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const ok =
       url.pathname === '/ws' &&
       hostAllowed(req.headers.host) &&
-      originAllowed(req.headers.origin) &&
-      tokenMatches(token, requestToken(req, url, port));
+      originAllowed(req.headers.origin, req.headers.host) &&
+      fetchSiteAllowed(req.headers['sec-fetch-site']) &&
+      tokenMatches(token, requestToken(req, url, port)?.token);
     if (!ok) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -151,18 +175,21 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
 
   function onSocket(ws: WebSocket): void {
     sockets.add(ws);
+    const guard = new FrameGuard();
     ws.on('close', () => sockets.delete(ws));
-    ws.on('message', (data) => {
-      let msg: WireMessage;
-      try {
-        msg = JSON.parse(String(data)) as WireMessage;
-      } catch {
-        return ws.close(1003, 'messages must be JSON');
-      }
-      if (!msg || msg.type !== 'request' || typeof msg.id !== 'number') return ws.close(1003, 'expected a request');
+    // ws reports oversize frames (1009) and invalid UTF-8 (1007) as an 'error' and closes the socket itself
+    ws.on('error', (err) => log(`bridge: WebSocket closed on a bad frame: ${err.message}`));
+    ws.on('message', (data, isBinary) => {
+      const frame = checkFrame(data, isBinary, guard);
+      if (frame.kind === 'close') return ws.close(frame.code, frame.reason);
       const reply = (r: WireMessage): void => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(r));
+        // a client that stops reading must not make us buffer without end
+        if (ws.readyState !== ws.OPEN) return;
+        if (ws.bufferedAmount > MAX_WS_MESSAGE * 4) return void ws.terminate();
+        ws.send(JSON.stringify(r));
       };
+      if (frame.kind === 'reply') return reply(frame.reply);
+      const msg = frame.msg;
       // Validate here too: a bad request is answered without a round trip to the engine.
       try {
         if (!isChannel(msg.channel)) throw new ContractError(`unknown request "${String(msg.channel)}"`);
@@ -171,9 +198,14 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         return reply({ type: 'response', id: msg.id, ok: false, error: { message: (err as Error).message, code: 'bad-request' } });
       }
       const clientId = msg.id;
+      guard.started();
       try {
-        engine.request(msg.channel, msg.args, (r) => reply({ ...r, id: clientId }));
+        engine.request(msg.channel, msg.args, (r) => {
+          guard.finished();
+          reply({ ...r, id: clientId });
+        });
       } catch (err) {
+        guard.finished();
         reply({ type: 'response', id: clientId, ok: false, error: { message: (err as Error).message, code: 'engine-unavailable' } });
       }
     });
@@ -213,4 +245,17 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
 function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   res.end(text);
+}
+
+/**
+ * An error answer; when the request body was not read (a refused or oversize upload) the connection is
+ * closed right after the answer instead of reading the rest (a 3 GiB body stays unread).
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, text: string): void {
+  const unread = !req.complete;
+  if (unread) res.setHeader('connection', 'close');
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text, () => {
+    if (unread) req.destroy();
+  });
 }

@@ -45,7 +45,7 @@ export async function receiveUpload(
   const limit = limits[kind];
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
+    // not read at all: the server answers 413 and closes the connection (server.ts refuse())
     throw new UploadError(`upload: "${name}" is ${fmt(declared)}, over the ${fmt(limit)} limit for a ${kind}`, 413);
   }
   const uploadId = newUploadId(name);
@@ -57,8 +57,9 @@ export async function receiveUpload(
       req.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > limit) {
+          // stop here; the server answers 413 and destroys the request instead of reading the rest
           req.unpipe(out);
-          req.resume();
+          req.pause();
           reject(new UploadError(`upload: "${name}" is over the ${fmt(limit)} limit for a ${kind}`, 413));
         }
       });
@@ -71,7 +72,8 @@ export async function receiveUpload(
       req.pipe(out);
     });
   } catch (err) {
-    out.destroy();
+    // the file may still be opening: wait for the stream to close, else it appears after the unlink
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()).destroy());
     await unlink(path).catch(() => undefined);
     throw err;
   }
