@@ -108,7 +108,7 @@ test('two-parameter sweeps: a grating heat map over orientation × period, curve
 });
 
 test('bad settings name the setting', async () => {
-  await assert.rejects(sweep(edges, { layer: 'pooled', channel: 0, stimulus: 'orientation' }), /not a spatial/);
+  await assert.rejects(sweep(edges, { layer: 'pooled', channel: 0, stimulus: 'orientation' }), /layer: .*not (a )?spatial/);
   await assert.rejects(sweep(edges, { layer: 'edges', channel: 7, stimulus: 'orientation' }), /channel: 7 is out of range/);
   await assert.rejects(sweep(edges, { layer: 'nope', channel: 0, stimulus: 'orientation' }), /no layer "nope"/);
   await assert.rejects(sweep(edges, { layer: 'edges', channel: 0, stimulus: 'rotate' }), /rotate: give the image/);

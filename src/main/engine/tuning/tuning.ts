@@ -11,7 +11,7 @@ import { imageToTensor } from '../pixels/index';
 import type { ModelRef } from '../jobs/protocol';
 import type { JobControl } from '../jobs/control';
 import type { WorkerEnv } from '../recipes/types';
-import { fieldMap, spatialSize } from '../dream/receptive-field';
+import { FieldError, receptiveField } from '../dataset/receptive-field';
 import type { Canvas } from './stimuli';
 import { peakOf, runSweep, sweepPlan } from './sweep';
 
@@ -32,15 +32,23 @@ export interface TuningOutput {
   provider: ExecutionProviderName;
 }
 
-/** Where the unit sits: its map position (default the centre) → the input pixel its field is centred on. */
+/**
+ * Where the unit sits: its map position (default the centre) → the input pixel its receptive field is
+ * centred on, from the graph's kernels, strides and pads (../dataset/receptive-field.ts), and the field's side.
+ */
 export function unitPlace(model: Model, input: string, layer: string, w: number, h: number, position?: { x: number; y: number }) {
-  const [mh, mw] = spatialSize(model, input, h, w, layer);
+  let f: ReturnType<typeof receptiveField>;
+  try {
+    f = receptiveField(model, input, layer, h, w);
+  } catch (e) {
+    if (e instanceof FieldError) throw new EngineError('bad-args', `layer: ${e.message}`);
+    throw e;
+  }
+  const [mh, mw] = f.mapSize;
   const pos = position ?? { x: Math.floor(mw / 2), y: Math.floor(mh / 2) };
   if (pos.x >= mw || pos.y >= mh) throw new EngineError('bad-args', `position: (${pos.x}, ${pos.y}) is outside ${layer}'s ${mw}×${mh} map at a ${w}×${h} input`);
-  // the grid's positions spread evenly over the input: exact for "same" padding, within half a stride otherwise
-  const centre = { x: ((pos.x + 0.5) * w) / mw - 0.5, y: ((pos.y + 0.5) * h) / mh - 0.5 };
-  const field = fieldMap(model, input).get(layer)?.field ?? Infinity;
-  return { position: pos, centre, field, map: { height: mh, width: mw } };
+  const centre = { x: f.offset[1] + pos.x * f.stride[1], y: f.offset[0] + pos.y * f.stride[0] };
+  return { position: pos, centre, field: Math.max(...f.size), map: { height: mh, width: mw } };
 }
 
 /** The host half: settings checked against the model, the unit placed, the rotated image decoded. */
