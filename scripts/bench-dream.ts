@@ -7,15 +7,22 @@
 //   npm run bench:dream -- --photo FILE      the classic settings on one photo (e.g. ../shared/images/content/stata.jpg, 1024×679)
 //   npm run bench:dream -- --mp 24 --iterations 1   peak memory of a 24-MP photo (1 step per octave)
 //
+//   npm run bench:dream -- --no-reference    ours only
+//   npm run bench:dream -- --no-12mp         sky.jpg and stata.jpg, without the 12-MP case (minutes on 2 cores)
+//
 // Each case runs in its own child process, so "peak" is that process's max RSS — the engine's own
-// footprint, as in the engine process of the app. Reference (issue 5): PyTorch 1.13 on the same
-// weights, idle machine of this kind: 8.8 s for sky.jpg (40 steps, 71–439 ms each), 28 s for 1024×679.
+// footprint, as in the engine process of the app. The reference, ../shared/peer/deepdream.py (the
+// google/deepdream notebook in PyTorch 1.13 on the same weights, same settings), runs in the same run
+// right before ours on the same photos; we print both wall times (the dream alone: neither side's
+// objective measurement), the ratio (goal ≤ 0.5), the load average and the reference's idle check.
+// Without PyTorch the comparison is skipped and said so.
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
+import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch } from './bench/peer';
 
 const root = path.resolve(__dirname, '..');
 const shared = path.resolve(root, '../shared');
@@ -66,6 +73,31 @@ function runCase(a: CaseArgs): Promise<CaseResult> {
   });
 }
 
+interface RefDream { wallS: number; steps: number; otherCpu?: number; objectiveRatio: number; load: string }
+
+/** deepdream.py on `images` (its names: sky, stata), timed by the reference itself per image. */
+async function referenceDreams(images: string[]): Promise<Map<string, RefDream>> {
+  const out = scratch('dream');
+  await runReference('deepdream.py', ['--no-wait', '--images', ...images], out);
+  const m = readReference<{ runs: { image: string; wall_s: number; steps: number; objective_ratio: number; contention?: { other_cpu_frac: number; loadavg_start: number[] } }[] }>(out, 'deepdream/manifest.json');
+  return new Map(m.runs.map((r) => [r.image, {
+    wallS: r.wall_s, steps: r.steps, objectiveRatio: r.objective_ratio, load: r.contention?.loadavg_start.map((v) => v.toFixed(2)).join(' ') ?? '?',
+    ...(r.contention ? { otherCpu: r.contention.other_cpu_frac } : {}),
+  }]));
+}
+
+/** ours against the reference on one photo, in words. */
+function compare(name: string, ours: CaseResult, ref: RefDream | undefined, skipped: string | undefined): void {
+  const alone = (ours.totalMs - ours.measureMs) / 1000;
+  if (!ref) {
+    console.log(`${name}: ours ${alone.toFixed(2)} s (the dream alone); the comparison with PyTorch was skipped: ${skipped ?? 'the reference has no run for it'}`);
+    return;
+  }
+  const gain = ours.objectiveBefore && ours.objectiveAfter ? (ours.objectiveAfter / ours.objectiveBefore).toFixed(1) : '?';
+  console.log(`${name}: ours ${alone.toFixed(2)} s vs PyTorch ${ref.wallS.toFixed(2)} s (${ref.steps} steps) → ours / PyTorch ${(alone / ref.wallS).toFixed(2)} (goal ≤ 0.5); ` +
+    `objective gain ours ${gain}× vs PyTorch ${ref.objectiveRatio.toFixed(1)}×; load average: PyTorch's start ${ref.load}, ours at the end ${load()}; PyTorch's idle check: other processes used ${idleCheck(ref.otherCpu)} of the CPUs`);
+}
+
 function report(r: CaseResult): void {
   const steps = r.octaves.flatMap((o) => o.stepMs);
   const gain = r.objectiveBefore && r.objectiveAfter ? `  objective ${r.objectiveBefore.toPrecision(4)} → ${r.objectiveAfter.toPrecision(4)} (${(r.objectiveAfter / r.objectiveBefore).toFixed(1)}×)` : '';
@@ -92,7 +124,8 @@ async function main(): Promise<void> {
   const flag = (n: string) => { const i = argv.indexOf(`--${n}`); return i >= 0 ? argv[i + 1] : undefined; };
   const iterations = Number(flag('iterations') ?? 10);
   const classic = { octaves: 4, octaveScale: 1.4, iterations, step: 1.5, jitter: 32, seed: 1 };
-  console.log(`bench:dream — BVLC GoogLeNet inception_4c/output, octaves 4 × 1.4, ${iterations} iterations, ${os.cpus().length} cores, onnxruntime-node ${ort.env.versions.common}`);
+  console.log(`bench:dream — BVLC GoogLeNet inception_4c/output, octaves 4 × 1.4, ${iterations} iterations, ${os.cpus().length} cores, onnxruntime-node ${ort.env.versions.common}, load average ${load()}`);
+  const skipped = argv.includes('--no-reference') ? 'asked for --no-reference' : iterations !== 10 ? 'the reference runs the classic 10 iterations only' : referenceUnavailable('deepdream.py');
   const photo = flag('photo');
   if (photo) {
     report(await runCase({ photo, settings: classic, label: path.basename(photo), rawStep: true }));
@@ -104,16 +137,24 @@ async function main(): Promise<void> {
     report(await runCase({ photo: file, settings: classic, label: `${mp}-MP upscale of sky.jpg` }));
     return;
   }
+  const quick = argv.includes('--quick');
+  let ref = new Map<string, RefDream>();
+  if (!skipped) {
+    console.log(`\nreference: ../shared/peer/deepdream.py on ${quick ? 'sky.jpg' : 'sky.jpg and stata.jpg'} (load average ${load()})`);
+    ref = await referenceDreams(quick ? ['sky'] : ['sky', 'stata']);
+  }
   const whole = await runCase({ photo: SKY, settings: classic, label: 'sky.jpg, one session per octave size', rawStep: true });
   report(whole);
   const tiled = await runCase({ photo: SKY, settings: { ...classic, maxWholePixels: 1 }, label: 'sky.jpg, forced through the tile path (512-px cores, 64-px margins, random grid shift)' });
   report(tiled);
-  console.log(`\nsky.jpg: per-octave sessions ${(whole.totalMs / 1000).toFixed(2)} s vs the tile path ${(tiled.totalMs / 1000).toFixed(2)} s → ${whole.totalMs <= tiled.totalMs ? 'whole-image sessions per octave' : 'tiles'} win; PyTorch reference 8.8 s → ${(whole.totalMs / 8800).toFixed(2)}× its time with the objective measured, ${((whole.totalMs - whole.measureMs) / 8800).toFixed(2)}× without (goal ≤ 0.5×)`);
-  if (argv.includes('--quick')) return;
+  console.log(`\nsky.jpg: per-octave sessions ${(whole.totalMs / 1000).toFixed(2)} s vs the tile path ${(tiled.totalMs / 1000).toFixed(2)} s → ${whole.totalMs <= tiled.totalMs ? 'whole-image sessions per octave' : 'tiles'} win`);
+  compare('sky.jpg', whole, ref.get('sky'), skipped);
+  if (quick) return;
   const stata = await runCase({ photo: STATA, settings: classic, label: 'stata.jpg (1024×679)', rawStep: true });
   report(stata);
-  console.log(`stata.jpg: PyTorch reference 28 s → ${(stata.totalMs / 28000).toFixed(2)}× its time (${((stata.totalMs - stata.measureMs) / 28000).toFixed(2)}× without measuring the objective)`);
-  report(await runCase({ photo: await upscaled(12), settings: classic, label: '12-MP upscale of sky.jpg' }));
+  compare('stata.jpg', stata, ref.get('stata'), skipped);
+  if (!argv.includes('--no-12mp')) report(await runCase({ photo: await upscaled(12), settings: classic, label: '12-MP upscale of sky.jpg' }));
+  console.log(`\nload average at the end ${load()}`);
 }
 
 /** sky.jpg upscaled to about `mp` megapixels (4:3), written to the temp folder once. */

@@ -16,23 +16,19 @@
 //     (measured on a subset and extrapolated unless --full-layer; the output says which)
 //   - peak memory of the process that runs our engine (max RSS)
 // Images: docs/results/featurevis-<layer>-<channel>.png, ours on the left, the reference on the right.
-import { execFile, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { idleCheck, load, readReference, referenceUnavailable, runReference } from './bench/peer';
 
 const root = path.resolve(__dirname, '..');
 const shared = path.resolve(root, '../shared');
 const MODEL = path.join(shared, 'models/bvlc_googlenet.onnx');
-const PEER = path.join(shared, 'peer/featviz.py');
-const PYTHON = '/usr/bin/python3';
 const RESULTS = path.join(root, 'docs/results');
 const TARGETS = [['inception_4c/output', 97], ['inception_3b/output', 50], ['inception_4a/output', 11]] as const;
-const REFERENCE_OBJECTIVES: Record<string, number> = { 'inception_4c/output:97': 452, 'inception_3b/output:50': 296, 'inception_4a/output:11': 682 };
 const BATCH8_STEPS = 24;
-const run = promisify(execFile);
 
 interface Args { steps: number; fullLayer: boolean; reference: boolean }
 interface OursTarget { key: string; objective: number; objectiveStart: number; msPerImageStep: number; totalMs: number; compileMs: number; png: string }
@@ -46,7 +42,6 @@ interface OursResult {
 interface RefRun { key: string; objective: number; msPerImageStep: number; png: string; otherCpu: number }
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN;
-const load = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');
 
 // ---- ours, in a child process (its max RSS is the engine's peak) ------------------------------------------
 
@@ -119,20 +114,10 @@ function startOurs(a: Args, out: string) {
 
 // ---- the reference ---------------------------------------------------------------------------------------
 
-async function torchAvailable(): Promise<string | undefined> {
-  if (!fs.existsSync(PEER)) return `${PEER} is absent`;
-  try {
-    await run(PYTHON, ['-c', 'import torch, onnx, numpy, PIL']);
-    return undefined;
-  } catch {
-    return `${PYTHON} cannot import torch, onnx, numpy and PIL`;
-  }
-}
-
 async function reference(args: string[], peerOut: string): Promise<RefRun[]> {
-  await run(PYTHON, [PEER, '--no-wait', ...args], { env: { ...process.env, PEER_OUT: peerOut }, maxBuffer: 1 << 26, timeout: 3 * 3600_000 });
+  await runReference('featviz.py', ['--no-wait', ...args], peerOut);
   const dir = path.join(peerOut, 'featviz');
-  const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { runs: { layer: string; channels: number[]; final_objective_untransformed: number[]; ms_per_step_per_image: number; png: string; contention: { other_cpu_frac: number } }[] };
+  const m = readReference<{ runs: { layer: string; channels: number[]; final_objective_untransformed: number[]; ms_per_step_per_image: number; png: string; contention: { other_cpu_frac: number } }[] }>(peerOut, 'featviz/manifest.json');
   return m.runs.map((r) => ({
     key: `${r.layer}:${r.channels.length === 1 ? r.channels[0] : `batch${r.channels.length}`}`, objective: r.final_objective_untransformed[0]!,
     msPerImageStep: r.ms_per_step_per_image, png: path.join(dir, r.png), otherCpu: r.contention.other_cpu_frac,
@@ -151,7 +136,7 @@ async function main(): Promise<void> {
   if (argv[0] === '--child') return child(JSON.parse(argv[1]!) as Args, argv[2]!);
   if (!fs.existsSync(MODEL)) throw new Error(`${MODEL} is absent: the benchmark needs ../shared`);
   const a: Args = { steps: argv.includes('--quick') ? 64 : 512, fullLayer: argv.includes('--full-layer'), reference: !argv.includes('--no-reference') };
-  const why = a.reference ? await torchAvailable() : 'asked for --no-reference';
+  const why = a.reference ? referenceUnavailable('featviz.py') : 'asked for --no-reference';
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-bench-featurevis-'));
   console.log(`feature visualization benchmark · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · load average ${load()} at the start`);
   console.log(`${a.steps} steps per fidelity render${a.steps !== 512 ? ' (--quick: the objectives are not comparable with the 512-step figures)' : ''}`);
@@ -179,15 +164,14 @@ async function main(): Promise<void> {
   fs.mkdirSync(RESULTS, { recursive: true });
   const refOf = (key: string) => ref.find((x) => x.key === key);
   console.log(`\n== results (load average at the end ${load()}) ==`);
-  console.log(`\n| target (full preset, ${a.steps} steps @128) | ours: objective | reference: objective (this run) | ours / reference | reference figure in the issue | ours / issue figure |`);
-  console.log('|---|---|---|---|---|---|');
+  console.log(`\n| target (full preset, ${a.steps} steps @128) | ours: objective | reference: objective (this run) | ours / reference |`);
+  console.log('|---|---|---|---|');
   for (const t of r.targets) {
     const rr = refOf(t.key);
-    const issue = REFERENCE_OBJECTIVES[t.key]!;
-    console.log(`| ${t.key} | ${t.objective.toFixed(1)} | ${rr ? rr.objective.toFixed(1) : '—'} | ${rr ? (t.objective / rr.objective).toFixed(2) : '—'} | ${issue} | ${(t.objective / issue).toFixed(2)} |`);
+    console.log(`| ${t.key} | ${t.objective.toFixed(1)} | ${rr ? rr.objective.toFixed(1) : '—'} | ${rr ? (t.objective / rr.objective).toFixed(2) : '—'} |`);
     const file = path.join(RESULTS, `featurevis-${t.key.replace('/output', '').replace(/[^A-Za-z0-9]+/g, '-')}.png`);
     await sideBySide(t.png, rr?.png, file);
-    console.log(`|   image | ${path.relative(root, file)} (left ours${rr ? ', right the reference' : ''}) |||||`);
+    console.log(`|   image | ${path.relative(root, file)} (left ours${rr ? ', right the reference' : ''}) |||`);
   }
   const b1Ours = median(r.targets.map((t) => t.msPerImageStep));
   const b1Ref = ref.length ? median(ref.filter((x) => !x.key.includes('batch')).map((x) => x.msPerImageStep)) : NaN;
@@ -196,7 +180,7 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|');
   console.log(`| batch 1 | ${b1Ours.toFixed(1)} ms | ${Number.isNaN(b1Ref) ? '—' : `${b1Ref.toFixed(1)} ms`} | ${Number.isNaN(b1Ref) ? '—' : (b1Ours / b1Ref).toFixed(2)} |`);
   console.log(`| batch 8 | ${r.batch8.msPerImageStep.toFixed(1)} ms | ${Number.isNaN(b8Ref) ? '—' : `${b8Ref.toFixed(1)} ms`} | ${Number.isNaN(b8Ref) ? '—' : (r.batch8.msPerImageStep / b8Ref).toFixed(2)} |`);
-  if (ref.length) console.log(`(the reference's processes saw other processes use ${ref.map((x) => `${(100 * x.otherCpu).toFixed(0)}%`).join(', ')} of the CPU)`);
+  if (ref.length) console.log(`(the reference's idle check: other processes used ${ref.map((x) => idleCheck(x.otherCpu)).join(', ')} of the CPUs)`);
   const quickLayer = r.quick.measured ? r.quick.ms : (r.quick.ms - r.quick.compileMs) * (512 / r.quick.channels) + r.quick.compileMs;
   console.log('\n| all 512 channels of inception_4c/output | time | how |');
   console.log('|---|---|---|');

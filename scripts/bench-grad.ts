@@ -1,6 +1,11 @@
 // Gradient-compiler benchmark (`npm run bench:grad`): for each real model and input size, our own
 // onnxruntime forward to the target tensor vs the compiled forward+backward of mean(target²) to the
-// input (DeepDream's objective), with the PyTorch 1.13 reference numbers of the issue.
+// input (DeepDream's objective), and the PyTorch 1.13 reference (../shared/peer/bench_step.py, same
+// ONNX files, same rows) run by this script in the same run: its best configuration (NCHW or
+// channels_last, whichever is faster on that row), the ratio, the load average and the reference's
+// own idle check (other processes' CPU share while it measured). Without PyTorch the comparison is
+// skipped and said so. The reference's batch-8 rows take channels 0–7 of the target (the
+// feature-visualization case); ours take mean(target²) over the batch: the same graph and work.
 //
 // Every row runs in its own child process so peak memory (max RSS) belongs to that row alone.
 // Forward and forward+backward runs alternate, so load from other processes hits both alike: on a
@@ -8,7 +13,10 @@
 //
 //   tsx scripts/bench-grad.ts [--rows googlenet,vgg] [--runs 10] [--threads 2]
 //       [--conv auto|transpose] [--pool auto|match|blocks|offsets|separable|onehot|indices|scatter|phases|gather|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
-//       [--no-mem-pattern] [--profile] [--json]
+//       [--no-mem-pattern] [--profile] [--json] [--no-reference] [--wait-idle] [--quick]
+//   --wait-idle: let the reference wait for an idle machine and retry disturbed rows (its guard; off by
+//   default because on a shared machine it can wait for many minutes); --quick: 3 runs of ours and the
+//   reference's --quick (1 warm-up, 2 runs)
 //   tsx scripts/bench-grad.ts --ops [--rows MaxPool,LRN]   (backward strategies of single layers, GoogLeNet-at-512
 //       sizes; --rows keeps the layers whose name contains one of the words)
 //
@@ -29,6 +37,7 @@ import { normRules } from '../src/main/engine/autodiff/rules/norm';
 import type { CompileStrategies, ConvStrategy, LrnWindowStrategy, MaxPoolStrategy } from '../src/main/engine/autodiff/strategies';
 import { backwardModel, oneNodeModel, randomValues, type OneNodeCase } from '../src/main/engine/autodiff/rules/rule-harness';
 import { A } from '../src/main/engine/autodiff/types';
+import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch } from './bench/peer';
 
 const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'models');
 
@@ -38,9 +47,6 @@ interface Row {
   input: string;
   target: string;
   shape: [number, number, number, number];
-  /** PyTorch 1.13 fwd+bwd and onnxruntime-node fwd reference medians (ms), where the issue gives them */
-  torch?: number;
-  ortFwd?: number;
 }
 
 const MODELS = {
@@ -49,15 +55,18 @@ const MODELS = {
   vgg: { file: 'vgg19_to_block3.onnx', input: 'input_bgr_meansub', target: 'block3_conv4_relu' },
 } as const;
 
+/** the reference's name for each model (bench_step.py's MODELS) */
+const PEER_MODEL: Record<Row['model'], string> = { googlenet: 'googlenet', squeezenet: 'squeezenet', vgg: 'vgg19_to_block3' };
+
+// SqueezeNet at its native 227×227 (the reference measures it there; it has no SqueezeNet 512 row)
 const ROWS: Row[] = [
-  { model: 'googlenet', ...MODELS.googlenet, shape: [1, 3, 224, 224], torch: 106, ortFwd: 43 },
-  { model: 'googlenet', ...MODELS.googlenet, shape: [1, 3, 512, 512], torch: 622, ortFwd: 219 },
-  { model: 'googlenet', ...MODELS.googlenet, shape: [8, 3, 128, 128], torch: 232, ortFwd: 107 },
-  // SqueezeNet's reference numbers were taken at its native 227×227
-  { model: 'squeezenet', ...MODELS.squeezenet, shape: [1, 3, 227, 227], torch: 31, ortFwd: 5.7 },
+  { model: 'googlenet', ...MODELS.googlenet, shape: [1, 3, 224, 224] },
+  { model: 'googlenet', ...MODELS.googlenet, shape: [1, 3, 512, 512] },
+  { model: 'googlenet', ...MODELS.googlenet, shape: [8, 3, 128, 128] },
+  { model: 'squeezenet', ...MODELS.squeezenet, shape: [1, 3, 227, 227] },
   { model: 'squeezenet', ...MODELS.squeezenet, shape: [1, 3, 512, 512] },
   { model: 'squeezenet', ...MODELS.squeezenet, shape: [8, 3, 128, 128] },
-  { model: 'vgg', ...MODELS.vgg, shape: [1, 3, 224, 224], torch: 360, ortFwd: 145 },
+  { model: 'vgg', ...MODELS.vgg, shape: [1, 3, 224, 224] },
   { model: 'vgg', ...MODELS.vgg, shape: [1, 3, 512, 512] },
   { model: 'vgg', ...MODELS.vgg, shape: [8, 3, 128, 128] },
 ];
@@ -76,10 +85,13 @@ interface Flags {
   profile: boolean;
   json: boolean;
   ops: boolean;
+  reference: boolean;
+  waitIdle: boolean;
+  quick: boolean;
 }
 
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { runs: 10, threads: 2, conv: 'auto', pool: 'auto', lrn: 'slices', opt: 'all', memPattern: true, profile: false, json: false, ops: false };
+  const f: Flags = { runs: 10, threads: 2, conv: 'auto', pool: 'auto', lrn: 'slices', opt: 'all', memPattern: true, profile: false, json: false, ops: false, reference: true, waitIdle: false, quick: false };
   const value = (i: number) => {
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`bench-grad: ${argv[i]} needs a value`);
@@ -99,6 +111,9 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--profile') f.profile = true;
     else if (a === '--json') f.json = true;
     else if (a === '--ops') f.ops = true;
+    else if (a === '--no-reference') f.reference = false;
+    else if (a === '--wait-idle') f.waitIdle = true;
+    else if (a === '--quick') { f.quick = true; f.runs = 3; }
     else if (a === '--child') i++;
     else throw new Error(`bench-grad: unknown option ${a}`);
   }
@@ -262,6 +277,35 @@ function fmt(s: Stats): string {
   return `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
 }
 
+/** One row of the reference's bench_step.json (rows: NCHW, rows_channels_last: NHWC). */
+interface PeerRow { model: string; size: number; batch: number; fwd_target: PeerStats; fwd_bwd: PeerStats }
+interface PeerStats { median: number; contention?: { other_cpu_frac: number; loadavg_start: number[] } }
+interface Reference { fwd: number; fwdBwd: number; layout: string; otherCpu?: number; load?: string }
+
+/**
+ * Runs the reference on the models of `rows`, then returns its best configuration per row: the
+ * layout (NCHW or channels_last) with the faster fwd+bwd median, as the issue's table compares.
+ */
+async function reference(rows: Row[], f: Flags): Promise<Map<string, Reference>> {
+  const out = scratch('grad');
+  const models = [...new Set(rows.map((r) => PEER_MODEL[r.model]))];
+  await runReference('bench_step.py', ['--no-ort', '--no-gemm', '--no-torch-conv', ...(f.waitIdle ? [] : ['--no-guard']), ...(f.quick ? ['--quick'] : []), '--only', ...models, '--out', path.join(out, 'bench_step.json')], out);
+  const j = readReference<{ rows: PeerRow[]; rows_channels_last?: PeerRow[] }>(out, 'bench_step.json');
+  const best = new Map<string, Reference>();
+  for (const r of rows) {
+    const match = (p: PeerRow) => p.model === PEER_MODEL[r.model] && p.batch === r.shape[0] && p.size === r.shape[2];
+    const cands = [...j.rows.filter(match).map((p) => ({ p, layout: 'NCHW' })), ...(j.rows_channels_last ?? []).filter(match).map((p) => ({ p, layout: 'channels_last' }))];
+    const pick = cands.sort((x, y) => x.p.fwd_bwd.median - y.p.fwd_bwd.median)[0];
+    if (!pick) continue;
+    const c = pick.p.fwd_bwd.contention;
+    best.set(rowName(r), {
+      fwd: pick.p.fwd_target.median, fwdBwd: pick.p.fwd_bwd.median, layout: pick.layout,
+      ...(c ? { otherCpu: c.other_cpu_frac, load: c.loadavg_start.map((v) => v.toFixed(2)).join(' ') } : {}),
+    });
+  }
+  return best;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const childAt = argv.indexOf('--child');
@@ -279,15 +323,24 @@ async function main(): Promise<void> {
   }
   const rows = ROWS.filter((r) => !f.rows || f.rows.some((k) => rowName(r).startsWith(k)));
   const settings = `threads=${f.threads} opt=${f.opt} memPattern=${f.memPattern} conv=${f.conv} pool=${f.pool} lrn=${f.lrn}${f.opset ? ` opset=${f.opset}` : ''} runs=${f.runs}`;
-  if (!f.json) {
-    console.log(`bench-grad: objective mean(target²) → d/d input; onnxruntime-node ${ort.env.versions.common}, ${os.cpus().length} CPUs visible; ${settings}`);
-    console.log('times: median (min–max) wall ms; ratio = fwd+bwd / our fwd (goal ≤ 2.5); CPU ratio = the same in CPU time (fwd/fwd+bwd CPU ms), steadier on a busy machine;');
-    console.log('vs rewritten fwd = the same against the compiled graph\'s forward part alone (LRN decomposed etc.);');
-    console.log('vs torch = fwd+bwd / PyTorch fwd+bwd reference (goal ≤ 0.6; only meaningful on an idle machine of the reference\'s speed);');
-    console.log('vs torch (normalized) = ratio × reference ORT fwd / reference PyTorch fwd+bwd: the same comparison without machine speed\n');
-    console.log(['row', 'target', 'fwd ms', 'fwd+bwd ms', 'ratio', 'CPU ratio', 'CPU ratio vs rewritten fwd', 'torch ref', 'vs torch', 'vs torch (normalized)', 'ort fwd ref', 'compile ms', 'session ms', 'nodes f/b', 'peak RSS MB'].join(' | '));
+  const log = (s: string) => { if (!f.json) console.log(s); };
+  log(`bench-grad: objective mean(target²) → d/d input; onnxruntime-node ${ort.env.versions.common}, ${os.cpus().length} CPUs visible; ${settings}; load average ${load()}`);
+
+  // the reference first, on the same rows, in this run
+  const skipped = f.reference ? referenceUnavailable('bench_step.py') : 'asked for --no-reference';
+  let ref = new Map<string, Reference>();
+  if (!skipped) {
+    log(`\nreference: ../shared/peer/bench_step.py (PyTorch, NCHW and channels_last; load average ${load()})`);
+    const t = performance.now();
+    ref = await reference(rows, f);
+    log(`reference done in ${((performance.now() - t) / 1000).toFixed(0)} s (load average ${load()})\n`);
   }
-  const results: (Result & { target: string; torch?: number; ortFwd?: number })[] = [];
+
+  log('times: median (min–max) wall ms; ratio = fwd+bwd / our fwd (goal ≤ 2.5); CPU ratio = the same in CPU time (fwd/fwd+bwd CPU ms), steadier on a busy machine;');
+  log('vs rewritten fwd = the same against the compiled graph\'s forward part alone (LRN decomposed etc.);');
+  log('PyTorch = the reference\'s fwd+bwd median in its faster layout, measured above in this run; ours / PyTorch: goal ≤ 0.6; other CPU = the reference\'s idle check\n');
+  log(['row', 'target', 'fwd ms', 'fwd+bwd ms', 'ratio', 'CPU ratio', 'CPU ratio vs rewritten fwd', 'PyTorch fwd ms', 'PyTorch fwd+bwd ms', 'ours / PyTorch', 'PyTorch other CPU', 'load (ours / PyTorch)', 'compile ms', 'session ms', 'nodes f/b', 'peak RSS MB'].join(' | '));
+  const results: (Result & { target: string; reference?: Reference; load: string })[] = [];
   const self = path.resolve(__filename);
   for (const r of rows) {
     const child = spawnSync(process.execPath, [...process.execArgv, self, ...argv, '--child', rowName(r)], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -297,15 +350,16 @@ async function main(): Promise<void> {
       process.exitCode = 1;
       continue;
     }
-    const res = { ...(JSON.parse(line.slice(7)) as Result), target: r.target, torch: r.torch, ortFwd: r.ortFwd };
+    const p = ref.get(rowName(r));
+    const res = { ...(JSON.parse(line.slice(7)) as Result), target: r.target, load: load(), ...(p ? { reference: p } : {}) };
     results.push(res);
     if (f.json) continue;
     const ratio = res.grad.median / res.fwd.median;
     console.log([
       res.row, r.target, fmt(res.fwd), fmt(res.grad), ratio.toFixed(2) + '×', `${(res.gradCpu / res.fwdCpu).toFixed(2)}× (${res.fwdCpu.toFixed(0)}/${res.gradCpu.toFixed(0)})`,
       `${(res.gradCpu / res.ownFwdCpu).toFixed(2)}× (${res.ownFwdCpu.toFixed(0)})`,
-      r.torch ?? '–', r.torch ? (res.grad.median / r.torch).toFixed(2) + '×' : '–',
-      r.torch && r.ortFwd ? (ratio * r.ortFwd / r.torch).toFixed(2) + '×' : '–', r.ortFwd ?? '–',
+      p ? p.fwd.toFixed(1) : '–', p ? `${p.fwdBwd.toFixed(1)} (${p.layout})` : '–', p ? `${(res.grad.median / p.fwdBwd).toFixed(2)}×` : '–',
+      p ? idleCheck(p.otherCpu) : '–', `${res.load.split(' ')[0]} / ${p?.load?.split(' ')[0] ?? '–'}`,
       res.compileMs.toFixed(0), res.sessionMs.toFixed(0), `${res.forwardNodes}/${res.backwardNodes}`, res.maxRssMb.toFixed(0),
     ].join(' | '));
     if (res.profile) {
@@ -316,7 +370,13 @@ async function main(): Promise<void> {
       console.log(`    slowest nodes: ${res.profile.nodes.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
     }
   }
-  if (f.json) console.log(JSON.stringify({ settings, results }, null, 2));
+  if (f.json) console.log(JSON.stringify({ settings, referenceSkipped: skipped ?? null, results }, null, 2));
+  else {
+    const missing = rows.filter((r) => !ref.has(rowName(r)) && !skipped).map(rowName);
+    if (missing.length) console.log(`\nthe reference has no row for ${missing.join(', ')} (bench_step.py measures SqueezeNet at 227 and batch 8 only)`);
+    console.log(`\nload average at the end ${load()}`);
+    if (skipped) console.log(`the comparison with PyTorch was skipped: ${skipped}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,19 +15,18 @@
 // is printed before and after each run: on this shared 2-core machine, torch slows down far more than
 // onnxruntime when another process holds a core, so compare rows measured at a similar load.
 // Images: docs/results/style-stata-wave-512-vgg19.jpg (ours) and -vs-reference.jpg (ours | reference).
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { load, readReference, referenceUnavailable, runReference as runPeer } from './bench/peer';
 
 const root = path.resolve(__dirname, '..');
 const shared = path.resolve(root, '../shared');
 const MODEL = path.join(shared, 'models/vgg19_to_block3.onnx');
 const CONTENT = path.join(shared, 'images/content/stata.jpg');
 const STYLE = path.join(shared, 'images/style/wave.jpg');
-const PEER = path.join(shared, 'peer/style_transfer.py');
-const PYTHON = '/usr/bin/python3';
 const STYLE_LAYERS = ['block1_conv1_relu', 'block2_conv1_relu', 'block3_conv1_relu', 'block3_conv4_relu'];
 const CONTENT_LAYER = 'block3_conv4_relu';
 
@@ -46,8 +45,6 @@ function lateMean(points: { eval: number; total: number }[], iters: number): num
   const got = points.filter((p) => want.has(p.eval));
   return got.length === want.size && got.length > 0 ? got.reduce((a, p) => a + p.total, 0) / got.length : undefined;
 }
-
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 // ---- ours, in a child process ------------------------------------------------------------------------
 
@@ -102,31 +99,19 @@ function runOurs(a: OursArgs): Promise<Measured> {
 // ---- the reference -----------------------------------------------------------------------------------
 
 function torchAvailable(): string | undefined {
-  if (!fs.existsSync(PYTHON)) return `${PYTHON} not found`;
-  if (!fs.existsSync(PEER)) return `${PEER} not found`;
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch, onnx'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'PyTorch (python3-torch, python3-onnx) is not installed for /usr/bin/python3';
-  }
+  return referenceUnavailable('style_transfer.py', ['torch', 'onnx']);
 }
 
-function runReference(size: number, optim: string, iters: number, outDir: string): Promise<Measured & { otherCpu?: number }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(PYTHON, [PEER, '--size', String(size), '--optim', optim, '--iters', String(iters), '--no-wait'], { env: { ...process.env, PEER_OUT: outDir }, stdio: ['ignore', 'inherit', 'inherit'] });
-    p.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`the reference exited with ${code}`));
-      const m = JSON.parse(fs.readFileSync(path.join(outDir, 'style', 'manifest.json'), 'utf8')) as { runs: { tag: string; final: Losses; ms_per_iter_mean_incl_optimizer: number; wall_s: number; evals: number; png: string; content_hw: number[]; curve: { eval: number; total: number }[]; contention?: { other_cpu_frac?: number } }[] };
-      const r = m.runs.find((x) => x.tag === `${optim}_${size}`);
-      if (!r) return reject(new Error(`the reference's manifest has no run ${optim}_${size}`));
-      resolve({
-        losses: r.final, msPerIter: r.ms_per_iter_mean_incl_optimizer, wallS: r.wall_s, fixedS: 0, iters: r.evals, png: path.join(outDir, 'style', path.basename(r.png)),
-        width: r.content_hw[1]!, height: r.content_hw[0]!, ...(r.contention?.other_cpu_frac !== undefined ? { otherCpu: r.contention.other_cpu_frac } : {}),
-        ...(lateMean(r.curve, iters) !== undefined ? { lateMean: lateMean(r.curve, iters)! } : {}),
-      });
-    });
-  });
+async function runReference(size: number, optim: string, iters: number, outDir: string): Promise<Measured & { otherCpu?: number }> {
+  await runPeer('style_transfer.py', ['--size', String(size), '--optim', optim, '--iters', String(iters), '--no-wait'], outDir);
+  const m = readReference<{ runs: { tag: string; final: Losses; ms_per_iter_mean_incl_optimizer: number; wall_s: number; evals: number; png: string; content_hw: number[]; curve: { eval: number; total: number }[]; contention?: { other_cpu_frac?: number } }[] }>(outDir, 'style/manifest.json');
+  const r = m.runs.find((x) => x.tag === `${optim}_${size}`);
+  if (!r) throw new Error(`the reference's manifest has no run ${optim}_${size}`);
+  return {
+    losses: r.final, msPerIter: r.ms_per_iter_mean_incl_optimizer, wallS: r.wall_s, fixedS: 0, iters: r.evals, png: path.join(outDir, 'style', path.basename(r.png)),
+    width: r.content_hw[1]!, height: r.content_hw[0]!, ...(r.contention?.other_cpu_frac !== undefined ? { otherCpu: r.contention.other_cpu_frac } : {}),
+    ...(lateMean(r.curve, iters) !== undefined ? { lateMean: lateMean(r.curve, iters)! } : {}),
+  };
 }
 
 // ---- the comparison ----------------------------------------------------------------------------------
