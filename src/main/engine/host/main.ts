@@ -5,6 +5,7 @@
 // Every connected client gets every event. Also accepted: {type:'config', uploadDir} (where the bridge
 // writes uploads; FEATURESCOPE_UPLOAD_DIR does the same from the environment).
 import { ContractError, isChannel, type EventMap, type EventName, type WireMessage } from '../../../shared/contract';
+import { isGrantMessage, PathGrants } from './grants';
 import { Host } from './host';
 
 interface Client {
@@ -32,6 +33,10 @@ function broadcast<E extends EventName>(event: E, payload: EventMap[E]): void {
   }
 }
 
+// Every path a client names must have been granted (grants.ts); only the parent (Electron main, the bridge) grants.
+const grants = new PathGrants();
+let parent: Client | null = null;
+
 const host = new Host({ emit: broadcast, ...(process.env.FEATURESCOPE_UPLOAD_DIR ? { uploadDir: process.env.FEATURESCOPE_UPLOAD_DIR } : {}) });
 
 function errorCode(e: unknown): string | undefined {
@@ -51,11 +56,25 @@ async function onMessage(raw: unknown, from: Client, ports: PortLike[] = []): Pr
     if (typeof m.uploadDir === 'string') host.uploadDir = m.uploadDir;
     return;
   }
+  if (isGrantMessage(raw)) {
+    // a page's MessagePort cannot grant itself anything
+    if (from !== parent) return from.send({ type: 'response', id: raw.id, ok: false, error: { message: 'grant: only the app itself may grant paths', code: 'not-granted' } });
+    try {
+      grants.grant(raw.path, raw.access);
+      from.send({ type: 'response', id: raw.id, ok: true, result: null });
+    } catch (e) {
+      from.send({ type: 'response', id: raw.id, ok: false, error: { message: (e as Error).message, code: errorCode(e) ?? 'bad-args' } });
+    }
+    return;
+  }
   if (m.type !== 'request' || typeof m.id !== 'number') return;
   const id = m.id;
   try {
     if (!isChannel(m.channel)) throw new ContractError(`unknown request "${String(m.channel)}"`);
+    grants.check(m.channel, m.args);
     const result = await host.handle(m.channel, m.args);
+    if (m.channel === 'project:create' || m.channel === 'project:open') grants.setProject((result as { path: string }).path);
+    else if (m.channel === 'project:close') grants.setProject(null);
     from.send({ type: 'response', id, ok: true, result: result ?? null });
   } catch (e) {
     const code = errorCode(e);
@@ -76,11 +95,13 @@ if (parentPort) {
   // Electron utilityProcess
   const client: Client = { send: (msg) => parentPort.postMessage(msg) };
   clients.add(client);
+  parent = client;
   parentPort.on('message', (e) => void onMessage(e.data, client, e.ports ?? []));
 } else if (process.send) {
   // After the parent went away, send() would throw; the answer has nobody to go to anyway.
   const client: Client = { send: (msg) => { if (process.connected) process.send?.(msg); } };
   clients.add(client);
+  parent = client;
   process.on('message', (msg) => void onMessage(msg, client));
   // The parent went away: close the project cleanly (checkpoint the WAL) and exit.
   process.on('disconnect', () => void shutdown(0));

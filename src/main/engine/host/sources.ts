@@ -7,7 +7,7 @@ import type { FileSource } from '../../../shared/contract';
 import { EngineError } from '../../../shared/errors';
 
 export class SourceError extends EngineError {
-  declare readonly code: 'not-found' | 'is-directory' | 'too-large' | 'bad-upload' | 'no-upload-dir';
+  declare readonly code: 'not-found' | 'is-directory' | 'too-large' | 'bad-upload' | 'no-upload-dir' | 'relative-path';
   constructor(code: SourceError['code'], message: string) {
     super(code, message);
     this.name = 'SourceError';
@@ -33,6 +33,8 @@ export function resolveSource(src: FileSource, kind: keyof typeof LIMITS, upload
   let file: string;
   let name: string;
   if (src.kind === 'path') {
+    // a relative path would resolve against the engine's working directory, which nobody chose
+    if (!path.isAbsolute(src.path)) throw new SourceError('relative-path', `"${src.path}" is not an absolute path; choose the ${kind} file again.`);
     file = path.resolve(src.path);
     name = path.basename(file);
   } else {

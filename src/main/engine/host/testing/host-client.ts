@@ -4,7 +4,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Args, Channel, EngineStatus, EventMap, EventName, Result, WireMessage } from '../../../../shared/contract';
+import { isChannel, parseArgs, type Args, type Channel, type EngineStatus, type EventMap, type EventName, type Result, type WireMessage } from '../../../../shared/contract';
+import { pathsOf, type GrantAccess } from '../grants';
 
 export class HostClient {
   readonly child: ChildProcess;
@@ -28,11 +29,33 @@ export class HostClient {
     });
   }
 
-  raw(channel: string, args: unknown): Promise<Extract<WireMessage, { type: 'response' }>> {
-    const id = this.id++;
+  /**
+   * The test plays the person and this client the app (Electron main): every file path a request names is
+   * granted first, as a file dialog would (src/main/engine/host/grants.ts). `grant: false` sends it bare.
+   */
+  async raw(channel: string, args: unknown, opts: { grant?: boolean } = {}): Promise<Extract<WireMessage, { type: 'response' }>> {
+    if (opts.grant !== false && isChannel(channel)) {
+      let needs: ReturnType<typeof pathsOf> = [];
+      try {
+        needs = pathsOf(channel, parseArgs(channel, args));
+      } catch {
+        // bad arguments: the host answers them itself
+      }
+      for (const n of needs) if (n.access === 'read' || n.access === 'write') await this.grant(n.path, n.access);
+    }
+    return this.send({ type: 'request', id: this.id++, channel, args });
+  }
+
+  /** What Electron main does after a dialog: the engine may now read (or write) this path. */
+  async grant(file: string, access: GrantAccess): Promise<void> {
+    const r = await this.send({ type: 'grant', id: this.id++, path: file, access });
+    if (!r.ok) throw new Error(`grant ${file}: ${r.error.message}`);
+  }
+
+  private send(msg: { id: number } & Record<string, unknown>): Promise<Extract<WireMessage, { type: 'response' }>> {
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.child.send({ type: 'request', id, channel, args });
+      this.pending.set(msg.id, resolve);
+      this.child.send(msg);
     });
   }
 
