@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { jobArgsSchemas, jobSpecSchema, type JobKind } from './jobs/index';
 import type { RunOf, RunRecord } from './jobs/runs';
+import type { UnfinishedRun } from './jobs/runs';
 import type { ModelGraph } from './graph';
 
 // ---- plain data shared by engine and UI --------------------------------------------------------
@@ -135,6 +136,7 @@ export interface ActivationChannel {
 
 /** Saved runs are typed per kind, with a schema version: see src/shared/jobs/runs.ts. */
 export type { RunRecord, RunKind, RunOf, NewRun } from './jobs/runs';
+export type { UnfinishedRun } from './jobs/runs';
 
 export interface ProjectState {
   path: string;
@@ -144,6 +146,8 @@ export interface ProjectState {
   runs: RunRecord[];
   /** runs whose stored record could not be read (damaged, or from a newer Featurescope): kept in the file, listed here */
   unreadableRuns?: { id: string; kind: string; reason: string }[];
+  /** jobs still running, interrupted by a crash (with their last frame; 'run:resume' finishes them) or failed: [Note: unfinished runs] */
+  unfinishedRuns?: UnfinishedRun[];
   /** what the UI showed when the project was last used (selected model, photo, layer, tab...) */
   view: Record<string, unknown>;
 }
@@ -210,7 +214,8 @@ export const requestSchemas = {
   'model:embed': z.object({ modelId: id }),
   /** add the built-in InceptionV3 (ImageNet features to mixed5), e.g. after it was removed or failed to build */
   'model:addDefault': z.object({}),
-  'model:remove': z.object({ modelId: id }),
+  /** seenRunIds: the runs of this model the person saw; runs made since (e.g. in another window) make the delete refuse with 'unseen-runs' */
+  'model:remove': z.object({ modelId: id, seenRunIds: z.array(id).max(1_000_000).optional() }),
   'model:inspect': z.object({ modelId: id, width: z.number().int().min(1).max(8192).optional(), height: z.number().int().min(1).max(8192).optional() }),
   'model:setPreprocess': z.object({ modelId: id, preprocess: preprocessSchema }),
   'model:setLabels': z.object({ modelId: id, source: fileSourceSchema.nullable() }),
@@ -220,7 +225,8 @@ export const requestSchemas = {
   'model:graph': z.object({ modelId: id }),
 
   'photo:add': z.object({ source: fileSourceSchema }),
-  'photo:remove': z.object({ photoId: id }),
+  /** seenRunIds: as for model:remove */
+  'photo:remove': z.object({ photoId: id, seenRunIds: z.array(id).max(1_000_000).optional() }),
   /** a display-size JPEG/PNG of the photo, as base64, at most maxSize on its long side */
   'photo:thumbnail': z.object({ photoId: id, maxSize: z.number().int().min(16).max(4096).default(512) }),
 
@@ -262,6 +268,8 @@ export const requestSchemas = {
   'job:resume': z.object({ jobId: id }),
 
   'job:list': z.object({}),
+  /** start an interrupted (or failed) run again: an optimization from its last frame, a sweep from the start; it finishes into the same run */
+  'run:resume': z.object({ runId: id }),
   'job:cancel': z.object({ jobId: id }),
 
   'engine:status': z.object({}),
@@ -312,6 +320,7 @@ export interface ResultMap {
   'job:pause': null;
   'job:resume': null;
   'job:list': JobInfo[];
+  'run:resume': JobInfo;
   'job:cancel': null;
   'engine:status': EngineStatus;
   'engine:setProvider': EngineStatus;
@@ -347,6 +356,8 @@ export interface EventMap {
   'job:done': { job: JobInfo; run?: RunRecord };
   'engine:status': EngineStatus;
   'project:changed': ProjectState;
+  /** the engine process died ('down', with why) or is serving again ('up'): sent by the bridge / Electron main, not the engine */
+  'engine:process': { state: 'up' | 'down'; reason?: string };
 }
 export type EventName = keyof EventMap;
 
@@ -366,7 +377,7 @@ export interface FeaturescopeApi {
 
 /** Message envelopes on every transport (Electron port, WebSocket, engine child process). */
 export type WireMessage =
-  | { type: 'request'; id: number; channel: Channel; args: unknown }
+  | { type: 'request'; id: number; channel: Channel; args: unknown; rid?: string }
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: { message: string; code?: string } }
   | { type: 'event'; event: EventName; payload: unknown };

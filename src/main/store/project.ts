@@ -9,6 +9,7 @@ import type {
   ModelDescription, ModelRecord, PhotoRecord, Preprocess, ProjectState, ExecutionProviderName,
 } from '../../shared/contract';
 import { checkNewRun, decodeRun, isRunKind, RUN_KINDS, RunDecodeError, type NewRun, type RunRecord } from '../../shared/jobs/runs';
+import { decodeUnfinishedRun, isUnfinishedStatus, type RunCheckpoint, type RunOwner, type UnfinishedRun } from '../../shared/jobs/runs';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate } from './schema';
 import { EngineError } from '../../shared/errors';
 
@@ -153,10 +154,12 @@ export class ProjectStore {
   state(): ProjectState {
     const runs: RunRecord[] = [];
     const unreadableRuns: NonNullable<ProjectState['unreadableRuns']> = [];
+    const unfinishedRuns: UnfinishedRun[] = [];
     for (const row of this.st.runs.all() as RunRow[]) {
       // A row this version cannot read stays in the file untouched (a newer Featurescope may read it) and is listed.
       try {
-        runs.push(this.toRun(row));
+        if (isUnfinishedStatus(row.status)) unfinishedRuns.push(this.toUnfinished(row));
+        else runs.push(this.toRun(row));
       } catch (e) {
         if (!(e instanceof RunDecodeError)) throw e;
         unreadableRuns.push({ id: row.id, kind: row.kind, reason: e.message });
@@ -169,6 +172,7 @@ export class ProjectStore {
       photos: (this.st.photos.all() as PhotoRow[]).map(toPhoto),
       runs,
       ...(unreadableRuns.length ? { unreadableRuns } : {}),
+      ...(unfinishedRuns.length ? { unfinishedRuns } : {}),
       view: this.view(),
     };
   }
@@ -251,9 +255,13 @@ export class ProjectStore {
   }
 
   /** Removes the model and (by foreign key) its runs and their artifacts. */
-  removeModel(id: string): void {
-    this.model(id);
-    this.db.transaction(() => this.st.modelDelete.run(id))();
+  removeModel(id: string, seenRunIds?: string[]): void {
+    const m = this.model(id);
+    // checked inside the delete's transaction: no other connection can add a run in between
+    this.db.transaction(() => {
+      this.checkSeenRuns('model_id', id, m.name, seenRunIds);
+      this.st.modelDelete.run(id);
+    }).immediate();
   }
 
   addPhoto(p: Omit<PhotoRecord, 'id' | 'addedAt'>, bytes: Uint8Array): PhotoRecord {
@@ -262,9 +270,12 @@ export class ProjectStore {
     return this.photo(id);
   }
 
-  removePhoto(id: string): void {
-    this.photo(id);
-    this.db.transaction(() => this.st.photoDelete.run(id))();
+  removePhoto(id: string, seenRunIds?: string[]): void {
+    const p = this.photo(id);
+    this.db.transaction(() => {
+      this.checkSeenRuns('photo_id', id, p.name, seenRunIds);
+      this.st.photoDelete.run(id);
+    }).immediate();
   }
 
   /** Stores a finished run and its artifacts in one transaction; the record is checked against its kind's schema first. */
@@ -285,16 +296,202 @@ export class ProjectStore {
   }
 
   removeRun(id: string): void {
-    this.run(id);
+    // an unfinished row (interrupted, failed) can be discarded too: only its existence is checked
+    if (!this.st.run.get(id)) throw new ProjectError('no-such-item', `No run with id "${id}" in this project.`);
     this.db.transaction(() => this.st.runDelete.run(id))();
+  }
+
+  // ---- two windows / servers on one project --------------------------------------------------------
+
+  /**
+   * Refuses a delete that would cascade into runs the person has not seen: `seen` lists the runs of the
+   * model or photo their window showed; any other (made since in another window or server, or still
+   * running there) makes the delete throw 'unseen-runs'. No `seen` (the CLI): no check.
+   */
+  checkSeenRuns(column: 'model_id' | 'photo_id', itemId: string, itemName: string, seen: string[] | undefined): void {
+    if (!seen) return;
+    const known = new Set(seen);
+    const rows = this.db.prepare(`SELECT id, kind, status FROM runs WHERE ${column} = ?`).all(itemId) as { id: string; kind: string; status: string }[];
+    const unseen = rows.filter((r) => !known.has(r.id));
+    if (!unseen.length) return;
+    const running = unseen.filter((r) => r.status === 'running').length;
+    throw new EngineError('unseen-runs',
+      `${itemName} was not deleted: it has ${unseen.length} run${unseen.length === 1 ? '' : 's'} this window has not shown yet (${unseen.map((r) => r.kind).join(', ')}${running ? `; ${running} still running` : ''}), made in another window or server. They would be deleted with it. Look at them first, then delete again.`);
+  }
+
+  /**
+   * The first answer to a write carrying a client request id, when this project already applied it (a
+   * retry after a lost answer or a crash gets that answer instead of a second write). Kept in `meta`.
+   */
+  requestAnswer(rid: string): { channel: string; result?: unknown } | undefined {
+    const row = this.st.metaGet.get(`request:${rid}`);
+    return row ? (JSON.parse(row.value) as { channel: string; result?: unknown }) : undefined;
+  }
+
+  /** Remembers a write's answer under its request id; keeps the newest `keep`. Answers over 4 MB are remembered without the result. */
+  rememberRequest(rid: string, channel: string, result: unknown, keep = 200): void {
+    let value = json({ channel, at: now(), result });
+    if (value.length > 4 * 1024 * 1024) value = json({ channel, at: now() });
+    this.db.transaction(() => {
+      this.st.metaSet.run(`request:${rid}`, value);
+      this.db.prepare("DELETE FROM meta WHERE key IN (SELECT key FROM meta WHERE key LIKE 'request:%' ORDER BY rowid DESC LIMIT -1 OFFSET ?)").run(keep);
+    })();
+  }
+
+  /** SQLite's data_version: changes when ANOTHER connection (window, server, CLI) commits to this file. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /**
+   * Calls `onChange` (at most once per `everyMs`) after another connection wrote to the project. Polling
+   * data_version is the cheap, portable way: SQLite has no cross-process change notification. Stops on close.
+   */
+  watchOthers(onChange: () => void, everyMs = 1000): () => void {
+    let last = this.dataVersion();
+    const timer = setInterval(() => {
+      if (!this.db.open) return clearInterval(timer);
+      const v = this.dataVersion();
+      if (v !== last) {
+        last = v;
+        onChange();
+      }
+    }, everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   saveView(view: Record<string, unknown>): void {
     this.st.viewSet.run(json(view));
   }
 
+  // ---- unfinished runs: crash recovery ([Note: unfinished runs] in src/shared/jobs/runs.ts) -------------
+
+  /** A job starts: its row, status 'running', holding the spec; the same row later becomes its typed run. */
+  beginRun(spec: { kind: string; modelId: string; photoId?: string | undefined } & Record<string, unknown>, owner: RunOwner, provider: ExecutionProviderName): string {
+    const id = newId('r');
+    const checkpoint: RunCheckpoint = { owner, fraction: 0, at: now(), resumes: 0 };
+    this.st.runInsert.run({
+      id, kind: spec.kind, schema_version: isRunKind(spec.kind) ? RUN_KINDS[spec.kind].version : 0, model_id: spec.modelId, photo_id: spec.photoId ?? null,
+      settings: json(spec), result: json(checkpoint), status: 'running', error: null, provider, duration_ms: 0, created_at: now(),
+    });
+    return id;
+  }
+
+  /** An unfinished row by id (throws no-such-item, or RunDecodeError when the row is finished or unreadable). */
+  unfinishedRun(id: string): UnfinishedRun {
+    const row = this.st.run.get(id) as RunRow | undefined;
+    if (!row) throw new ProjectError('no-such-item', `No run with id "${id}" in this project.`);
+    if (!isUnfinishedStatus(row.status)) throw new EngineError('not-unfinished', `Run ${id} is ${row.status}; only interrupted or failed runs can be resumed.`);
+    return this.toUnfinished(row);
+  }
+
+  /**
+   * Progress of a running job: fraction and message, and the last preview frame (kept as the run's one
+   * 'checkpoint' artifact, replacing the previous one). One transaction; the runtime bounds how often.
+   * Returns false when the row is gone (its model or photo was removed meanwhile) or no longer running.
+   */
+  checkpointRun(id: string, p: { fraction: number; message?: string | undefined; durationMs: number }, frame?: { mime: string; bytes: Uint8Array }): boolean {
+    return this.db.transaction(() => {
+      const row = this.st.run.get(id) as RunRow | undefined;
+      if (!row || row.status !== 'running') return false;
+      const c = this.toUnfinished(row).checkpoint;
+      const next: RunCheckpoint = { ...c, fraction: Math.max(0, Math.min(1, p.fraction)), at: now(), ...(p.message !== undefined ? { message: p.message } : {}) };
+      this.db.prepare('UPDATE runs SET result = ?, duration_ms = ? WHERE id = ?').run(json(next), p.durationMs, id);
+      if (frame) {
+        this.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND name = 'checkpoint'").run(id);
+        this.st.artifactInsert.run(newId('a'), id, 'checkpoint', frame.mime, Buffer.from(frame.bytes.buffer, frame.bytes.byteOffset, frame.bytes.byteLength), now());
+      }
+      return true;
+    })();
+  }
+
+  /**
+   * The job ended with a result: its row becomes the typed run (checked first, like addRun), the checkpoint
+   * frame gives way to the run's own artifacts. A row removed meanwhile (its photo was deleted) is not
+   * brought back: the run is then added as a new row only if its model and photo still exist.
+   */
+  finishRun<K extends RunRecord['kind']>(id: string, r: NewRun<K>, artifacts: NewArtifact[] = []): Extract<RunRecord, { kind: K }> | undefined {
+    checkNewRun(r);
+    const done = this.db.transaction(() => {
+      const row = this.st.run.get(id) as RunRow | undefined;
+      if (!row || !isUnfinishedStatus(row.status)) return false;
+      this.db.prepare('UPDATE runs SET kind = ?, schema_version = ?, model_id = ?, photo_id = ?, settings = ?, result = ?, status = ?, error = ?, provider = ?, duration_ms = ? WHERE id = ?')
+        .run(r.kind, RUN_KINDS[r.kind].version, r.modelId, r.photoId ?? null, json(r.settings), json(r.result), r.status, r.error ?? null, r.provider, r.durationMs, id);
+      this.db.prepare('DELETE FROM artifacts WHERE run_id = ?').run(id);
+      const at = now();
+      for (const a of artifacts) this.st.artifactInsert.run(newId('a'), id, a.name, a.mime, Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength), at);
+      return true;
+    })();
+    return done ? (this.run(id) as Extract<RunRecord, { kind: K }>) : undefined;
+  }
+
+  /** The job failed: the row says so and keeps its last frame (Resume starts it again). */
+  failRun(id: string, error: string, durationMs: number): void {
+    this.db.prepare("UPDATE runs SET status = 'failed', error = ?, duration_ms = ? WHERE id = ? AND status IN ('running', 'interrupted', 'failed')").run(error, durationMs, id);
+  }
+
+  /** The job ended with nothing to keep (cancelled before its first frame): its row goes. */
+  dropRun(id: string): void {
+    this.db.prepare("DELETE FROM runs WHERE id = ? AND status IN ('running', 'interrupted', 'failed')").run(id);
+  }
+
+  /** An interrupted or failed row runs again under `owner` (Resume): status 'running', the resume counted. */
+  restartRun(id: string, owner: RunOwner): UnfinishedRun {
+    return this.db.transaction(() => {
+      const u = this.unfinishedRun(id);
+      if (u.status === 'running') throw new EngineError('not-interrupted', `Run ${id} is still running.`);
+      const c: RunCheckpoint = { ...u.checkpoint, owner, at: now(), resumes: u.checkpoint.resumes + 1 };
+      this.db.prepare("UPDATE runs SET status = 'running', error = NULL, result = ? WHERE id = ?").run(json(c), id);
+      return this.unfinishedRun(id);
+    })();
+  }
+
+  /**
+   * Rows left 'running' by an engine that is gone become 'interrupted' (their checkpoint and frame stay).
+   * `alive` decides per owner: the runtime knows its own jobs, and another engine on this machine by its pid.
+   * Returns the ids it interrupted.
+   */
+  interruptDeadRuns(alive: (owner: RunOwner, runId: string) => boolean): string[] {
+    const rows = this.db.prepare("SELECT * FROM runs WHERE status = 'running'").all() as RunRow[];
+    const dead: string[] = [];
+    for (const row of rows) {
+      let owner: RunOwner | undefined;
+      try {
+        owner = this.toUnfinished(row).checkpoint.owner;
+      } catch {
+        owner = undefined; // an unreadable checkpoint has no engine to wait for
+      }
+      if (!owner || !alive(owner, row.id)) dead.push(row.id);
+    }
+    if (dead.length) {
+      const st = this.db.prepare("UPDATE runs SET status = 'interrupted', error = 'The engine stopped while this job ran.' WHERE id = ? AND status = 'running'");
+      this.db.transaction(() => { for (const id of dead) st.run(id); })();
+    }
+    return dead;
+  }
+
+  private toUnfinished(r: RunRow): UnfinishedRun {
+    if (!isRunKind(r.kind)) throw new RunDecodeError(`run kind "${r.kind}" is not known to this Featurescope`);
+    if (!isUnfinishedStatus(r.status)) throw new RunDecodeError(`${r.kind} run ${r.id} is ${r.status}, not unfinished`);
+    let docs: { settings: unknown; result: unknown };
+    try {
+      docs = { settings: JSON.parse(r.settings), result: JSON.parse(r.result) };
+    } catch (e) {
+      throw new RunDecodeError(`${r.kind} run ${r.id}: its stored JSON is damaged (${(e as Error).message})`);
+    }
+    const u: UnfinishedRun = {
+      id: r.id, kind: r.kind, status: r.status, modelId: r.model_id, ...decodeUnfinishedRun(r.kind, docs.settings, docs.result),
+      artifacts: this.st.artifactsOf.all(r.id), createdAt: r.created_at,
+    };
+    if (r.photo_id) u.photoId = r.photo_id;
+    if (r.error) u.error = r.error;
+    return u;
+  }
+
   /** A row → its typed record (upgraded from older record versions, validated). Throws RunDecodeError. */
   private toRun(r: RunRow): RunRecord {
+    if (isUnfinishedStatus(r.status)) throw new RunDecodeError(`${r.kind} run ${r.id} is ${r.status}: it has no result yet`);
     if (!isRunKind(r.kind)) throw new RunDecodeError(`run kind "${r.kind}" is not known to this Featurescope`);
     let docs: { settings: unknown; result: unknown };
     try {

@@ -202,3 +202,62 @@ export function decodeRun<K extends RunKind>(k: K, version: number, settings: un
 export function checkNewRun(run: NewRun): void {
   decodeRun(run.kind, RUN_KINDS[run.kind].version, run.settings, run.result);
 }
+
+// ---- unfinished runs (crash recovery) ------------------------------------------------------------
+// [Note: unfinished runs] A job writes its row when it starts (status 'running'), checkpoints it while it
+// runs and turns the same row into its typed run when it ends. Until then the row holds the job's spec
+// (what was asked, as the engine validated it) in `settings` and a checkpoint in `result` — not the kind's
+// typed documents — so it is decoded here, not by decodeRun, and listed apart from the finished runs
+// (`ProjectState.unfinishedRuns`): renderer code that narrows finished runs by kind never meets a partial one.
+// 'interrupted': the engine that ran it died (found when a project is opened); 'failed': the job failed.
+
+export const UNFINISHED_STATUSES = ['running', 'interrupted', 'failed'] as const;
+export type UnfinishedStatus = (typeof UNFINISHED_STATUSES)[number];
+
+export function isUnfinishedStatus(s: string): s is UnfinishedStatus {
+  return (UNFINISHED_STATUSES as readonly string[]).includes(s);
+}
+
+/** which engine runs (ran) the job: a row whose engine is gone is interrupted */
+export const runOwnerSchema = z.object({ engine: z.string(), pid: z.number().int(), hostname: z.string() });
+export type RunOwner = z.output<typeof runOwnerSchema>;
+
+/** the `result` document of an unfinished row: progress so far (a sweep's completed items are its fraction and message) */
+export const runCheckpointSchema = z.object({
+  owner: runOwnerSchema,
+  fraction: z.number().min(0).max(1).default(0),
+  message: z.string().optional(),
+  /** when the last checkpoint was written (ISO) */
+  at: z.string().optional(),
+  /** how many times it was resumed */
+  resumes: z.number().int().min(0).default(0),
+});
+export type RunCheckpoint = z.output<typeof runCheckpointSchema>;
+
+/** the spec as stored: checked in full by the contract (jobSpecSchema) when it is started again */
+const storedSpecSchema = z.object({ kind: z.string(), modelId: z.string() }).passthrough();
+
+export interface UnfinishedRun {
+  id: string;
+  kind: RunKind;
+  status: UnfinishedStatus;
+  modelId: string;
+  photoId?: string;
+  /** the job spec as it was started (src/shared/jobs/index.ts JobSpec) */
+  spec: { kind: string; modelId: string } & Record<string, unknown>;
+  checkpoint: RunCheckpoint;
+  /** the last preview frame (name 'checkpoint'), when the job had one */
+  artifacts: { id: string; name: string; mime: string }[];
+  error?: string;
+  createdAt: string;
+}
+
+/** An unfinished row's documents → typed. Throws RunDecodeError naming the field. */
+export function decodeUnfinishedRun(k: RunKind, settings: unknown, result: unknown): Pick<UnfinishedRun, 'spec' | 'checkpoint'> {
+  const s = storedSpecSchema.safeParse(settings);
+  if (!s.success) throw new RunDecodeError(`unfinished ${k} run spec ${firstIssue(s.error)}`);
+  if (s.data.kind !== k) throw new RunDecodeError(`unfinished ${k} run holds a ${s.data.kind} spec`);
+  const c = runCheckpointSchema.safeParse(result);
+  if (!c.success) throw new RunDecodeError(`unfinished ${k} run checkpoint ${firstIssue(c.error)}`);
+  return { spec: s.data, checkpoint: c.data };
+}

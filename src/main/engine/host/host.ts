@@ -19,6 +19,7 @@ import { modelHandlers } from './models';
 import { photoHandlers } from './photos';
 import { projectHandlers } from './project';
 import { runHandlers } from './runs';
+import { RequestLog } from './requests';
 
 export interface HostOptions {
   uploadDir?: string;
@@ -38,6 +39,10 @@ export class Host {
   readonly jobs: JobRuntime;
   uploadDir: string | undefined;
   private readonly handlers: { [C in Channel]: Handler<C> };
+  /** writes carrying a client request id are applied once (requests.ts) */
+  private readonly requests = new RequestLog();
+  /** stops polling the open project for other connections' writes */
+  private stopWatching: (() => void) | undefined;
 
   constructor(private opts: HostOptions) {
     this.uploadDir = opts.uploadDir;
@@ -69,8 +74,10 @@ export class Host {
         preview: (jobId, mime, base64) => opts.emit('job:preview', { jobId, mime, base64 }),
         done: (job, run) => {
           opts.emit('job:done', run ? { job, run } : { job });
-          if (run && this.store?.isOpen) this.changed();
+          // every end changes the job's row (its run, 'failed', or gone)
+          if (this.store?.isOpen) this.changed();
         },
+        rowsChanged: () => this.changed(),
       },
       ...(opts.previewEveryMs !== undefined ? { previewEveryMs: opts.previewEveryMs } : {}),
     });
@@ -86,13 +93,17 @@ export class Host {
     };
   }
 
-  async handle(channel: Channel, rawArgs: unknown): Promise<unknown> {
+  /** `rid`: the client's request id; a write seen before with the same id gets its first answer, not a second write. */
+  async handle(channel: Channel, rawArgs: unknown, rid?: string): Promise<unknown> {
     const args = parseArgs(channel, rawArgs);
     const h = this.handlers[channel] as Handler<Channel>;
-    return h(args as never);
+    return this.requests.once(() => (this.store?.isOpen ? this.store : null), channel, rid, () => Promise.resolve(h(args as never)));
   }
 
   async dispose(): Promise<void> {
+    this.stopWatching?.();
+    // jobs still running when the engine stops are interrupted, not left 'running' for the next one to guess
+    if (this.store?.isOpen) this.jobs.interruptOwn(this.store);
     this.store?.close();
     this.store = null;
     await this.worker.terminate();
@@ -104,10 +115,16 @@ export class Host {
   }
 
   private setProject(s: ProjectStore | null): void {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
     this.store?.close();
     this.store = s;
     if (s) {
       rememberRecent(s.path, s.name);
+      // jobs left 'running' by an engine that died are interrupted (their last frame stays, Resume offered)
+      this.jobs.interruptDead(s);
+      // another window, server or the CLI wrote to this file: tell our clients (PRAGMA data_version)
+      this.stopWatching = s.watchOthers(() => this.changed());
       this.changed();
     }
   }

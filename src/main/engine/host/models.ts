@@ -57,10 +57,10 @@ export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:r
       ctx.changed();
       return rec;
     },
-    'model:remove': async ({ modelId }) => {
+    'model:remove': async ({ modelId, seenRunIds }) => {
       const store = ctx.project();
       const rec = store.model(modelId);
-      store.removeModel(modelId);
+      store.removeModel(modelId, seenRunIds);
       // the worker drops the model's sessions (forward, gradient, attribution) unless another record uses the same bytes
       if (!store.state().models.some((m) => m.sha256 === rec.sha256)) await ctx.worker.release(rec.sha256);
       ctx.changed();

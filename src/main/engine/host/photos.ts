@@ -18,8 +18,8 @@ export function photoHandlers(ctx: HostContext): Handlers<'photo:add' | 'photo:r
       ctx.changed();
       return rec;
     },
-    'photo:remove': ({ photoId }) => {
-      ctx.project().removePhoto(photoId);
+    'photo:remove': ({ photoId, seenRunIds }) => {
+      ctx.project().removePhoto(photoId, seenRunIds);
       ctx.changed();
       return null;
     },

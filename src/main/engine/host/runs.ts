@@ -19,7 +19,7 @@ import type { HostContext, Handlers } from './context';
 
 type RunChannels =
   | 'run:classify' | 'run:activations' | 'run:dream' | 'run:attribute' | 'run:remove' | 'artifact:get'
-  | 'job:start' | 'job:pause' | 'job:resume' | 'job:cancel' | 'job:list'
+  | 'job:start' | 'job:pause' | 'job:resume' | 'job:cancel' | 'job:list' | 'run:resume'
   | 'dream:export' | 'attribution:map' | 'attribution:export' | 'featurevis:export' | 'adversarial:export'
   | 'style:export' | 'stylize:export';
 
@@ -70,6 +70,7 @@ export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
       return null;
     },
     'job:list': () => ctx.jobs.list(),
+    'run:resume': ({ runId }) => ctx.jobs.resumeRun(runId),
 
     'run:remove': ({ runId }) => {
       ctx.project().removeRun(runId);

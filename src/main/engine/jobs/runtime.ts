@@ -3,19 +3,26 @@
 // worker half runs in the engine worker, and the result is saved as a typed run. Every kind gets progress,
 // an ETA, preview frames, pause / resume / cancel (queued jobs too) and a clear failure when the worker
 // dies — without writing any of it.
+// Crash recovery lives here too ([Note: unfinished runs] in src/shared/jobs/runs.ts): a job's run row is
+// written when it starts, checkpointed while it runs (progress, the last preview frame) at a bounded rate,
+// and becomes the typed run when it ends; rows whose engine died are marked interrupted when a project is
+// opened (recovery.ts), and resumeRun() starts one again into the same row.
 import type { JobInfo, RunRecord } from '../../../shared/contract';
-import type { JobSpec } from '../../../shared/jobs/index';
+import { jobSpecSchema, type JobSpec, type RunOwner } from '../../../shared/jobs/index';
 import { EngineError, errorCode } from '../../../shared/errors';
 import { newId } from '../../store/project';
 import type { ProjectStore } from '../../store/project';
 import type { Prepared, Recipe, RecipeHost } from '../recipes/types';
 import type { JobProgress } from './control';
 import type { EngineWorker, WorkerJob } from './worker-client';
+import { engineOwner, ownerAlive } from './recovery';
 
 export interface JobEvents {
   update(job: JobInfo): void;
   preview(jobId: string, mime: string, base64: string): void;
   done(job: JobInfo, run?: RunRecord): void;
+  /** a run row was written or changed outside done (a job started, was resumed, or its row was dropped) */
+  rowsChanged?(): void;
 }
 
 type AnyRecipe = Recipe<JobSpec['kind'], unknown, unknown>;
@@ -32,6 +39,11 @@ interface Entry {
   /** active time, for the ETA: paused time does not count */
   activeMs: number;
   runningSince?: number;
+  /** its row in the project (written at start, see the header) */
+  runId?: string;
+  lastCheckpoint: number;
+  /** the newest preview frame, written with the next checkpoint */
+  frame?: { mime: string; bytes: Uint8Array; written: boolean };
 }
 
 /** Finished jobs kept for job:list. */
@@ -44,14 +56,28 @@ export interface JobRuntimeOptions {
   events: JobEvents;
   /** preview frames at most this often (ms) */
   previewEveryMs?: number;
+  /** progress and the last frame are written to the run's row at most this often (ms); default 3000 */
+  checkpointEveryMs?: number;
 }
 
 export class JobRuntime {
   private jobs = new Map<string, Entry>();
   private queue: Entry[] = [];
   private heavyRunning: Entry | undefined;
+  /** who this engine is, in the rows it writes */
+  readonly owner: RunOwner = engineOwner();
+  private checkpointFailed = false;
 
   constructor(private readonly o: JobRuntimeOptions) {}
+
+  /**
+   * Rows of `store` left 'running' by an engine that is gone become 'interrupted': called when a project
+   * is opened. Rows of this engine whose job is no longer here (the project was closed under it) count as gone.
+   */
+  interruptDead(store: ProjectStore): string[] {
+    return store.interruptDeadRuns((owner, runId) =>
+      owner.engine === this.owner.engine ? [...this.jobs.values()].some((e) => e.runId === runId && e.store === store && !isFinished(e.info.state)) : ownerAlive(owner));
+  }
 
   list(): JobInfo[] {
     return [...this.jobs.values()].map((e) => ({ ...e.info }));
@@ -63,8 +89,47 @@ export class JobRuntime {
     if (!recipe) throw new EngineError('bad-args', `no recipe for jobs of kind "${spec.kind}"`);
     const store = this.o.host.project();
     const prepared = await recipe.prepare(spec as never, this.o.host);
-    const e: Entry = { info: { id: newId('j'), kind: spec.kind, title: prepared.title, state: 'queued', progress: 0 }, spec, recipe, prepared, store, activeMs: 0 };
+    // every kind of job names its model (a row needs one); only the runtime tests' fake kinds have none
+    const runId = (spec as { modelId?: string }).modelId ? store.beginRun(spec as never, this.owner, this.o.host.engine().active) : undefined;
+    return this.enqueue(spec, recipe, prepared, store, runId, prepared.title);
+  }
+
+  /** This engine is stopping: its own running rows in `store` become 'interrupted'. */
+  interruptOwn(store: ProjectStore): string[] {
+    return store.interruptDeadRuns((owner) => owner.engine !== this.owner.engine && ownerAlive(owner));
+  }
+
+  /**
+   * Start an interrupted or failed run again, into the same row: an optimization whose recipe can start
+   * from an image (`recipe.resume`) starts from the row's last frame, anything else runs from the start.
+   */
+  async resumeRun(runId: string): Promise<JobInfo> {
+    const store = this.o.host.project();
+    const u = store.unfinishedRun(runId);
+    if (u.status === 'running') {
+      const here = [...this.jobs.values()].some((e) => e.runId === runId && !isFinished(e.info.state));
+      throw new EngineError('not-interrupted', here ? `Run ${runId} is running now.` : `Run ${runId} is running in another Featurescope window or server (process ${u.checkpoint.owner.pid}).`);
+    }
+    const parsed = jobSpecSchema.safeParse(u.spec);
+    if (!parsed.success) throw new EngineError('bad-args', `the stored job of run ${runId} cannot run again: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const spec = parsed.data;
+    const recipe = this.o.recipes[spec.kind];
+    if (!recipe) throw new EngineError('bad-args', `no recipe for jobs of kind "${spec.kind}"`);
+    let prepared = await recipe.prepare(spec as never, this.o.host);
+    const frame = u.artifacts.find((a) => a.name === 'checkpoint');
+    let title = `${prepared.title} (resumed)`;
+    if (frame && recipe.resume) {
+      prepared = await recipe.resume(prepared, store.artifact(frame.id).bytes, spec as never, this.o.host);
+      title = `${prepared.title} (resumed from its last frame)`;
+    }
+    store.restartRun(runId, this.owner);
+    return this.enqueue(spec, recipe, prepared, store, runId, title);
+  }
+
+  private enqueue(spec: JobSpec, recipe: AnyRecipe, prepared: Prepared<unknown>, store: ProjectStore, runId: string | undefined, title: string): JobInfo {
+    const e: Entry = { info: { id: newId('j'), kind: spec.kind, title, state: 'queued', progress: 0, ...(runId ? { runId } : {}) }, spec, recipe, prepared, store, activeMs: 0, ...(runId ? { runId } : {}), lastCheckpoint: -Infinity };
     this.jobs.set(e.info.id, e);
+    this.o.events.rowsChanged?.();
     if (recipe.heavy) {
       this.queue.push(e);
       if (this.heavyRunning) e.info.message = `waiting for "${this.heavyRunning.info.title}"`;
@@ -118,6 +183,7 @@ export class JobRuntime {
     if (!e.handle) {
       // never started: nothing ran, nothing to save
       this.queue = this.queue.filter((q) => q !== e);
+      this.dropRow(e);
       return this.finish(e, 'cancelled');
     }
     e.handle.cancel();
@@ -152,9 +218,14 @@ export class JobRuntime {
     e.info.message = 'starting';
     e.runningSince = performance.now();
     this.update(e);
-    const handle = this.o.worker().job(e.spec.kind, e.prepared.input, {
+    // the recipe names its worker half (the same as the spec's kind, except for the tests' stand-ins)
+    const handle = this.o.worker().job(e.recipe.kind, e.prepared.input, {
       progress: (p) => this.progress(e, p),
-      preview: (mime, bytes) => this.o.events.preview(e.info.id, mime, Buffer.from(bytes).toString('base64')),
+      preview: (mime, bytes) => {
+        e.frame = { mime, bytes, written: false };
+        this.checkpoint(e);
+        this.o.events.preview(e.info.id, mime, Buffer.from(bytes).toString('base64'));
+      },
     }, { ...(e.prepared.transfer ? { transfer: e.prepared.transfer } : {}), ...(this.o.previewEveryMs !== undefined ? { previewEveryMs: this.o.previewEveryMs } : {}) });
     e.handle = handle;
     try {
@@ -162,14 +233,21 @@ export class JobRuntime {
       this.account(e);
       if (!e.store.isOpen) throw new EngineError('no-project', 'The project was closed while the job ran; its result was not saved.');
       const saved = await e.recipe.save(output, e.spec as never, e.prepared, this.o.host);
-      const run = saved ? e.store.addRun(saved.run, saved.artifacts) : undefined;
+      // the job's own row becomes the run (undefined: its model or photo was deleted meanwhile, and the row with it)
+      const run = saved ? (e.runId ? e.store.finishRun(e.runId, saved.run, saved.artifacts) : e.store.addRun(saved.run, saved.artifacts)) : undefined;
+      if (!saved) this.dropRow(e);
       if (run) e.info.runId = run.id;
       // a job that stopped on cancel but kept a result (a dream's last frame) is saved, and still shown cancelled
       this.finish(e, e.cancelRequested || run?.status === 'cancelled' ? 'cancelled' : 'done', run);
     } catch (err) {
       this.account(e);
-      if (errorCode(err) === 'cancelled' || e.cancelRequested) return this.finish(e, 'cancelled');
+      if (errorCode(err) === 'cancelled' || e.cancelRequested) {
+        this.dropRow(e);
+        return this.finish(e, 'cancelled');
+      }
       e.info.error = (err as Error).message;
+      // the row says it failed and keeps its last frame: Resume can start it again
+      if (e.runId && e.store.isOpen) this.guard(() => e.store.failRun(e.runId!, e.info.error!, e.activeMs));
       this.finish(e, 'failed');
     } finally {
       if (this.heavyRunning === e) this.heavyRunning = undefined;
@@ -184,7 +262,34 @@ export class JobRuntime {
     const active = e.activeMs + (e.runningSince !== undefined ? performance.now() - e.runningSince : 0);
     if (p.etaMs !== undefined) e.info.etaMs = Math.max(0, Math.round(p.etaMs));
     else if (e.info.progress > 0.05) e.info.etaMs = Math.round((active / e.info.progress) * (1 - e.info.progress));
+    this.checkpoint(e);
     this.update(e);
+  }
+
+  /** Progress and the newest frame to the run's row, at most once per checkpointEveryMs. */
+  private checkpoint(e: Entry): void {
+    const t = performance.now();
+    if (!e.runId || !e.store.isOpen || t - e.lastCheckpoint < (this.o.checkpointEveryMs ?? 3000)) return;
+    e.lastCheckpoint = t;
+    const frame = e.frame && !e.frame.written ? e.frame : undefined;
+    if (frame) frame.written = true;
+    const active = e.activeMs + (e.runningSince !== undefined ? t - e.runningSince : 0);
+    this.guard(() => e.store.checkpointRun(e.runId!, { fraction: e.info.progress, message: e.info.message, durationMs: active }, frame));
+  }
+
+  private dropRow(e: Entry): void {
+    if (e.runId && e.store.isOpen) this.guard(() => e.store.dropRun(e.runId!));
+    this.o.events.rowsChanged?.();
+  }
+
+  /** A checkpoint that cannot be written (the disk is full, another server holds a long write) must not fail the job. */
+  private guard(f: () => unknown): void {
+    try {
+      f();
+    } catch (err) {
+      if (!this.checkpointFailed) console.error(`featurescope: could not write a job's run row to the project: ${(err as Error).message}`);
+      this.checkpointFailed = true;
+    }
   }
 
   private update(e: Entry): void {
@@ -198,7 +303,11 @@ export class JobRuntime {
     e.info.message = state;
     delete e.handle;
     this.o.events.done({ ...e.info }, run);
-    const finished = [...this.jobs.values()].filter((j) => j.info.state === 'done' || j.info.state === 'failed' || j.info.state === 'cancelled');
+    const finished = [...this.jobs.values()].filter((j) => isFinished(j.info.state));
     for (const j of finished.slice(0, Math.max(0, finished.length - KEEP_DONE))) this.jobs.delete(j.info.id);
   }
+}
+
+function isFinished(state: JobInfo['state']): boolean {
+  return state === 'done' || state === 'failed' || state === 'cancelled';
 }

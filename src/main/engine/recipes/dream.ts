@@ -2,6 +2,7 @@
 // guided by another photo. The worker half runs the dream loop under the job's control (a cancelled dream
 // keeps its last full frame, saved as a cancelled run); the host half stores the full-size PNG that
 // carries every setting, and the typed run.
+import sharp from 'sharp';
 import type { ExecutionProviderName, Preprocess } from '../../../shared/contract';
 import { EngineError } from '../../../shared/errors';
 import { parseDreamSettings, type DreamSettings } from '../../../shared/jobs/dream';
@@ -57,6 +58,14 @@ export const dreamRecipe: Recipe<'dream', Input, Output> = {
     };
     const title = `Dream ${settings.layers.map((l) => l.name).join(' + ') || 'default layer'} on ${photo.name}${from ? ' (again)' : ''}`;
     return { title, input };
+  },
+
+  // Resume after a crash: dream on from the last preview frame, enlarged to the start image's size (the
+  // preview is at most 480 px on its long side, so a bigger dream resumes from a softer image).
+  async resume(prepared, frame) {
+    const { info } = await sharp(prepared.input.photo).rotate().raw().toBuffer({ resolveWithObject: true });
+    const photo = await sharp(frame).resize(info.width, info.height, { fit: 'fill' }).png().toBuffer();
+    return { ...prepared, input: { ...prepared.input, photo: new Uint8Array(photo.buffer, photo.byteOffset, photo.byteLength) } };
   },
 
   async run(i, ctl, env) {

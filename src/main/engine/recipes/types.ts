@@ -63,6 +63,11 @@ export interface Recipe<K extends JobKind, I = unknown, O = unknown> {
   run(input: I, ctl: JobControl, env: WorkerEnv): Promise<WorkerOutput<O>>;
   /** host: the worker's output → a typed run to store (undefined: nothing to keep) */
   save(output: O, spec: JobSpecOf<K>, prepared: Prepared<I>, host: RecipeHost): Promise<SavedRun<K> | undefined>;
+  /**
+   * host, optional: an interrupted run starts again from its last preview frame (image bytes, PNG or JPEG)
+   * instead of its start image — for optimizations that can start from an image. Without it, Resume reruns.
+   */
+  resume?(prepared: Prepared<I>, frame: Uint8Array, spec: JobSpecOf<K>, host: RecipeHost): Promise<Prepared<I>>;
   /** worker: drop what the worker half keeps for a model (compiled sessions) when the model is removed */
   release?(sha: string): Promise<void>;
 }

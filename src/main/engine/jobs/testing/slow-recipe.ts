@@ -11,10 +11,13 @@ export interface SlowInput {
   crashAfter?: number;
   /** keep the steps done so far when cancelled (like a dream's last frame) instead of stopping with nothing */
   keepOnCancel?: boolean;
+  /** set by `resume`: the size of the checkpoint frame it started from */
+  fromFrameBytes?: number;
 }
 
 export interface SlowOutput {
   stepsDone: number;
+  fromFrameBytes?: number;
   cancelled: boolean;
 }
 
@@ -26,7 +29,18 @@ function busy(ms: number): void {
 export const recipe: Recipe<never, SlowInput, SlowOutput> = {
   kind: 'slow' as never,
   heavy: true,
-  prepare: (spec) => ({ title: 'slow', input: (spec as unknown as { input: SlowInput }).input }),
+  // the input comes as `input` (a fake kind) or as `settings` (registered under a real kind, so its spec
+  // survives the contract's jobSpecSchema when an interrupted run is resumed)
+  prepare: (spec) => {
+    const s = spec as unknown as { input?: SlowInput; settings?: SlowInput };
+    return { title: 'slow', input: (s.input ?? s.settings)! };
+  },
+  // resumed from a checkpoint frame: say so in the output (the frame's bytes are the preview's JPEG); the
+  // crash that interrupted it is not replayed
+  resume: async (prepared, frame) => {
+    const { crashAfter: _, ...input } = prepared.input;
+    return { ...prepared, input: { ...input, fromFrameBytes: frame.byteLength } };
+  },
   async run(i, ctl) {
     let done = 0;
     for (; done < i.steps; done++) {
@@ -39,7 +53,7 @@ export const recipe: Recipe<never, SlowInput, SlowOutput> = {
       ctl.progress((done + 1) / i.steps, `step ${done + 1}/${i.steps}`);
       ctl.preview({ width: 2, height: 1, data: new Uint8Array([done, 0, 0, 0, done, 0]) });
     }
-    return { output: { stepsDone: done, cancelled: false } };
+    return { output: { stepsDone: done, cancelled: false, ...(i.fromFrameBytes ? { fromFrameBytes: i.fromFrameBytes } : {}) } };
   },
   save: async () => undefined,
 };
