@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { jobArgsSchemas, jobSpecSchema, type JobKind } from './jobs/index';
 import type { RunOf, RunRecord } from './jobs/runs';
+import { datasetRequestSchemas, type DatasetResultMap } from './dataset';
 import type { UnfinishedRun } from './jobs/runs';
 import type { ModelGraph } from './graph';
 
@@ -274,13 +275,16 @@ export const requestSchemas = {
 
   'engine:status': z.object({}),
   'engine:setProvider': z.object({ provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']) }),
+
+  /** datasets: a folder of photos indexed for a model (src/shared/dataset.ts) */
+  ...datasetRequestSchemas,
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
 export type Args<C extends Channel> = z.input<(typeof requestSchemas)[C]>;
 export type ParsedArgs<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
 
-export interface ResultMap {
+export interface ResultMap extends DatasetResultMap<JobInfo> {
   'project:create': ProjectState;
   'project:open': ProjectState;
   'project:close': null;

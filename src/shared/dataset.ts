@@ -10,9 +10,9 @@ import { z } from 'zod';
 export const DATASET_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'] as const;
 
 /**
- * Layer presets when no layers are named: `default` three spatial layers (a third, two thirds of the way
- * through the model's feature maps, and its last one); `last` the last spatial layer; `blocks` every Concat
- * output (Inception blocks), at most 12.
+ * Layer presets when no layers are named: `default` three spatial layers (15% and half of the way through
+ * the model's block outputs — Concats, else ReLUs — and its last one; GoogLeNet: inception_3b, 4c, 5b);
+ * `last` the last spatial layer; `blocks` every Concat output (Inception blocks), at most 12.
  */
 export const DATASET_PRESETS = ['default', 'last', 'blocks'] as const;
 export type DatasetPreset = (typeof DATASET_PRESETS)[number];

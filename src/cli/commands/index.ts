@@ -1,6 +1,9 @@
 // The registry of `featurescope` subcommands. Adding one: create `commands/<name>.ts` exporting a
 // `Command` (see types.ts) and add ONE line to the list below.
 import type { Command } from './types';
+import { neighboursCommand } from './neighbours';
+import { examplesCommand } from './examples';
+import { indexCommand } from './index-dataset';
 import { inspectCommand } from './inspect';
 import { classifyCommand } from './classify';
 import { dreamCommand } from './dream';
@@ -27,4 +30,7 @@ export const commands: Command[] = [
   styleCommand,
   stylizeCommand,
   tuningCommand,
+  indexCommand,
+  examplesCommand,
+  neighboursCommand,
 ];

@@ -72,6 +72,64 @@ export const MIGRATIONS: { version: number; why: string; sql: string }[] = [
     why: 'run records carry the version of their kind\'s settings/result schema (src/shared/jobs/runs.ts); rows written before are version 0',
     sql: `ALTER TABLE runs ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 4,
+    why: 'datasets: folders of photos (referenced by path, not copied) and their indexes per model (store/dataset.ts)',
+    sql: `
+      CREATE TABLE datasets (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        folder TEXT NOT NULL UNIQUE,
+        added_at TEXT NOT NULL,
+        scanned_at TEXT NOT NULL
+      );
+      CREATE TABLE dataset_photos (
+        id INTEGER PRIMARY KEY,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        width INTEGER NOT NULL DEFAULT 0,
+        height INTEGER NOT NULL DEFAULT 0,
+        unreadable TEXT,
+        UNIQUE (dataset_id, path)
+      );
+      CREATE TABLE dataset_indexes (
+        id TEXT PRIMARY KEY,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        layers TEXT NOT NULL,
+        k INTEGER NOT NULL,
+        bins INTEGER NOT NULL,
+        preprocess TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX dataset_indexes_of ON dataset_indexes(dataset_id, model_id);
+      CREATE TABLE dataset_index_photos (
+        index_id TEXT NOT NULL REFERENCES dataset_indexes(id) ON DELETE CASCADE,
+        photo_id INTEGER NOT NULL REFERENCES dataset_photos(id) ON DELETE CASCADE,
+        PRIMARY KEY (index_id, photo_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE dataset_layers (
+        index_id TEXT NOT NULL REFERENCES dataset_indexes(id) ON DELETE CASCADE,
+        layer TEXT NOT NULL,
+        channels INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        width INTEGER NOT NULL,
+        field TEXT NOT NULL,
+        stats BLOB,
+        PRIMARY KEY (index_id, layer)
+      ) WITHOUT ROWID;
+      CREATE TABLE dataset_features (
+        index_id TEXT NOT NULL REFERENCES dataset_indexes(id) ON DELETE CASCADE,
+        layer TEXT NOT NULL,
+        photo_id INTEGER NOT NULL REFERENCES dataset_photos(id) ON DELETE CASCADE,
+        vec BLOB NOT NULL,
+        PRIMARY KEY (index_id, layer, photo_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

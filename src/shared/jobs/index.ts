@@ -9,6 +9,7 @@ import type { DreamSettingsInput } from './dream';
 import type { FeaturevisSettingsInput } from './featurevis';
 import type { AdversarialSettingsInput } from './adversarial';
 import type { StyleSettingsInput, StylizeSettingsInput } from './style';
+import { datasetIndexJobArgs, type DatasetIndexSettingsInput } from '../dataset';
 import type { TuningSettingsInput } from '../tuning';
 
 const id = z.string().min(1).max(200);
@@ -33,6 +34,8 @@ export const jobArgsSchemas = {
   style: z.object({ modelId: id, photoId: id.optional(), fromRunId: id.optional(), settings }),
   /** a feed-forward fast-style network (an image-to-image model) on a batch of photos */
   stylize: z.object({ modelId: id, photoIds: z.array(id).min(1).max(256), settings: settings.default({}) }),
+  /** index a dataset (a folder of photos) for a model: top/bottom photos, histograms, pooled features (src/shared/dataset.ts) */
+  datasetIndex: datasetIndexJobArgs,
   /** tuning curves of one unit on synthetic stimuli (src/shared/tuning.ts); photoId: the photo a rotation sweep turns */
   tuning: z.object({ modelId: id, photoId: id.optional(), settings }),
 };
@@ -48,6 +51,7 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
   jobArgsSchemas.featurevis.extend({ kind: z.literal('featurevis') }),
   jobArgsSchemas.style.extend({ kind: z.literal('style') }),
   jobArgsSchemas.stylize.extend({ kind: z.literal('stylize') }),
+  jobArgsSchemas.datasetIndex.extend({ kind: z.literal('datasetIndex') }),
   jobArgsSchemas.tuning.extend({ kind: z.literal('tuning') }),
 ]);
 
@@ -64,6 +68,7 @@ export type JobRequest =
   | (Omit<z.input<typeof jobArgsSchemas.featurevis>, 'settings'> & { kind: 'featurevis'; settings: FeaturevisSettingsInput })
   | (Omit<z.input<typeof jobArgsSchemas.style>, 'settings'> & { kind: 'style'; settings: StyleSettingsInput })
   | (Omit<z.input<typeof jobArgsSchemas.stylize>, 'settings'> & { kind: 'stylize'; settings?: StylizeSettingsInput })
-  | (Omit<z.input<typeof jobArgsSchemas.tuning>, 'settings'> & { kind: 'tuning'; settings: TuningSettingsInput });
+  | (Omit<z.input<typeof jobArgsSchemas.tuning>, 'settings'> & { kind: 'tuning'; settings: TuningSettingsInput })
+  | (Omit<z.input<typeof jobArgsSchemas.datasetIndex>, 'settings'> & { kind: 'datasetIndex'; settings?: DatasetIndexSettingsInput });
 
 export * from './runs';

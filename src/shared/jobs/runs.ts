@@ -15,6 +15,7 @@ import { styleResultSchema, styleRunSettingsSchema, stylizeResultSchema, stylize
 import { validateObjective, type Objective } from '../objectives';
 import { tuningResultSchema, tuningRunSettingsSchema } from '../tuning';
 import type { ExecutionProviderName } from '../contract';
+import { datasetIndexRunResultSchema, datasetIndexRunSettingsSchema } from '../dataset';
 
 const preprocess = z.object({
   width: z.number(), height: z.number(), channelOrder: z.enum(['RGB', 'BGR']), layout: z.enum(['NCHW', 'NHWC']),
@@ -128,6 +129,7 @@ export const RUN_KINDS = {
   featurevis: kind({ version: 1, settings: featurevisRunSettingsSchema, result: featurevisResultSchema, upgrade: {} }),
   style: kind({ version: 1, settings: styleRunSettingsSchema, result: styleResultSchema, upgrade: {} }),
   stylize: kind({ version: 1, settings: stylizeRunSettingsSchema, result: stylizeResultSchema, upgrade: {} }),
+  datasetIndex: kind({ version: 1, settings: datasetIndexRunSettingsSchema, result: datasetIndexRunResultSchema, upgrade: {} }),
   tuning: kind({ version: 1, settings: tuningRunSettingsSchema, result: tuningResultSchema, upgrade: {} }),
 };
 
@@ -158,9 +160,10 @@ export type AdversarialRun = RunOfKind<'adversarial'>;
 export type FeaturevisRun = RunOfKind<'featurevis'>;
 export type StyleRun = RunOfKind<'style'>;
 export type StylizeRun = RunOfKind<'stylize'>;
+export type DatasetIndexRun = RunOfKind<'datasetIndex'>;
 export type TuningRun = RunOfKind<'tuning'>;
 /** A saved run, typed by its kind. */
-export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun | AdversarialRun | FeaturevisRun | StyleRun | StylizeRun | TuningRun;
+export type RunRecord = ClassifyRun | ActivationsRun | DreamRun | AttributionRun | AdversarialRun | FeaturevisRun | StyleRun | StylizeRun | TuningRun | DatasetIndexRun;
 export type RunOf<K extends RunKind> = Extract<RunRecord, { kind: K }>;
 /** What a recipe hands the store: a run without the ids and timestamps the store assigns. */
 export type NewRun<K extends RunKind = RunKind> = K extends RunKind ? Omit<RunOf<K>, 'id' | 'createdAt' | 'artifacts'> : never;

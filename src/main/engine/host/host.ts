@@ -19,6 +19,7 @@ import { modelHandlers } from './models';
 import { photoHandlers } from './photos';
 import { projectHandlers } from './project';
 import { runHandlers } from './runs';
+import { datasetHandlers } from './dataset';
 import { RequestLog } from './requests';
 
 export interface HostOptions {
@@ -90,6 +91,7 @@ export class Host {
       ...photoHandlers(ctx),
       ...runHandlers(ctx),
       ...engineHandlers(ctx, ready),
+      ...datasetHandlers(ctx),
     };
   }
 

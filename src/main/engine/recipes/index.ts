@@ -7,6 +7,7 @@ import { adversarialRecipe } from './adversarial';
 import { featurevisRecipe } from './featurevis';
 import { styleRecipe } from './style';
 import { stylizeRecipe } from './stylize';
+import { datasetIndexRecipe } from './dataset-index';
 import { tuningRecipe } from './tuning';
 import type { Recipe } from './types';
 
@@ -18,5 +19,6 @@ export const RECIPES: { [K in JobKind]: Recipe<K, never, never> } = {
   featurevis: featurevisRecipe as unknown as Recipe<'featurevis', never, never>,
   style: styleRecipe as unknown as Recipe<'style', never, never>,
   stylize: stylizeRecipe as unknown as Recipe<'stylize', never, never>,
+  datasetIndex: datasetIndexRecipe as unknown as Recipe<'datasetIndex', never, never>,
   tuning: tuningRecipe as unknown as Recipe<'tuning', never, never>,
 };

@@ -16,6 +16,7 @@ function runWhat(run: RunRecord): string {
     case 'adversarial': return `Adversarial ${run.settings.adversarial.method}`;
     case 'style': return `Style ${run.settings.mode}`;
     case 'stylize': return 'Fast style';
+    case 'datasetIndex': return `Index ${run.settings.folder.split(/[\\/]/).pop()} · ${run.settings.layers.join(', ')}`;
     case 'tuning': return `Tuning ${run.settings.layer}:${run.settings.channel} · ${run.settings.stimulus}`;
   }
 }

@@ -1,0 +1,173 @@
+// The worker half of indexing: batches of pending photos through one forward session that fetches every
+// indexed layer, reduced at once into the layers' statistics and pooled features, each batch committed in
+// one transaction (store/dataset.ts). Memory is bounded by two batches of input tensors, one batch of
+// activations and the fixed-size statistics, whatever the folder holds: pending photos are read from the
+// project `batch` at a time, so a resumed or grown index continues exactly where the file says.
+//
+// Decoding overlaps inference: the next batch's files are read and decoded by sharp (libuv's thread pool)
+// while the current batch runs in onnxruntime, so the model rarely waits for JPEGs.
+import * as fs from 'node:fs/promises';
+import type { Preprocess } from '../../../shared/contract';
+import type { DatasetLayerInfo, DatasetPhoto } from '../../../shared/dataset';
+import { EngineError } from '../../../shared/errors';
+import { DatasetStore, type BatchWrite } from '../../store/dataset';
+import { runtimeModel } from '../gradients/index';
+import { decodeResized, imageInfo } from '../image/image';
+import type { JobControl } from '../jobs/control';
+import type { ModelRef } from '../jobs/protocol';
+import { imageToTensor } from '../pixels/index';
+import type { WorkerEnv } from '../recipes/types';
+import { LayerStats } from './stats';
+
+export interface IndexInput {
+  projectFile: string;
+  indexId: string;
+  model: ModelRef;
+  input: string;
+  /** image channels the model takes (1: luma) */
+  channels: 1 | 3;
+  preprocess: Preprocess;
+  layers: DatasetLayerInfo[];
+  k: number;
+  bins: number;
+  batch: number;
+}
+
+export interface IndexOutput {
+  status: 'done' | 'cancelled';
+  indexedNow: number;
+  unreadableNow: number;
+  indexed: number;
+  pending: number;
+  imagesPerSecond: number;
+  timings: { decodeWaitMs: number; forwardMs: number; reduceMs: number; writeMs: number; totalMs: number };
+  provider: string;
+  fallbackReason?: string;
+}
+
+interface Decoded {
+  photo: DatasetPhoto;
+  data?: Float32Array;
+  width: number;
+  height: number;
+  error?: string;
+}
+
+async function decodeOne(p: DatasetPhoto, pre: Preprocess, channels: 1 | 3): Promise<Decoded> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(p.file);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return { photo: p, width: 0, height: 0, error: code === 'ENOENT' ? `vanished: ${p.path} was removed while the dataset was being indexed` : `could not be read: ${(e as Error).message}` };
+  }
+  try {
+    const info = await imageInfo(bytes, p.path);
+    const img = await decodeResized(bytes, pre.width, pre.height, pre.resize, p.path);
+    return { photo: p, data: imageToTensor(img, pre, channels).data, width: info.width, height: info.height };
+  } catch (e) {
+    return { photo: p, width: 0, height: 0, error: (e as Error).message };
+  }
+}
+
+export async function runIndex(i: IndexInput, ctl: JobControl, env: WorkerEnv): Promise<IndexOutput> {
+  const t0 = performance.now();
+  const store = DatasetStore.open(i.projectFile);
+  const timings = { decodeWaitMs: 0, forwardMs: 0, reduceMs: 0, writeMs: 0, totalMs: 0 };
+  let indexedNow = 0, unreadableNow = 0, status: IndexOutput['status'] = 'done';
+  let session: Awaited<ReturnType<WorkerEnv['gradients']['forward']>> | undefined;
+  try {
+    const stored = store.layers(i.indexId);
+    const stats = i.layers.map((l) => {
+      const s = stored.find((x) => x.name === l.name);
+      const shape = { channels: l.channels, height: l.height, width: l.width };
+      return s?.stats ? LayerStats.fromBlob(shape, i.k, i.bins, s.stats) : new LayerStats(shape, i.k, i.bins);
+    });
+    const before = store.indexedCount(i.indexId);
+    const total = before + store.pendingCount(i.indexId);
+    const pre = i.preprocess, B = i.batch;
+    const per = i.channels * pre.height * pre.width;
+    ctl.progress(total ? before / total : 1, `${before} of ${total} photos indexed; loading ${i.model.fileName}`);
+
+    let after = 0;
+    const next = (): DatasetPhoto[] => {
+      const ps = store.pending(i.indexId, after, B);
+      if (ps.length) after = ps[ps.length - 1]!.id;
+      return ps;
+    };
+    const decode = (ps: DatasetPhoto[]) => Promise.all(ps.map((p) => decodeOne(p, pre, i.channels)));
+    let cur = next();
+    let curDecoded = cur.length ? decode(cur) : undefined;
+    if (cur.length) {
+      const lm = env.model(i.model);
+      session = await env.gradients.forward({
+        model: runtimeModel(lm.model, i.model.sha), input: i.input, shape: [B, i.channels, pre.height, pre.width],
+        fetch: i.layers.map((l) => l.name), label: i.model.fileName,
+      });
+    }
+    const x = new Float32Array(B * per);
+    const pooled = i.layers.map((l) => new Float32Array(l.channels));
+    const tLoop = performance.now();
+    while (cur.length && curDecoded) {
+      if (await ctl.checkpoint()) { status = 'cancelled'; await curDecoded; break; }
+      let t = performance.now();
+      const decoded = await curDecoded;
+      timings.decodeWaitMs += performance.now() - t;
+      // the next batch decodes while this one runs
+      const upcoming = next();
+      const upcomingDecoded = upcoming.length ? decode(upcoming) : undefined;
+      const ok = decoded.filter((d) => d.data);
+      x.fill(0);
+      ok.forEach((d, j) => x.set(d.data!, j * per));
+      t = performance.now();
+      const out = ok.length ? await session!.run(x) : {};
+      timings.forwardMs += performance.now() - t;
+      t = performance.now();
+      const write: BatchWrite = {
+        indexId: i.indexId,
+        indexed: ok.map((d) => ({ photoId: d.photo.id, width: d.width, height: d.height })),
+        unreadable: decoded.filter((d) => d.error).map((d) => ({ photoId: d.photo.id, reason: d.error! })),
+        features: [], stats: [],
+      };
+      if (ok.length) {
+        i.layers.forEach((l, li) => {
+          const o = out[l.name]!;
+          const [n, c, h, w] = o.dims;
+          if (c !== l.channels || h !== l.height || w !== l.width || n !== B) {
+            throw new EngineError('layer-shape', `layer "${l.name}" came out [${o.dims.join(', ')}], not [${B}, ${l.channels}, ${l.height}, ${l.width}] as computed from the model at ${pre.width}×${pre.height}`);
+          }
+          const size = c * h * w;
+          const vecs: Float32Array[] = [];
+          ok.forEach((d, j) => {
+            stats[li]!.add(d.photo.id, o.data, j * size, pooled[li]!);
+            vecs.push(pooled[li]!.slice());
+          });
+          write.features.push({ layer: l.name, vecs });
+        });
+        write.stats = i.layers.map((l, li) => ({ layer: l.name, blob: stats[li]!.toBlob() }));
+      }
+      timings.reduceMs += performance.now() - t;
+      t = performance.now();
+      store.commitBatch(write);
+      timings.writeMs += performance.now() - t;
+      indexedNow += ok.length;
+      unreadableNow += write.unreadable.length;
+      const done = before + indexedNow;
+      const rate = indexedNow / ((performance.now() - tLoop) / 1000);
+      const left = Math.max(0, total - done - unreadableNow);
+      ctl.progress(total ? (done + unreadableNow) / total : 1, `${done} of ${total} photos indexed${unreadableNow ? `, ${unreadableNow} unreadable` : ''}`, rate > 0 ? (left / rate) * 1000 : undefined);
+      cur = upcoming;
+      curDecoded = upcomingDecoded;
+    }
+    timings.totalMs = performance.now() - t0;
+    const loopS = (performance.now() - tLoop) / 1000;
+    return {
+      status, indexedNow, unreadableNow, indexed: store.indexedCount(i.indexId), pending: store.pendingCount(i.indexId),
+      imagesPerSecond: loopS > 0 ? indexedNow / loopS : 0, timings, provider: session?.provider ?? env.placement().provider,
+      ...(session?.fallbackReason ? { fallbackReason: session.fallbackReason } : {}),
+    };
+  } finally {
+    await session?.release();
+    store.close();
+  }
+}
