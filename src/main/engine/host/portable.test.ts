@@ -83,6 +83,7 @@ test('GoogLeNet: ImageNet names without a labels file, the same model twice refu
     assert.deepEqual(conv.weights.map((w) => w.shape), [[64, 3, 7, 7], [64]]);
     assert.ok(conv.attrs.some((a) => a.name === 'kernel_shape' && a.value === '[7, 7]'));
     assert.deepEqual(g.inputs, ['data']);
+    assert.deepEqual(g.shapes.data, [1, 3, 224, 224], 'the image input at the inspected size');
   } finally {
     await h.host.dispose();
     fs.rmSync(h.dir, { recursive: true, force: true });

@@ -102,6 +102,13 @@ export function describeGraph(model: Model, description: ModelDescription): Mode
   for (const v of g.valueInfo) if (v.shape) shapes[v.name] = v.shape;
   for (const t of [...description.inputs, ...description.outputs]) shapes[t.name] = t.shape;
   for (const l of description.layers) shapes[l.name] = l.shape;
+  // the image input at the size the layers were measured at (its declared shape is often [N,3,H,W])
+  const img = shapes[description.imageInput];
+  if (img?.length === 4) {
+    const { width, height } = description.inspectedSize;
+    const nchw = img[1] === 3 || img[1] === 1 || (typeof img[3] !== 'number' && typeof img[1] === 'number');
+    shapes[description.imageInput] = nchw ? [1, img[1] ?? 3, height, width] : [1, height, width, img[3] ?? 3];
+  }
   const layerNames = new Set(description.layers.map((l) => l.name));
 
   const scoped = scopeGroups(g.nodes);

@@ -3,7 +3,8 @@ import { FileButton } from '../../components/FileButton';
 import { formatBytes, formatCount, formatShape } from '../../components/format';
 import { LayerList } from './LayerList';
 import { PreprocessEditor } from './PreprocessEditor';
-import { inspectionKey, loadInspection, pickLabels, setLabels, setLabelsFromFile } from './service';
+import { embedModel, inspectionKey, loadInspection, pickLabels, setLabels, setLabelsFromFile } from './service';
+import { hasBuiltInImagenetNames, modelKind } from './kind';
 import { inspectionsAtom } from './atoms';
 import { useAtomValue } from '../../state/store';
 import { useEffect } from 'react';
@@ -49,6 +50,7 @@ function ModelLayers({ model }: { model: ModelRecord }) {
 
 export function ModelView({ model }: { model: ModelRecord }) {
   const d = model.description;
+  const kind = modelKind(model);
   const topOps = Object.entries(d.opTypes)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 8);
@@ -60,6 +62,16 @@ export function ModelView({ model }: { model: ModelRecord }) {
           <div className="muted mono small" title={model.path}>
             {model.path}
           </div>
+          <div className="small model-kind" data-testid="model-kind" data-kind={kind.kind}>
+            <strong>{kind.text}</strong> <span className="muted">— {kind.hint}</span>
+          </div>
+          {!model.embedded && (
+            // said before anyone copies the project: this model is not inside the file
+            <div className="small model-linked-note" data-testid="model-linked-note">
+              Linked, not in the project file: a copy of the project needs {model.path.split(/[\\/]/).pop()} beside it.{' '}
+              <button className="link-button" onClick={() => void embedModel(model.id)}>Embed it</button>
+            </div>
+          )}
         </div>
         <dl className="stats" data-testid="model-stats">
           <div>
@@ -80,7 +92,7 @@ export function ModelView({ model }: { model: ModelRecord }) {
           </div>
           <div>
             <dt>Kind</dt>
-            <dd>{d.isClassifier ? `classifier · ${d.classCount ?? '?'} classes` : 'feature model'}</dd>
+            <dd>{kind.kind === 'classifier' ? 'classifier' : kind.kind === 'image-to-image' ? 'image-to-image' : 'features'}</dd>
           </div>
         </dl>
       </div>
@@ -103,7 +115,7 @@ export function ModelView({ model }: { model: ModelRecord }) {
           <div className="row">
             <span className="grow" data-testid="labels-status">
               {model.labels?.length
-                ? `${model.labels.length} labels: ${model.labels.slice(0, 3).join(', ')}…`
+                ? `${model.labels.length} labels${hasBuiltInImagenetNames(model.labels) ? ' (ImageNet, built in)' : ''}: ${model.labels.slice(0, 3).map((l, i) => `${l} (${i})`).join(', ')}…`
                 : d.isClassifier
                   ? 'No labels: classes show as numbers.'
                   : 'Not a classifier.'}

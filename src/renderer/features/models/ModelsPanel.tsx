@@ -5,8 +5,8 @@ import { useAtom, useAtomValue } from '../../state/store';
 import { engineStatusAtom } from '../engine/atoms';
 import { Banners } from '../notices/Banners';
 import { projectAtom } from '../project/atoms';
-import { addingDefaultAtom, addingModelAtom, defaultNoticeDismissedAtom, embedNewModelAtom, selectedModelIdAtom } from './atoms';
-import { addDefaultModel, addModelFiles, embedModel, isDefaultModel, pickAndAddModel, removeModel } from './service';
+import { addingDefaultAtom, addingModelAtom, defaultNoticeDismissedAtom, duplicateModelAtom, embedNewModelAtom, selectedModelIdAtom } from './atoms';
+import { addDefaultModel, addModelFiles, embedModel, isDefaultModel, pickAndAddModel, removeModel, useExistingModel } from './service';
 
 export function ModelsPanel() {
   const project = useAtomValue(projectAtom);
@@ -45,6 +45,7 @@ export function ModelsPanel() {
         )}
       </div>
       <Banners area="models" />
+      <DuplicateNotice />
       <DefaultModelNotice />
       {adding && <div className="progress-line" title={`reading ${adding}`} />}
       {models.length === 0 ? (
@@ -78,6 +79,27 @@ export function ModelsPanel() {
       )}
       {project && !models.some(isDefaultModel) && <AddDefaultModel />}
     </section>
+  );
+}
+
+/** A model file whose bytes are already in the project: not added again; offer the one that is there. */
+function DuplicateNotice() {
+  const [d, setD] = useAtom(duplicateModelAtom);
+  if (!d) return null;
+  return (
+    <div className="banners">
+      <div className="banner banner-notice" role="status" data-testid="model-duplicate">
+        <span className="banner-text">
+          {d.fileName} is already in this project as “{d.modelName}” (same sha256): not added again.
+        </span>
+        <button className="button small" data-testid="model-duplicate-use" onClick={() => useExistingModel()}>
+          Use it
+        </button>
+        <button className="icon-button" title="Dismiss" onClick={() => setD(null)}>
+          ×
+        </button>
+      </div>
+    </div>
   );
 }
 

@@ -14,3 +14,5 @@ export const embedNewModelAtom = atom(false);
 export const defaultNoticeDismissedAtom = atom<string | null>(null);
 /** model:addDefault in flight */
 export const addingDefaultAtom = atom(false);
+/** a model file that is already in the project (same sha256): its name and the model to use instead */
+export const duplicateModelAtom = atom<{ fileName: string; modelId: string; modelName: string } | null>(null);

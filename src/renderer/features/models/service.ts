@@ -1,23 +1,43 @@
 import type { FileSource, ModelRecord, Preprocess } from '../../../shared/contract';
+import { seenRunIds } from '../jobs/recovery';
 import { api, fileSource } from '../../api';
 import { store } from '../../state/store';
 import { attempt, clearArea, report } from '../notices/service';
 import { projectAtom } from '../project/atoms';
 import { refreshProject } from '../project/service';
-import { addingDefaultAtom, addingModelAtom, embedNewModelAtom, inspectionsAtom, selectedModelIdAtom } from './atoms';
+import { errorCode } from '../../../shared/errors';
+import { addingDefaultAtom, addingModelAtom, duplicateModelAtom, embedNewModelAtom, inspectionsAtom, selectedModelIdAtom } from './atoms';
 
 export function selectedModel(): ModelRecord | undefined {
   const id = store.get(selectedModelIdAtom);
   return store.get(projectAtom)?.models.find((m) => m.id === id);
 }
 
+/** The project's model with these bytes (sha256, or a prefix of it as the engine's message gives it). */
+function modelWithSha(sha: string): ModelRecord | undefined {
+  return sha ? store.get(projectAtom)?.models.find((m) => m.sha256.startsWith(sha)) : undefined;
+}
+
+/** Say that `fileName` is already `existing`, and offer to use it (ModelsPanel's notice). */
+function offerExisting(fileName: string, existing: ModelRecord): void {
+  clearArea('models');
+  store.set(duplicateModelAtom, { fileName, modelId: existing.id, modelName: existing.name });
+}
+
 export async function addModel(source: FileSource, displayName: string, shards?: FileSource[]): Promise<void> {
   store.set(addingModelAtom, displayName);
+  store.set(duplicateModelAtom, null);
   try {
     const embed = store.get(embedNewModelAtom);
+    let exists: ModelRecord | undefined;
     const record = await attempt('models', `Could not add model "${displayName}"`, () =>
-      api.invoke('model:add', shards?.length ? { source, embed, shards } : { source, embed }),
+      api.invoke('model:add', shards?.length ? { source, embed, shards } : { source, embed }).catch((err: unknown) => {
+        // the engine refuses the same bytes twice and names the sha256: offer the model already here
+        if (errorCode(err) === 'model-exists') exists = modelWithSha(/sha256 ([0-9a-f]{8,64})/.exec((err as Error).message)?.[1] ?? '');
+        throw err;
+      }),
     );
+    if (exists) return offerExisting(displayName, exists);
     if (!record) return;
     clearArea('models');
     store.set(selectedModelIdAtom, record.id);
@@ -27,8 +47,24 @@ export async function addModel(source: FileSource, displayName: string, shards?:
   }
 }
 
+/** Files up to this size are hashed in the page before uploading, so the same model is not sent twice. */
+const HASH_BEFORE_UPLOAD = 512 * 2 ** 20;
+
+async function sha256Hex(file: File): Promise<string | undefined> {
+  if (file.size > HASH_BEFORE_UPLOAD || !globalThis.crypto?.subtle) return undefined;
+  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export async function addModelFile(file: File): Promise<void> {
   store.set(addingModelAtom, file.name);
+  // an .onnx file already in the project is not uploaded again: the person is offered the one there
+  const sha = await sha256Hex(file).catch(() => undefined);
+  const existing = sha ? modelWithSha(sha) : undefined;
+  if (existing) {
+    store.set(addingModelAtom, null);
+    return offerExisting(file.name, existing);
+  }
   const source = await attempt('models', `Could not read "${file.name}"`, () => fileSource(file));
   if (!source) return void store.set(addingModelAtom, null);
   await addModel(source, file.name);
@@ -108,8 +144,15 @@ export async function pickAndAddModel(): Promise<boolean> {
   return true;
 }
 
+/** "Use it": select the model already in the project instead of adding a copy. */
+export function useExistingModel(): void {
+  const d = store.get(duplicateModelAtom);
+  store.set(duplicateModelAtom, null);
+  if (d && store.get(projectAtom)?.models.some((m) => m.id === d.modelId)) store.set(selectedModelIdAtom, d.modelId);
+}
+
 export async function removeModel(modelId: string): Promise<void> {
-  const ok = await attempt('models', 'Could not remove the model', () => api.invoke('model:remove', { modelId }));
+  const ok = await attempt('models', 'Could not remove the model', () => api.invoke('model:remove', { modelId, seenRunIds: seenRunIds({ modelId }) }));
   if (ok === undefined) return;
   if (store.get(selectedModelIdAtom) === modelId) store.set(selectedModelIdAtom, null);
   const state = await refreshProject();
