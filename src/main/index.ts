@@ -9,6 +9,8 @@ import { buildMenu } from './menu';
 import { trustWindow } from './security';
 
 const engine = new Engine();
+/** resources/icon.png (rendered from resources/icon.svg by scripts/build-icon.ts), beside out/ */
+const APP_ICON = join(__dirname, '../../resources/icon.png');
 
 // A project opened or created from the page changes the File ▸ Open Recent list.
 let menuTimer: ReturnType<typeof setTimeout> | null = null;
@@ -35,6 +37,8 @@ function createWindow(): BrowserWindow {
     minHeight: 600,
     backgroundColor: '#15171b',
     title: 'Featurescope',
+    // the window and taskbar icon on Linux and Windows (macOS takes the app bundle's)
+    icon: APP_ICON,
     show: false,
     webPreferences: {
       preload: join(__dirname, '../preload/index.js'),
@@ -61,6 +65,8 @@ function createWindow(): BrowserWindow {
 }
 
 app.whenReady().then(async () => {
+  // Help ▸ About (and the app menu's About on macOS): the native panel with the version
+  app.setAboutPanelOptions({ applicationName: 'Featurescope', applicationVersion: app.getVersion(), iconPath: APP_ICON, copyright: 'MIT licence' });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   registerDialogHandlers();
   createWindow();

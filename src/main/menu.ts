@@ -65,7 +65,7 @@ export async function buildMenu(engine: Engine): Promise<void> {
       submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
     },
     { role: 'windowMenu' },
-    { role: 'help', submenu: [{ label: `Featurescope ${app.getVersion()}`, enabled: false }] },
+    { role: 'help', submenu: [{ role: 'about' }, { label: `Featurescope ${app.getVersion()}`, enabled: false }] },
   ];
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }

@@ -5,6 +5,7 @@ import { jobsAtom } from '../jobs/atoms';
 import { projectAtom } from '../project/atoms';
 import { connectedAtom, engineStatusAtom, fallbackDismissedAtom } from './atoms';
 import { dismissFallback, setProvider } from './service';
+import { AboutButton } from '../about/About';
 
 const NAMES: Record<string, string> = { cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' };
 
@@ -47,6 +48,7 @@ export function StatusBar() {
           ))}
         </select>
       </label>
+      <AboutButton />
     </footer>
   );
 }
