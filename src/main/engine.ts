@@ -50,6 +50,20 @@ export class Engine {
     });
   }
 
+  /**
+   * The person chose this file (a dialog, a drop): the engine may now read or write it when a page names
+   * it ([Note: grants] src/main/engine/host/grants.ts). Resolves once the engine has it, so the page's
+   * request that follows on its own port cannot overtake it. Only this parent channel may grant.
+   */
+  grant(path: string, access: 'read' | 'write'): Promise<void> {
+    const proc = this.ensure();
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve: () => resolve(), reject });
+      proc.postMessage({ type: 'grant', id, path, access });
+    });
+  }
+
   /** Gives a window a fresh port to the engine (call after every page load: a reload drops the old one). */
   connect(wc: WebContents): void {
     const proc = this.ensure();

@@ -29,7 +29,13 @@ export async function buildMenu(engine: Engine): Promise<void> {
     ? recent.slice(0, 12).map((r) => ({
         label: `${r.name} — ${r.path}`,
         enabled: r.exists,
-        click: () => void openWith(() => engine.request('project:open', { path: checkPath(r.path, 'recent project', true) }), `open ${r.path}`),
+        click: () =>
+          void openWith(async () => {
+            // the person picked it from the menu: grant it like a dialog would
+            const path = checkPath(r.path, 'recent project', true);
+            await engine.grant(path, 'read');
+            return engine.request('project:open', { path });
+          }, `open ${r.path}`),
       }))
     : [{ label: 'No recent projects', enabled: false }];
 

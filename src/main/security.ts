@@ -36,3 +36,37 @@ export function checkPath(value: unknown, what: string, mustExist: boolean): str
   }
   return value;
 }
+
+/**
+ * Links the page may hand to the default browser: https only, no credentials, and only hosts we link to
+ * (documentation of the formats and tools we name). Anything else is dropped; allowed ones are still
+ * confirmed by the person before `shell.openExternal` (index.ts).
+ */
+export const EXTERNAL_HOSTS = new Set(['github.com', 'onnx.ai', 'netron.app', 'www.tensorflow.org', 'distill.pub', 'arxiv.org']);
+
+export function externalUrlAllowed(target: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(target);
+  } catch {
+    return false;
+  }
+  return u.protocol === 'https:' && u.username === '' && u.password === '' && u.port === '' && EXTERNAL_HOSTS.has(u.hostname);
+}
+
+/**
+ * The page to load: the built files, or electron-vite's dev server — but ELECTRON_RENDERER_URL only in a
+ * development (unpackaged) build and only on loopback http, so an environment variable cannot point a
+ * packaged app (and its engine port) at a page from elsewhere.
+ */
+export function rendererUrl(env: NodeJS.ProcessEnv, isPackaged: boolean, builtFileUrl: string): string {
+  const dev = env.ELECTRON_RENDERER_URL;
+  if (!dev || isPackaged) return builtFileUrl;
+  let u: URL;
+  try {
+    u = new URL(dev);
+  } catch {
+    return builtFileUrl;
+  }
+  return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) ? dev : builtFileUrl;
+}

@@ -29,13 +29,27 @@ ipcRenderer.on('featurescope:event', (_event, msg: WireMessage) => {
   if (msg && msg.type === 'event') client.receive(msg);
 });
 
+// [Note: grants] A dropped file's path is granted to the engine through main before any request that
+// names it: pathForFile starts the grant, and every request waits for the grants started before it.
+let grants: Promise<unknown> = Promise.resolve();
+
+function pathForFile(file: File): string {
+  const path = webUtils.getPathForFile(file);
+  if (path) {
+    const grant = ipcRenderer.invoke('featurescope:grant-dropped', path);
+    // a refused grant shows up as the engine's own "not chosen" answer to the request
+    grants = Promise.all([grants, grant.catch(() => undefined)]);
+  }
+  return path;
+}
+
 const api: FeaturescopeApi = {
   mode: 'electron',
-  invoke: client.invoke,
+  invoke: (channel, args) => grants.then(() => client.invoke(channel, args)),
   on: client.on,
   pickFile: (kind) => ipcRenderer.invoke('featurescope:pick-file', kind) as Promise<string | null>,
   pickProjectPath: (mode) => ipcRenderer.invoke('featurescope:pick-project', mode) as Promise<string | null>,
-  pathForFile: (file) => webUtils.getPathForFile(file),
+  pathForFile,
 };
 
 contextBridge.exposeInMainWorld('featurescope', api);
