@@ -12,57 +12,18 @@ import { checkNewRun, decodeRun, isRunKind, RUN_KINDS, RunDecodeError, type NewR
 import { decodeUnfinishedRun, isUnfinishedStatus, type RunCheckpoint, type RunOwner, type UnfinishedRun } from '../../shared/jobs/runs';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate } from './schema';
 import { EngineError } from '../../shared/errors';
+import { checkProjectFile, ProjectError } from './check-file';
 
 export const PROJECT_EXTENSION = '.fscope';
 
-export type ProjectErrorCode =
-  | 'not-found' | 'is-directory' | 'exists' | 'not-a-project' | 'newer-version' | 'not-sqlite' | 'no-such-item';
-
-/** Why a project file cannot be used. `code` is stable for tests and the UI. */
-export class ProjectError extends EngineError {
-  declare readonly code: ProjectErrorCode;
-  constructor(code: ProjectErrorCode, message: string) {
-    super(code, message);
-    this.name = 'ProjectError';
-  }
-}
+// Opening refuses FIFOs, devices, empty, foreign, newer and damaged files without touching them: check-file.ts.
+export { ProjectError, type ProjectErrorCode } from './check-file';
 
 export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
 
 export interface NewArtifact { name: string; mime: string; bytes: Uint8Array }
-
-/**
- * Check a file is a Featurescope project we can open, WITHOUT changing it: read-only, no WAL switch,
- * no migration. Throws ProjectError naming the file.
- */
-function checkProjectFile(file: string): void {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    throw new ProjectError('not-found', `Project file ${file} does not exist.`);
-  }
-  if (st.isDirectory()) throw new ProjectError('is-directory', `${file} is a folder, not a Featurescope project file.`);
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
-    const appId = db.pragma('application_id', { simple: true }) as number;
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (appId !== APPLICATION_ID) {
-      throw new ProjectError('not-a-project', `${path.basename(file)} is an SQLite database but not a Featurescope project (it was made by another program). It was not changed.`);
-    }
-    if (version > SCHEMA_VERSION) {
-      throw new ProjectError('newer-version', `${path.basename(file)} was saved by a newer Featurescope (project format ${version}; this version reads up to ${SCHEMA_VERSION}). Update Featurescope to open it. The file was not changed.`);
-    }
-  } catch (e) {
-    if (e instanceof ProjectError) throw e;
-    throw new ProjectError('not-sqlite', `${path.basename(file)} is not a Featurescope project (${(e as Error).message}). The file was not changed.`);
-  } finally {
-    db?.close();
-  }
-}
 
 const now = () => new Date().toISOString();
 const json = (v: unknown) => JSON.stringify(v);
@@ -130,8 +91,15 @@ export class ProjectStore {
   /** Open an existing project, migrating it to the current schema. */
   static open(file: string): ProjectStore {
     const abs = path.resolve(file);
-    checkProjectFile(abs);
-    return new ProjectStore(abs, new Database(abs, { fileMustExist: true }));
+    checkProjectFile(abs, APPLICATION_ID, SCHEMA_VERSION);
+    const db = new Database(abs, { fileMustExist: true });
+    try {
+      return new ProjectStore(abs, db);
+    } catch (e) {
+      // a migration that fails must not leave the file open (nor become the open project)
+      db.close();
+      throw e;
+    }
   }
 
   /** Fold the WAL back into the main file and close, so the one file is the whole project. */
