@@ -80,6 +80,8 @@ export interface ModelDescription {
   classCount?: number;
   /** at a size other than the model's own: nodes (and everything after them) that could not run at this size, e.g. a classifier head */
   prunedAtSize?: string[];
+  /** set when the layers were shaped at a smaller size than asked (a big declared input: the memory budget); inspectedSize is that smaller size */
+  cappedFrom?: { width: number; height: number; reason: string };
 }
 
 export interface ModelRecord {

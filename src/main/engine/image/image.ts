@@ -3,6 +3,7 @@
 import sharp from 'sharp';
 import type { FitEnum, Metadata, OutputInfo, Sharp } from 'sharp';
 import type { Preprocess } from '../../../shared/contract';
+import { checkBudget } from '../runtime/budget';
 
 export interface RgbImage {
   width: number;
@@ -33,12 +34,16 @@ const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', web
 export async function imageInfo(bytes: Uint8Array, name = 'image'): Promise<ImageInfo> {
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
+    // metadata reads the header only: sharp's own pixel limit would fire here first and call a big photo
+    // "not an image"; ours below says its size and the limit
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
     throw new ImageError('not-image', `${name} is not an image Featurescope can read (JPEG, PNG, WebP): ${(e as Error).message}`);
   }
   if (!meta.width || !meta.height || !meta.format) throw new ImageError('not-image', `${name} has no readable image size.`);
-  if (meta.width * meta.height > MAX_PIXELS) throw new ImageError('too-large', `${name} is ${meta.width}×${meta.height}; images above ${MAX_PIXELS / 1e6} megapixels are refused.`);
+  if (meta.width * meta.height > MAX_PIXELS) {
+    throw new ImageError('too-large', `${name} is ${meta.width}×${meta.height} (${(meta.width * meta.height / 1e6).toFixed(1)} megapixels); images above ${MAX_PIXELS / 1e6} megapixels are refused.`);
+  }
   // EXIF orientations 5..8 swap width and height.
   const swap = (meta.orientation ?? 1) >= 5;
   return { width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height, mime: MIME[meta.format] ?? `image/${meta.format}` };
@@ -48,7 +53,9 @@ function pipeline(bytes: Uint8Array, name: string): Sharp {
   return sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate();
 }
 
-async function toRgb(s: Sharp, name: string): Promise<RgbImage> {
+async function toRgb(s: Sharp, name: string, size?: { width: number; height: number }): Promise<RgbImage> {
+  // the decoded bytes plus their float copy (13 bytes a pixel), checked before sharp or we allocate them
+  if (size) checkBudget(13 * size.width * size.height, `decoding ${name} at ${size.width}×${size.height}`);
   let out: { data: Buffer; info: OutputInfo };
   try {
     out = await s.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
@@ -65,8 +72,8 @@ async function toRgb(s: Sharp, name: string): Promise<RgbImage> {
 
 /** Decode JPEG/PNG/WebP (any size, EXIF-rotated) to float RGB. */
 export async function decodeImage(bytes: Uint8Array, name = 'image'): Promise<RgbImage> {
-  await imageInfo(bytes, name);
-  return toRgb(pipeline(bytes, name), name);
+  const info = await imageInfo(bytes, name);
+  return toRgb(pipeline(bytes, name), name, info);
 }
 
 const FIT: Record<Preprocess['resize'], keyof FitEnum> = { stretch: 'fill', 'center-crop': 'cover', pad: 'contain' };
@@ -74,7 +81,7 @@ const FIT: Record<Preprocess['resize'], keyof FitEnum> = { stretch: 'fill', 'cen
 /** Decode and resize in one pass (the fast path for model input). */
 export async function decodeResized(bytes: Uint8Array, width: number, height: number, resize: Preprocess['resize'] = 'stretch', name = 'image'): Promise<RgbImage> {
   await imageInfo(bytes, name);
-  return toRgb(pipeline(bytes, name).resize(width, height, { fit: FIT[resize], background: { r: 0, g: 0, b: 0 } }), name);
+  return toRgb(pipeline(bytes, name).resize(width, height, { fit: FIT[resize], background: { r: 0, g: 0, b: 0 } }), name, { width, height });
 }
 
 function toRawSharp(img: RgbImage): Sharp {
@@ -84,7 +91,7 @@ function toRawSharp(img: RgbImage): Sharp {
 }
 
 export async function resizeImage(img: RgbImage, width: number, height: number, resize: Preprocess['resize'] = 'stretch'): Promise<RgbImage> {
-  return toRgb(toRawSharp(img).resize(width, height, { fit: FIT[resize], background: { r: 0, g: 0, b: 0 } }), 'image');
+  return toRgb(toRawSharp(img).resize(width, height, { fit: FIT[resize], background: { r: 0, g: 0, b: 0 } }), 'image', { width, height });
 }
 
 /** PNG, optionally with tEXt chunks (key → value) carrying e.g. the exact settings that made it. */

@@ -9,11 +9,12 @@ import * as ort from 'onnxruntime-node';
 import type { LayerInfo, ModelDescription, TensorInfo } from '../../../shared/contract';
 import { decodeModel, encodeModel, opsetVersion, OnnxFormatError, tensorSize, type DType, type Model } from './model';
 import { guessPreprocess } from '../pixels/guess';
+import { checkBudget, formatBytes, memoryBudget } from '../runtime/budget';
 
 export type InspectErrorCode =
   | 'not-found' | 'is-directory' | 'empty' | 'too-large' | 'not-onnx' | 'truncated' | 'external-data-missing'
   | 'external-data-outside' | 'no-graph' | 'bad-tensor' | 'no-image-input' | 'unsupported-opset' | 'huge-dims'
-  | 'ort-load-failed' | 'ort-run-failed';
+  | 'ort-load-failed' | 'ort-run-failed' | 'not-regular-file';
 
 /** Why a model file cannot be used. `code` is stable (tests, UI); the message names the file and the problem. */
 export class InspectError extends Error {
@@ -37,6 +38,8 @@ const LAYER_OPS = new Set([
   'Clip', 'Mish', 'Gelu', 'Softplus', 'Concat', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Gemm',
   'MatMul', 'LRN', 'BatchNormalization', 'InstanceNormalization', 'LayerNormalization', 'GroupNormalization', 'Add',
   'Mul', 'Sum', 'Softmax', 'Upsample', 'Resize', 'DepthToSpace', 'SpaceToDepth',
+  // int8 models: the float tensor a quantized activation is turned back into (QDQ format) is its layer
+  'DequantizeLinear',
 ]);
 /** Ops that make their input a "pre-activation" tensor. */
 const ACTIVATION_OPS = new Set(['Relu', 'LeakyRelu', 'PRelu', 'Elu', 'Selu', 'Clip', 'HardSwish', 'Mish', 'Gelu', 'Softplus', 'Sigmoid', 'Tanh']);
@@ -92,6 +95,8 @@ export function loadModelFile(file: string): LoadedModel {
     throw new InspectError('not-found', `Model file ${file} does not exist.`);
   }
   if (st.isDirectory()) throw new InspectError('is-directory', `${file} is a folder, not an ONNX model file.`);
+  // a FIFO or device would block the read (or never end): refused before anything opens it
+  if (!st.isFile()) throw new InspectError('not-regular-file', `${file} is not a regular file (a pipe, device or socket), so it is not an ONNX model file.`);
   if (st.size > MAX_MODEL_BYTES) throw new InspectError('too-large', `${name} is ${(st.size / 2 ** 30).toFixed(1)} GiB; ONNX files above 2 GiB must keep their weights in external data files.`);
   const bytes = fs.readFileSync(file);
   return loadModelBytes(bytes, name, file);
@@ -102,6 +107,8 @@ export function loadModelBytes(bytes: Uint8Array, fileName: string, file?: strin
   if (PNG_MAGIC.every((b, i) => bytes[i] === b) || JPEG_MAGIC.every((b, i) => bytes[i] === b)) {
     throw new InspectError('not-onnx', `${fileName} is an image (${bytes[0] === 0x89 ? 'PNG' : 'JPEG'}), not an ONNX model.`);
   }
+  const json = jsonKind(bytes);
+  if (json !== undefined) throw new InspectError('not-onnx', `${fileName} is JSON, not an ONNX model${json}.`);
   let model: Model;
   try {
     model = decodeModel(bytes, { fileName, ...(file ? { baseDir: path.dirname(file) } : {}) });
@@ -113,6 +120,19 @@ export function loadModelBytes(bytes: Uint8Array, fileName: string, file?: strin
     throw new InspectError('not-onnx', `${fileName} is not an ONNX model: ${(e as Error).message}`);
   }
   return { model, bytes, fileName, ...(file ? { path: file } : {}), fileSize: bytes.length, sha256: sha256(bytes) };
+}
+
+/**
+ * '' or a hint when the bytes are a JSON text (an ONNX file never starts with '{' or '['; protobuf would
+ * call it "truncated"); undefined otherwise. A TF.js model.json gets its own hint.
+ */
+function jsonKind(bytes: Uint8Array): string | undefined {
+  let i = 0;
+  while (i < bytes.length && i < 64 && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  if (bytes[i] !== 0x7b && bytes[i] !== 0x5b) return undefined;
+  const head = Buffer.from(bytes.subarray(0, 4096)).toString('utf8');
+  if (/"modelTopology"|"weightsManifest"/.test(head)) return ' (it looks like a TF.js model.json: add it under its own name, model.json, with its weight files beside it)';
+  return '';
 }
 
 /** Graph inputs that are real inputs (old IR versions also list every initializer as an input). */
@@ -241,9 +261,12 @@ export async function inspectModel(lm: LoadedModel, opts: InspectOptions = {}): 
   const consumers = new Map<string, string[]>();
   for (const n of m.graph.nodes) for (const i of n.inputs) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n.opType]);
   const candidates: { name: string; opType: string; nodeName: string; order: number; preActivation: boolean }[] = [];
+  const inits = new Set(m.graph.initializers.map((t) => t.name));
   const seen = new Set<string>();
   m.graph.nodes.forEach((n, order) => {
     if (opts.layers === false || !LAYER_OPS.has(n.opType) || n.domain !== '') return;
+    // a DequantizeLinear of an initializer is a weight, not an activation
+    if (n.opType === 'DequantizeLinear' && inits.has(n.inputs[0] ?? '')) return;
     const out = n.outputs[0];
     if (!out || seen.has(out)) return;
     seen.add(out);
@@ -251,8 +274,10 @@ export async function inspectModel(lm: LoadedModel, opts: InspectOptions = {}): 
     candidates.push({ name: out, opType: n.opType, nodeName: n.name, order, preActivation });
   });
 
-  const natural = width === size.width && height === size.height;
-  const { shapes, pruned } = await runForShapes(lm, img, width, height, candidates.map((c) => c.name), opts.intraOpNumThreads, !natural);
+  const names = candidates.map((c) => c.name);
+  const at = await inspectionSize(lm, img, width, height, names, opts.intraOpNumThreads);
+  const natural = at.width === size.width && at.height === size.height;
+  const { shapes, pruned } = await runForShapes(lm, img, at.width, at.height, names, opts.intraOpNumThreads, !natural);
   const layers: LayerInfo[] = [];
   for (const c of candidates) {
     const shape = shapes.get(c.name);
@@ -264,7 +289,8 @@ export async function inspectModel(lm: LoadedModel, opts: InspectOptions = {}): 
   const opTypes: Record<string, number> = {};
   for (const n of m.graph.nodes) opTypes[n.opType] = (opTypes[n.opType] ?? 0) + 1;
   let parameterCount = 0;
-  for (const t of m.graph.initializers) if (t.dtype.startsWith('float') || t.dtype === 'bfloat16') parameterCount += tensorSize(t.dims);
+  // int8/uint8 weights are parameters too (quantized models); int32 holds their biases; int64 is shapes
+  for (const t of m.graph.initializers) if (/^(float|bfloat16|int8|uint8|int32)/.test(t.dtype)) parameterCount += tensorSize(t.dims);
 
   const info = (v: { name: string; dtype?: string; shape?: (number | string | null)[] }): TensorInfo => ({ name: v.name, dtype: v.dtype ?? 'unknown', shape: v.shape ?? [] });
   const outputs = m.graph.outputs.map(info);
@@ -284,18 +310,57 @@ export async function inspectModel(lm: LoadedModel, opts: InspectOptions = {}): 
     inputs: realInputs(m).map(info),
     outputs,
     imageInput: img.name,
-    inspectedSize: { width, height },
+    inspectedSize: { width: at.width, height: at.height },
     layers,
     opTypes,
     suggestedPreprocess: guessPreprocess(m, img, fileName, { width: size.width, height: size.height }),
     isClassifier: !!cls,
   };
   if (pruned.length) desc.prunedAtSize = pruned;
+  if (at.cappedFrom) desc.cappedFrom = at.cappedFrom;
   if (cls) {
     desc.classifierOutput = cls.name;
     desc.classCount = shapes.get(cls.name)![1]!;
   }
   return desc;
+}
+
+/** Sizes up to this many pixels are inspected as asked; a bigger one is shaped at this area (its aspect kept). */
+const DIRECT_PIXELS = 512 * 512;
+/** Longest side of the probe run. */
+const PROBE_SIDE = 256;
+/** onnxruntime's working memory on top of the tensors it returns (measured on GoogLeNet: ~1.3×). */
+const ORT_OVERHEAD = 1.5;
+/** The inspection run's share of the engine budget (it keeps every layer at once). */
+const INSPECT_SHARE = 1 / 4;
+
+/**
+ * The size the shape run uses. Inspecting keeps every layer tensor alive at once, so a model that declares
+ * a big input (4096²: 14 GB and minutes for GoogLeNet) is not run at that size: its shapes are taken at
+ * 512² pixels of area (the aspect kept), or smaller when a probe run at ≤256 px, scaled by area, says the
+ * layers would need more than a quarter of the memory budget. The description says so in cappedFrom.
+ * A single input tensor over the whole budget is refused, naming the file and the input.
+ */
+export async function inspectionSize(lm: LoadedModel, img: ImageInput, width: number, height: number, names: string[], threads?: number): Promise<{ width: number; height: number; cappedFrom?: NonNullable<ModelDescription['cappedFrom']> }> {
+  checkBudget(4 * img.channels * width * height, `${lm.fileName}'s input "${img.name}" at ${width}×${height}`);
+  if (width * height <= DIRECT_PIXELS) return { width, height };
+  const scaled = (area: number) => {
+    const f = Math.sqrt(area / (width * height));
+    return { w: Math.max(16, Math.floor(width * f)), h: Math.max(16, Math.floor(height * f)) };
+  };
+  const probe = scaled(Math.min(PROBE_SIDE ** 2, DIRECT_PIXELS));
+  const { shapes } = await runForShapes(lm, img, probe.w, probe.h, names, threads, true);
+  let probeBytes = 4 * img.channels * probe.w * probe.h;
+  for (const s of shapes.values()) probeBytes += 4 * tensorSize(s);
+  const perPixel = (probeBytes / (probe.w * probe.h)) * ORT_OVERHEAD;
+  const limit = memoryBudget().bytes * INSPECT_SHARE;
+  const area = Math.min(DIRECT_PIXELS, limit / perPixel);
+  const at = scaled(area);
+  const full = perPixel * width * height;
+  const why = full > limit
+    ? `the layers at ${width}×${height} would need about ${formatBytes(full)}, more than a quarter of the engine's memory budget (${formatBytes(memoryBudget().bytes)})`
+    : `inspecting at ${width}×${height} would take a long run; Featurescope inspects at most ${Math.sqrt(DIRECT_PIXELS)}² pixels`;
+  return { width: at.w, height: at.h, cappedFrom: { width, height, reason: `${why}; the layer shapes are taken at ${at.w}×${at.h}` } };
 }
 
 /** The model with its image input re-declared as [1, C, H, W] (or NHWC) at the chosen size. */

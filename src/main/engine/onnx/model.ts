@@ -244,12 +244,16 @@ function readExternal(t: any, name: string, nbytes: number, opts: DecodeOptions,
     throw new OnnxFormatError('external-data-missing', `${label}: tensor "${name}" keeps its data in an external file${loc ? ` "${loc}"` : ''}, which cannot be located.`);
   }
   const file = path.resolve(opts.baseDir, loc);
-  if (path.relative(opts.baseDir, file).startsWith('..')) {
-    throw new OnnxFormatError('external-data-missing', `${label}: tensor "${name}" points outside the model's folder ("${loc}"); refusing to read it.`);
-  }
+  const outside = (dir: string, f: string) => { const r = path.relative(dir, f); return r.startsWith('..') || path.isAbsolute(r); };
+  const refuse = () => new OnnxFormatError('external-data-missing', `${label}: tensor "${name}" points outside the model's folder ("${loc}"); refusing to read it.`);
+  if (outside(opts.baseDir, file)) throw refuse();
   if (!fs.existsSync(file)) {
     throw new OnnxFormatError('external-data-missing', `${label}: external data file "${loc}" for tensor "${name}" is missing (looked in ${opts.baseDir}).`);
   }
+  // a symlink (of the file or a folder on the way) that leads out of the model's folder is refused too:
+  // the model chose the name, not the person
+  if (outside(fs.realpathSync(opts.baseDir), fs.realpathSync(file))) throw refuse();
+  if (!fs.statSync(file).isFile()) throw new OnnxFormatError('external-data-missing', `${label}: external data "${loc}" for tensor "${name}" is not a regular file.`);
   const offset = Number(info.offset ?? 0);
   const length = info.length != null ? Number(info.length) : nbytes;
   const fd = fs.openSync(file, 'r');
