@@ -2,6 +2,7 @@
 // through the one job runtime (job:start, and each kind's own run:* channel), pause / resume / cancel, and
 // reading saved runs back: artifacts, a dream's export, an attribution's map and exports.
 import * as fs from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { RunOf } from '../../../shared/contract';
 import { EngineError } from '../../../shared/errors';
 import { reduceChannels } from '../../../shared/colormap';
@@ -82,7 +83,7 @@ export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
       return { mime: a.mime, base64: Buffer.from(a.bytes).toString('base64') };
     },
 
-    'dream:export': async ({ runId, format, path: out }) => {
+    'dream:export': async ({ runId, format, path: out, overwrite }) => {
       const store = ctx.project();
       const run = store.run(runId);
       const png = dreamPng(store, run);
@@ -96,7 +97,12 @@ export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
         throw new EngineError('no-such-item', `the stored image of run ${runId} lacks its ${DREAM_TEXT_KEY} settings`);
       }
       if (out) {
-        await fs.promises.writeFile(out, bytes);
+        // never a relative path (the engine's working directory), never over a file unless asked to
+        if (!isAbsolute(out)) throw new EngineError('relative-path', `dream:export: "${out}" is not an absolute path`);
+        await fs.promises.writeFile(out, bytes, { flag: overwrite ? 'w' : 'wx' }).catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'EEXIST') throw new EngineError('exists', `dream:export: ${out} already exists; export again with overwrite to replace it.`);
+          throw e;
+        });
         return { fileName, mime, path: out };
       }
       return { fileName, mime, base64: Buffer.from(bytes).toString('base64') };
