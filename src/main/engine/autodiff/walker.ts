@@ -49,6 +49,14 @@ export function walk(w: WalkInput): WalkResult {
     depIn.forEach((x) => reach.add(x));
   }
 
+  // int8 models: a QuantizeLinear turns the float path into integers, which carry no gradient, so the
+  // objective would silently get none at all; name the quantizing nodes instead (a forward feature still works)
+  if (!reach.has(input)) {
+    const upstream = new Set([seed]);
+    for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i]!.outputs.some((o) => upstream.has(o))) nodes[i]!.inputs.forEach((x) => upstream.add(x));
+    const quantizers = nodes.filter((n) => QUANTIZERS.has(n.opType) && n.inputs.some((x) => dep.has(x)) && n.outputs.some((o) => upstream.has(o)));
+    if (quantizers.length) throw new UnsupportedOpsError(quantizers.map((n) => ({ opType: n.opType, node: n.name })));
+  }
   const missing = active.filter((n) => !rules[n.opType] || (n.domain !== '' && n.domain !== 'ai.onnx'));
   if (missing.length) throw new UnsupportedOpsError(missing.map((n) => ({ opType: n.opType, node: n.name })));
 
@@ -94,6 +102,8 @@ export function walk(w: WalkInput): WalkResult {
 }
 
 const FLOAT = new Set(['float32', 'float16', 'float64', 'bfloat16']);
+/** ops that turn a float tensor into integers (int8 models): the gradient stops there */
+const QUANTIZERS = new Set(['QuantizeLinear', 'DynamicQuantizeLinear']);
 
 function makeContext(w: WalkInput, node: Node, dep: Set<string>): GradContext {
   const e = w.emitter;

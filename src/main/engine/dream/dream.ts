@@ -3,22 +3,27 @@
 // guided), runs the loop with compiled gradient sessions from a gradient runtime (the caller's, so a
 // worker keeps one cache for every job, or its own), and reports timings and objectives.
 import * as crypto from 'node:crypto';
+import * as path from 'node:path';
 import type { ExecutionProviderName } from '../../../shared/contract';
 import type { Objective } from '../../../shared/objectives';
 import type { Model } from '../onnx/model';
 import { GradientRuntime, runProvider, runtimeModel, type RuntimeModel } from '../gradients/index';
 import type { SessionPlacement } from '../runtime/sessions';
 import { DreamGradients, type SessionTiming } from './gradients';
-import { runDreamLoop, planFor, type LoopHooks, type LoopSettings, type OctaveReport } from './loop';
+import { runDreamLoop, planFor, octaveSizes, type LoopHooks, type LoopSettings, type OctaveReport } from './loop';
 import { dreamObjective, defaultDreamLayer, withGuideScore } from './objective';
 import { affine, decodeRgb, resizeRgb, toPlanar, type PixelSpace, type Rgb } from '../pixels/index';
 import { receptiveField, spatialSize } from './receptive-field';
+import { checkDreamSize } from './min-size';
 import { parseDreamSettings, type DreamLayer, type DreamSettings, type DreamSettingsInput } from '../../../shared/jobs/dream';
 
 export type ImageSource = string | Uint8Array | Rgb;
 
 export interface DreamRequest {
   photo: ImageSource;
+  /** what messages call the photo and the model (their file names); default "photo" and "the model" */
+  photoName?: string;
+  modelName?: string;
   model: Model;
   space: PixelSpace;
   settings: DreamSettingsInput;
@@ -80,7 +85,10 @@ export async function dream(req: DreamRequest, hooks: LoopHooks = {}): Promise<D
   const tileMargin = s.tileMargin === 'exact' ? exactMargin : s.tileMargin === 'auto' ? Math.min(exactMargin, roundUp(64, stride)) : roundUp(s.tileMargin, stride);
   const resolved: ResolvedDreamSettings = { ...s, layers, seed, tileSize, tileMargin };
 
-  const photo = await toRgb(req.photo, 'photo');
+  const photoName = req.photoName ?? (typeof req.photo === 'string' ? path.basename(req.photo) : 'photo');
+  const photo = await toRgb(req.photo, photoName);
+  // a photo (or octave) smaller than the layers' pooling fails deep in onnxruntime, or crashes it: say so first
+  checkDreamSize(req.model, input, layers.map((l) => l.name), octaveSizes(photo.height, photo.width, s.octaves, s.octaveScale), { name: photoName, width: photo.width, height: photo.height }, req.modelName ?? 'the model');
   const runtime = req.runtime ?? new GradientRuntime();
   const placement: SessionPlacement = req.provider !== undefined || req.threads !== undefined
     ? { provider: req.provider ?? 'cpu', ...(req.threads ? { threads: req.threads } : {}) }

@@ -17,6 +17,8 @@ interface Input {
   model: ModelRef;
   modelName: string;
   photo: Uint8Array;
+  /** the photo's file name, for messages ("stata.jpg is 1×1: too small …") */
+  photoName?: string;
   guide?: Uint8Array;
   space: Preprocess;
   settings: DreamSettings;
@@ -54,6 +56,7 @@ export const dreamRecipe: Recipe<'dream', Input, Output> = {
     const input: Input = {
       model: jobModelRef(store, rec), modelName: rec.name, space: rec.preprocess, settings,
       photo: from ? dreamPng(store, from) : store.photoBytes(spec.photoId),
+      photoName: from ? `the result of run ${from.id} (on ${photo.name})` : photo.name,
       ...(spec.guidePhotoId ? { guide: store.photoBytes(spec.guidePhotoId) } : {}),
     };
     const title = `Dream ${settings.layers.map((l) => l.name).join(' + ') || 'default layer'} on ${photo.name}${from ? ' (again)' : ''}`;
@@ -74,6 +77,7 @@ export const dreamRecipe: Recipe<'dream', Input, Output> = {
     const r = await dream(
       {
         photo: i.photo, model: env.model(i.model).model, modelSha: i.model.sha, space: i.space, settings: i.settings, ...(i.guide ? { guide: i.guide } : {}),
+        ...(i.photoName ? { photoName: i.photoName } : {}), modelName: i.modelName,
         runtime: env.gradients, provider, threads,
       },
       {
