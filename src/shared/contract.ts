@@ -255,7 +255,7 @@ export const requestSchemas = {
   /** DeepDream as a job (live 'job:preview' frames); `settings` is checked by the engine's dream schema. fromRunId: dream again on that dream's result */
   'run:dream': jobArgsSchemas.dream,
   /** a dream's full-size result: PNG (settings in a text chunk) or JPEG; written to `path` when given, else returned */
-  'dream:export': z.object({ runId: id, format: z.enum(['png', 'jpeg']).default('png'), path: filePath.optional() }),
+  'dream:export': z.object({ runId: id, format: z.enum(['png', 'jpeg']).default('png'), path: filePath.optional(), overwrite: z.boolean().optional() }),
   /** one item of a feature visualization run as a PNG with the settings and the item in its text chunk; no item: the run's grid */
   'featurevis:export': z.object({ runId: id, item: z.number().int().min(0).optional() }),
   /** an adversarial run's image as a PNG download: the example (its settings in a text chunk), the original as the model saw it, or the difference amplified */
