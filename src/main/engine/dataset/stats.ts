@@ -122,9 +122,9 @@ export class LayerStats {
     this.range[c * 2] = lo; this.range[c * 2 + 1] = w;
     const inv = 1 / w;
     for (let i = 0; i < n; i++) {
-      let bin = Math.floor((data[base + i]! - lo) * inv);
+      // every value is ≥ lo here, so truncation is floor; the clamp catches rounding at the top edge
+      let bin = ((data[base + i]! - lo) * inv) | 0;
       if (bin >= B) bin = B - 1;
-      else if (bin < 0) bin = 0;
       counts[cb + bin]!++;
     }
   }
