@@ -8,10 +8,15 @@ export function base64Bytes(base64: string): Uint8Array<ArrayBuffer> {
 }
 
 export function downloadBase64(file: { fileName: string; mime: string; base64: string }): void {
-  const url = URL.createObjectURL(new Blob([base64Bytes(file.base64)], { type: file.mime }));
+  downloadBlob(new Blob([base64Bytes(file.base64)], { type: file.mime }), file.fileName);
+}
+
+/** A file made in the page (e.g. a canvas's PNG) as a download. */
+export function downloadBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = file.fileName;
+  a.download = fileName;
   document.body.appendChild(a);
   a.click();
   a.remove();

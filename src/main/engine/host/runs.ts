@@ -6,6 +6,7 @@ import { isAbsolute } from 'node:path';
 import type { RunOf } from '../../../shared/contract';
 import { EngineError } from '../../../shared/errors';
 import { reduceChannels } from '../../../shared/colormap';
+import { attributionFileStem } from '../../../shared/attribution-names';
 import type { ProjectStore } from '../../store/project';
 import { topK } from '../runtime/classify';
 import { DREAM_TEXT_KEY, dreamPngToJpeg, readDreamRecord } from '../dream/index';
@@ -31,6 +32,14 @@ function attributionRun(store: ProjectStore, runId: string): { run: RunOf<'attri
   if (!npy) throw new EngineError('no-such-item', `Run ${runId} has no stored map.`);
   const { data, shape } = fromNpy(Buffer.from(store.artifact(npy.id).bytes));
   return { run, map: data, shape };
+}
+
+function photoNameOrUndefined(store: ProjectStore, photoId: string): string | undefined {
+  try {
+    return store.photo(photoId).name;
+  } catch {
+    return undefined; // removed since the run: the file is still worth naming
+  }
 }
 
 export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
@@ -71,6 +80,7 @@ export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
       return null;
     },
     'job:list': () => ctx.jobs.list(),
+    // an interrupted or failed run starts again into the same row (from its last frame where the recipe can)
     'run:resume': ({ runId }) => ctx.jobs.resumeRun(runId),
 
     'run:remove': ({ runId }) => {
@@ -123,7 +133,9 @@ export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
       const store = ctx.project();
       const { run, map, shape } = attributionRun(store, runId);
       const settings = run.settings.attribution;
-      const base = `${settings.method}-${run.id}`;
+      // readable and unique enough: dog-gradcam-golden_retriever (the photo may be gone: then "photo")
+      const photoName = run.photoId ? photoNameOrUndefined(store, run.photoId) : undefined;
+      const base = attributionFileStem(photoName, settings.method, run.result.target);
       if (format === 'npy') return { fileName: `${base}.npy`, mime: 'application/x-npy', base64: toNpy(map, shape).toString('base64') };
       if (format === 'csv') {
         try {

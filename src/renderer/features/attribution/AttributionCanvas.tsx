@@ -3,9 +3,10 @@
 // the opacity slider, sign mode and colormap redraw at once without asking the engine.
 import { useEffect, useRef, useState } from 'react';
 import type { RunOf } from '../../../shared/contract';
-import { colorAt, colorize, defaultColormap, normalizeForDisplay, type ColormapName, type SignMode } from '../../../shared/colormap';
+import { colorAt, defaultColormap, type ColormapName, type SignMode } from '../../../shared/colormap';
 import { useAtomValue } from '../../state/store';
 import { mapsAtom, photosAtom, type DisplayOptions } from './atoms';
+import { mapPixels, toGrey } from './draw';
 import { loadMap, loadPhoto } from './service';
 
 type AttributionRun = RunOf<'attribution'>;
@@ -19,7 +20,7 @@ export function runColormap(mode: SignMode, d: DisplayOptions): ColormapName {
   return d.colormap !== 'auto' ? d.colormap : defaultColormap(mode);
 }
 
-export function Legend({ mode, colormap, scale }: { mode: SignMode; colormap: ColormapName; scale: number }) {
+export function Legend({ mode, colormap, scale, clip }: { mode: SignMode; colormap: ColormapName; scale: number; clip: number }) {
   const stops = Array.from({ length: 9 }, (_, i) => {
     const [r, g, b] = colorAt(colormap, i / 8);
     return `rgb(${r},${g},${b}) ${(i / 8) * 100}%`;
@@ -30,7 +31,7 @@ export function Legend({ mode, colormap, scale }: { mode: SignMode; colormap: Co
       <div style={{ height: 10, borderRadius: 3, background: `linear-gradient(to right, ${stops})` }} />
       <div className="row small mono" style={{ justifyContent: 'space-between', display: 'flex' }}>
         <span>{mode === 'all' ? fmt(-scale) : '0'}</span>
-        <span className="muted">{mode}</span>
+        <span className="muted">{mode}{clip > 0 ? ` · top ${clip}% clipped` : ''}</span>
         <span>{(mode === 'negative' ? '−' : '') + fmt(scale)}</span>
       </div>
     </div>
@@ -65,9 +66,18 @@ export function AttributionCanvas({ run, display, maxWidth = 640, caption, fill 
       c.width = Math.round(img.naturalWidth * k);
       c.height = Math.round(img.naturalHeight * k);
       const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0, c.width, c.height);
-      const { values, scale: s } = normalizeForDisplay(map.data, mode);
-      const rgba = colorize(values, mode, cmap, display.opacity);
+      if (display.view === 'map') {
+        ctx.fillStyle = '#000';
+        ctx.fillRect(0, 0, c.width, c.height);
+      } else {
+        ctx.drawImage(img, 0, 0, c.width, c.height);
+        if (display.view === 'blend') {
+          const photo = ctx.getImageData(0, 0, c.width, c.height);
+          toGrey(photo.data);
+          ctx.putImageData(photo, 0, 0);
+        }
+      }
+      const { rgba, scale: s } = mapPixels(map.data, mode, cmap, display.view, display.opacity, display.clip);
       const heat = document.createElement('canvas');
       heat.width = map.width;
       heat.height = map.height;
@@ -80,13 +90,13 @@ export function AttributionCanvas({ run, display, maxWidth = 640, caption, fill 
     };
     img.src = photoSrc;
     return () => { live = false; };
-  }, [map, photoSrc, mode, cmap, display.opacity, maxWidth]);
+  }, [map, photoSrc, mode, cmap, display.opacity, display.view, display.clip, maxWidth]);
 
   const r = run.result;
   return (
     <figure className="attr-figure" data-testid="attr-figure" data-run-id={run.id} style={{ margin: 0, maxWidth: fill ? undefined : maxWidth, minWidth: 0 }}>
-      <canvas ref={canvas} data-testid="attr-canvas" data-drawn={drawn} data-opacity={display.opacity} data-mode={mode} style={{ maxWidth: '100%', width: fill ? '100%' : undefined, display: 'block', borderRadius: 4 }} />
-      {!map || !photoSrc ? <div className="empty">Loading…</div> : <Legend mode={mode} colormap={cmap} scale={scale} />}
+      <canvas ref={canvas} data-testid="attr-canvas" data-drawn={drawn} data-opacity={display.opacity} data-mode={mode} data-view={display.view} data-clip={display.clip} data-colormap={cmap} data-scale={scale} data-caption={`${caption ?? r.method}${r.layer ? ` @ ${r.layer}` : ''} · ${r.targetText}`} style={{ maxWidth: '100%', width: fill ? '100%' : undefined, display: 'block', borderRadius: 4 }} />
+      {!map || !photoSrc ? <div className="empty">Loading…</div> : <Legend mode={mode} colormap={cmap} scale={scale} clip={display.clip} />}
       <figcaption className="small">
         <strong>{caption ?? r.method}</strong>
         {r.layer ? <span className="muted"> @ {r.layer}</span> : null}

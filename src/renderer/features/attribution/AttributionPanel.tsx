@@ -4,15 +4,19 @@
 // with the settings they ran with.
 import type { ModelRecord, PhotoRecord, ProjectState, RunOf } from '../../../shared/contract';
 import { COLORMAPS, SIGN_MODES } from '../../../shared/colormap';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
+import { LayerPicker } from '../../components/LayerPicker';
+import { isFeatureMap } from '../../components/layerFilter';
+import { isLayerOf } from '../../state/selection';
 import { useAtom, useAtomValue } from '../../state/store';
 import { selectedRunIdAtom } from '../run/atoms';
 import { runsOf } from '../run/runOf';
+import { runsOfSelection } from '../run/pick';
 import { Banners } from '../notices/Banners';
 import { AttributionCanvas } from './AttributionCanvas';
 import { AttributionJob } from './AttributionJob';
-import { compareIdsAtom, displayAtom, formAtom, shownRunIdAtom, type AttributionForm, type MethodName } from './atoms';
-import { exportRun, runAttribution, toggleCompare } from './service';
+import { compareIdsAtom, displayAtom, formAtom, shownRunIdAtom, type AttributionForm, type MapView, type MethodName } from './atoms';
+import { exportRun, exportSheet, runAttribution, toggleCompare } from './service';
 
 const METHODS: { id: MethodName; label: string }[] = [
   { id: 'saliency', label: 'Saliency (vanilla gradient)' },
@@ -41,7 +45,7 @@ function NumberField({ label, value, onChange, step = 1, min, testId }: { label:
   );
 }
 
-function MethodOptions({ form, set }: { form: AttributionForm; set: (p: Partial<AttributionForm>) => void }) {
+function MethodOptions({ form, set, model }: { form: AttributionForm; set: (p: Partial<AttributionForm>) => void; model: ModelRecord | undefined }) {
   const ig = (
     <>
       <NumberField label="steps" testId="attr-steps" value={form.steps} min={1} onChange={(steps) => set({ steps })} />
@@ -75,8 +79,20 @@ function MethodOptions({ form, set }: { form: AttributionForm; set: (p: Partial<
     case 'gradcam': case 'guided-gradcam':
       return (
         <label className="field grow">
-          <span className="small muted">layer (empty: the last convolutional block)</span>
-          <input className="mono" data-testid="attr-layer" value={form.layer} placeholder="e.g. inception_4e/output" onChange={(e) => set({ layer: e.target.value })} />
+          <span className="small muted">
+            layer {isLayerOf(model, form.layer) ? '' : '(default: the last convolutional block)'}
+            {isLayerOf(model, form.layer) && <button className="link-button small" onClick={(e) => { e.preventDefault(); set({ layer: '' }); }}>use the default</button>}
+          </span>
+          <LayerPicker
+            layers={model?.description.layers ?? []}
+            accept={isFeatureMap}
+            // a layer picked for another model is not this model's: the default then
+            value={isLayerOf(model, form.layer) ? form.layer : null}
+            testId="attr-layer"
+            disabled={!model}
+            placeholder="the last convolutional block"
+            onPick={(layer) => set({ layer })}
+          />
         </label>
       );
     case 'occlusion':
@@ -103,10 +119,14 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
     if (finished && project.runs.some((r) => r.id === finished && r.kind === 'attribution')) setShownId(finished);
   }, [finished]);
   const set = (p: Partial<AttributionForm>) => setForm({ ...form, ...p });
-  // the selected photo's attributions, plus the one picked elsewhere (History) even if it is another photo's
-  const runs = runsOf(project.runs, 'attribution').filter((r) => r.status === 'done' && (!photo || r.photoId === photo.id || r.id === shownId));
+  const sheetRef = useRef<HTMLDivElement>(null);
+  // the selected model's and photo's attributions only ([Note: selection]); History selects a run's
+  // model and photo with it, so a picked run is always among them
+  const sel = { modelId: model?.id ?? null, photoId: photo?.id ?? null };
+  const runs = runsOfSelection(runsOf(project.runs, 'attribution').filter((r) => r.status === 'done'), sel);
   const shown = runs.find((r) => r.id === shownId) ?? runs[0];
-  const comparing = runs.filter((r) => compareIds.includes(r.id));
+  const comparing = display.large ? [] : runs.filter((r) => compareIds.includes(r.id)).reverse();
+  const onSheet = comparing.length >= 2 ? comparing : shown ? [shown] : [];
 
   return (
     <div className="run-panel" data-testid="attribution-panel">
@@ -126,7 +146,7 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
               {model?.description.layers.filter((l) => l.shape.length === 4).map((l) => <option key={l.name} value={`${l.name}:0`}>{l.opType} [{l.shape.join(',')}]</option>)}
             </datalist>
           </label>
-          <MethodOptions form={form} set={set} />
+          <MethodOptions form={form} set={set} model={model} />
           <button className="button primary" data-testid="attr-run" disabled={!model || !photo} onClick={() => void runAttribution()}>
             Attribute
           </button>
@@ -155,6 +175,28 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
             {COLORMAPS.map((m) => <option key={m} value={m}>{m}</option>)}
           </select>
         </label>
+        <label className="field">
+          <span className="small muted">view</span>
+          <select data-testid="attr-view" value={display.view} onChange={(e) => setDisplay({ ...display, view: e.target.value as MapView })} title="overlay: the map fades where it is small · blend: the whole map over a grey photo (Captum's blended heat map) · map only: no photo">
+            <option value="blend">blend (grey photo)</option>
+            <option value="overlay">overlay</option>
+            <option value="map">map only</option>
+          </select>
+        </label>
+        <label className="field">
+          <span className="small muted">clip top</span>
+          <select data-testid="attr-clip" value={display.clip} onChange={(e) => setDisplay({ ...display, clip: Number(e.target.value) })} title="the largest values are clipped before scaling, so one outlier does not wash the map out (Captum's outlier_perc)">
+            {[0, 0.5, 1, 2, 5, 10].map((p) => <option key={p} value={p}>{p === 0 ? 'none' : `${p}%`}</option>)}
+          </select>
+        </label>
+        <button className={`button small ${display.large ? 'primary' : ''}`} data-testid="attr-large" aria-pressed={display.large} onClick={() => setDisplay({ ...display, large: !display.large })} title="one map as large as the pane (the list and the comparison hide)">
+          {display.large ? 'Back to the list' : 'Large view'}
+        </button>
+        {onSheet.length > 0 && (
+          <button className="button small" data-testid="attr-export-sheet" title="everything shown below as one PNG" onClick={() => void exportSheet(sheetRef.current, photo?.name, model?.name, onSheet.map((r) => r.result.method))}>
+            {onSheet.length >= 2 ? `Export comparison (${onSheet.length}) PNG` : 'Export as shown PNG'}
+          </button>
+        )}
         {shown && (
           <span className="row" style={{ display: 'flex', gap: 6 }}>
             <button className="button small" data-testid="attr-export-png" onClick={() => void exportRun(shown.id, 'png')}>Export PNG</button>
@@ -165,22 +207,23 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
       </div>
 
       <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
-        <div className="list" data-testid="attr-runs" style={{ minWidth: 240, maxWidth: 300 }}>
-          {runs.length === 0 && <div className="empty">No attributions for this photo yet.</div>}
+        {!display.large && <div className="list" data-testid="attr-runs" style={{ minWidth: 240, maxWidth: 300 }}>
+          {runs.length === 0 && <div className="empty">{model && photo ? `No attributions of ${photo.name} with ${model.name} yet.` : 'No attributions for this photo yet.'}</div>}
           {runs.map((r) => (
             <div key={r.id} className={`list-item ${shown?.id === r.id ? 'selected' : ''}`} data-testid="attr-run-item" data-run-id={r.id} data-method={r.result.method} style={{ display: 'flex', flexDirection: 'row', gap: 6, alignItems: 'center' }}>
               <input type="checkbox" style={{ width: "auto", flex: "none" }} title="compare side by side" data-testid="attr-compare-check" checked={compareIds.includes(r.id)} onChange={() => toggleCompare(r.id)} />
               <button className="small" style={{ textAlign: 'left', flex: 1, background: 'none', border: 'none', color: 'inherit', cursor: 'pointer', padding: '4px 0' }} onClick={() => setShownId(r.id)}>{runLabel(r)}</button>
             </div>
           ))}
-        </div>
-        <div className="grow" style={{ flex: 1 }}>
+          {runs.length > 1 && <div className="muted small" style={{ padding: '4px 0' }}>New runs join the comparison; untick one to leave it out.</div>}
+        </div>}
+        <div className="grow" style={{ flex: 1 }} ref={sheetRef}>
           {comparing.length >= 2 ? (
             <div data-testid="attr-compare" style={{ display: 'grid', gap: 12, gridTemplateColumns: `repeat(${Math.min(comparing.length, 3)}, minmax(0, 1fr))` }}>
               {comparing.map((r) => <AttributionCanvas key={r.id} run={r} display={display} maxWidth={480} fill />)}
             </div>
           ) : shown ? (
-            <AttributionCanvas run={shown} display={display} />
+            <AttributionCanvas run={shown} display={display} maxWidth={display.large ? 1400 : 640} fill={display.large} />
           ) : (
             <div className="empty big">Pick a method and press Attribute: the map appears over the photo here.</div>
           )}

@@ -24,7 +24,19 @@ export const DEFAULT_FORM: AttributionForm = {
   layer: '', window: 32, stride: 16, baselineValue: 0,
 };
 
+/**
+ * How a map is drawn: `overlay` (alpha grows with |value|: unimportant pixels leave the photo as it is),
+ * `blend` (Captum's blended_heat_map: the whole map at the opacity over a grey photo — sparse gradient
+ * maps stay readable), `map` (the map alone, no photo).
+ */
+export type MapView = 'overlay' | 'blend' | 'map';
+
 export interface DisplayOptions {
+  view: MapView;
+  /** percent of the largest |values| clipped before scaling (Captum's `outlier_perc`, default 2) */
+  clip: number;
+  /** one map, as large as the pane, without the run list */
+  large: boolean;
   /** 'auto': the method's natural mode (signed for IG / grad×input / occlusion, magnitude for gradients) */
   signMode: SignMode | 'auto';
   colormap: ColormapName | 'auto';
@@ -32,7 +44,7 @@ export interface DisplayOptions {
 }
 
 export const formAtom = atom<AttributionForm>(DEFAULT_FORM);
-export const displayAtom = atom<DisplayOptions>({ signMode: 'auto', colormap: 'auto', opacity: 0.7 });
+export const displayAtom = atom<DisplayOptions>({ view: 'blend', clip: 2, large: false, signMode: 'auto', colormap: 'auto', opacity: 0.7 });
 /** the attribution job this tab started last: its progress and Pause / Resume / Cancel show above the map */
 export const attrJobIdAtom = atom<string | null>(null);
 /** the attribution run shown large */

@@ -2,7 +2,7 @@
 // saved run's map and photo for drawing, export files.
 import type { RunRecord } from '../../../shared/contract';
 import { api } from '../../api';
-import { base64Bytes, downloadBase64 } from '../../components/download';
+import { base64Bytes, downloadBase64, downloadBlob } from '../../components/download';
 import { store } from '../../state/store';
 import { trackJob } from '../jobs/service';
 import { selectedModelIdAtom } from '../models/atoms';
@@ -11,6 +11,9 @@ import { selectedPhotoIdAtom } from '../photos/atoms';
 import { projectAtom } from '../project/atoms';
 // the CLI's parser (shared, pure): the box accepts exactly what --target does
 import { parseTarget } from '../../../shared/attribution-target';
+import { photoStem } from '../../../shared/attribution-names';
+import { sheetFileName } from './draw';
+import { composeSheet } from './sheet';
 import { attrJobIdAtom, compareIdsAtom, displayAtom, formAtom, mapsAtom, photosAtom, shownRunIdAtom, type AttributionForm } from './atoms';
 
 /** The form → the engine's settings: only the fields the chosen method reads. */
@@ -40,7 +43,8 @@ export async function runAttribution(): Promise<void> {
     return report('run', e, 'Target');
   }
   const job = await attempt('run', `Could not start ${form.method}`, () =>
-    api.invoke('run:attribute', { modelId, photoId, settings: formSettings(form, target) }),
+    // a Grad-CAM layer typed for another model is not sent: this model's default instead
+    api.invoke('run:attribute', { modelId, photoId, settings: formSettings(model?.description.layers.some((l) => l.name === form.layer) ? form : { ...form, layer: '' }, target) }),
   );
   if (!job) return;
   clearArea('run');
@@ -66,6 +70,11 @@ export function showAttribution(run: RunRecord): void {
   store.set(shownRunIdAtom, run.id);
 }
 
+/** A new run joins the comparison by itself (untick it to leave it out). */
+export function joinComparison(runId: string): void {
+  store.set(compareIdsAtom, (ids) => (ids.includes(runId) ? ids : [...ids, runId]));
+}
+
 export function toggleCompare(runId: string): void {
   store.set(compareIdsAtom, (ids) => (ids.includes(runId) ? ids.filter((i) => i !== runId) : [...ids, runId]));
 }
@@ -82,4 +91,14 @@ export async function exportRun(runId: string, format: 'png' | 'npy' | 'csv'): P
     }),
   );
   if (file) downloadBase64(file);
+}
+
+/** The comparison (or the one map shown) as one PNG, drawn from the canvases on screen. */
+export async function exportSheet(container: HTMLElement | null, photoName: string | undefined, modelName: string | undefined, methods: string[]): Promise<void> {
+  const canvases = container ? [...container.querySelectorAll<HTMLCanvasElement>('canvas[data-testid="attr-canvas"]')].filter((c) => Number(c.dataset.drawn) > 0) : [];
+  if (canvases.length === 0) return report('run', 'Nothing drawn yet to export: wait for the maps to appear.');
+  const sheet = composeSheet(canvases, [photoName, modelName, `${canvases.length} attribution map${canvases.length === 1 ? '' : 's'}`].filter(Boolean).join(' · '));
+  const blob = await new Promise<Blob | null>((res) => sheet.toBlob(res, 'image/png'));
+  if (!blob) return report('run', 'Could not encode the comparison sheet as PNG (canvas too large?).');
+  downloadBlob(blob, sheetFileName(photoStem(photoName), methods));
 }

@@ -1,8 +1,11 @@
 import { atom } from '../../state/store';
 
-/** The Dream form as typed (strings where a field may be left empty). Classic google/deepdream defaults. */
+/**
+ * The Dream form as typed (strings where a field may be left empty). Classic google/deepdream defaults.
+ * The layer is not here: it is the model's selected layer ([Note: selection] in state/selection.ts), or
+ * the model's default, named before the run (layers.ts).
+ */
 export interface DreamForm {
-  layer: string;
   weight: string;
   /** comma-separated channel numbers, empty for all */
   channels: string;
@@ -17,10 +20,11 @@ export interface DreamForm {
 }
 
 export const DEFAULT_FORM: DreamForm = {
-  layer: '', weight: '1', channels: '', octaves: '4', octaveScale: '1.4', iterations: '10', step: '1.5', jitter: '32', seed: '', guidePhotoId: '',
+  weight: '1', channels: '', octaves: '4', octaveScale: '1.4', iterations: '10', step: '1.5', jitter: '32', seed: '', guidePhotoId: '',
 };
 
 export const dreamFormAtom = atom<DreamForm>(DEFAULT_FORM);
-/** the dream job this window started last (its preview, progress and controls are shown) */
-export const dreamJobIdAtom = atom<string | null>(null);
+/** the dream job this window started last, with the model and photo it dreams on: its preview, progress
+ * and controls show only while that model and photo are selected (else a line says which it is) */
+export const dreamJobAtom = atom<{ jobId: string; modelId: string; photoId: string } | null>(null);
 export const dreamBusyAtom = atom(false);

@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
 import type { PhotoRecord } from '../../../shared/contract';
 import { FileButton } from '../../components/FileButton';
-import { useAtom, useAtomValue } from '../../state/store';
+import { selectPhoto } from '../../state/selection';
+import { useAtomValue } from '../../state/store';
 import { Banners } from '../notices/Banners';
 import { removeText } from '../../components/format';
 import { projectAtom } from '../project/atoms';
@@ -17,7 +18,7 @@ export function PhotoThumb({ photo, size = 256 }: { photo: PhotoRecord; size?: n
 
 export function PhotosPanel() {
   const project = useAtomValue(projectAtom);
-  const [selected, setSelected] = useAtom(selectedPhotoIdAtom);
+  const selected = useAtomValue(selectedPhotoIdAtom);
   const adding = useAtomValue(addingPhotosAtom);
   const photos = project?.photos ?? [];
   return (
@@ -41,7 +42,7 @@ export function PhotosPanel() {
         <div className="thumb-grid" data-testid="photo-list">
           {photos.map((p) => (
             <div key={p.id} className={`thumb ${p.id === selected ? 'selected' : ''}`} title={`${p.name} · ${p.width}×${p.height}`}>
-              <button className="thumb-button" data-photo={p.name} onClick={() => setSelected(p.id)}>
+              <button className="thumb-button" data-photo={p.name} onClick={() => selectPhoto(p.id)}>
                 <PhotoThumb photo={p} />
                 <span className="thumb-name">{p.name}</span>
               </button>

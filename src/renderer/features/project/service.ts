@@ -8,6 +8,7 @@ import { inspectionsAtom, layerSearchAtom, selectedModelIdAtom } from '../models
 import { attempt, clearArea } from '../notices/service';
 import { projectAtom, projectBusyAtom, recentAtom } from './atoms';
 import { applyView, currentView, viewAtoms } from './view';
+import { watchSelection } from '../../state/selection';
 
 export async function refreshRecent(): Promise<void> {
   const recent = await attempt('project', 'Could not read recent projects', () => api.invoke('project:recent', {}));
@@ -86,13 +87,17 @@ export async function flushView(): Promise<void> {
 }
 
 export function watchView(): () => void {
+  const offSelection = watchSelection();
   const unsubs = viewAtoms.map((a) =>
     store.sub(a, () => {
       if (viewTimer) clearTimeout(viewTimer);
       viewTimer = setTimeout(() => void flushView(), 400);
     }),
   );
-  return () => unsubs.forEach((u) => u());
+  return () => {
+    offSelection();
+    unsubs.forEach((u) => u());
+  };
 }
 
 /** Engine pushes: another window (or the Electron menu) changed the project. */

@@ -1,8 +1,8 @@
 import type { ProjectState } from '../../../shared/contract';
-import { tabForRunKind } from '../../app/featureTabs';
 import { formatDuration, formatTime } from '../../components/format';
-import { useAtom, useSetAtom } from '../../state/store';
-import { selectedRunIdAtom, tabAtom } from './atoms';
+import { selectRun } from '../../state/selection';
+import { useAtomValue } from '../../state/store';
+import { selectedRunIdAtom } from './atoms';
 import { runSummary, runTitle } from './results';
 import { removeRun } from './service';
 
@@ -22,8 +22,7 @@ function UnreadableRuns({ runs }: { runs: UnreadableRun[] }) {
 }
 
 export function HistoryPanel({ project }: { project: ProjectState }) {
-  const [runId, setRunId] = useAtom(selectedRunIdAtom);
-  const setTab = useSetAtom(tabAtom);
+  const runId = useAtomValue(selectedRunIdAtom);
   const runs = [...project.runs].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const unreadable = project.unreadableRuns ?? [];
   const notice = unreadable.length > 0 && <UnreadableRuns runs={unreadable} />;
@@ -53,10 +52,11 @@ export function HistoryPanel({ project }: { project: ProjectState }) {
             <tr
               key={r.id}
               className={r.id === runId ? 'selected' : ''}
-              onClick={() => {
-                setRunId(r.id);
-                setTab(tabForRunKind(r.kind));
-              }}
+              data-run-id={r.id}
+              data-run-kind={r.kind}
+              title="Open this run: its model, photo and layer are selected"
+              // the run's model, photo and layer come with it, so its tab shows it for what is selected
+              onClick={() => selectRun(r)}
             >
               <td className="muted">{formatTime(r.createdAt)}</td>
               <td className="wrap">

@@ -1,12 +1,21 @@
-import { useEffect } from 'react';
+// The Run tab: classify, or show a layer's activations, for the selected model and photo — and only
+// their results ([Note: selection] in state/selection.ts): another photo's or model's run never shows here.
 import type { ModelRecord, PhotoRecord, RunOf, RunRecord } from '../../../shared/contract';
+import { tabForRunKind, featureTabs } from '../../app/featureTabs';
 import { formatDuration, formatShape } from '../../components/format';
-import { useAtom, useAtomValue } from '../../state/store';
+import { LayerPicker } from '../../components/LayerPicker';
+import { selectLayer, selectRun } from '../../state/selection';
+import { useAtomValue } from '../../state/store';
 import { Banners } from '../notices/Banners';
 import { PhotoThumb } from '../photos/PhotosPanel';
-import { artifactsAtom, classifyBusyAtom, selectedLayerAtom, selectedRunIdAtom } from './atoms';
+import { ActivationsResult } from './Activations';
+import { classifyBusyAtom, selectedLayerAtom, selectedRunIdAtom } from './atoms';
+import { runToShow } from './pick';
 import { runTitle } from './results';
-import { activations, classify, loadArtifact } from './service';
+import { activations, classify } from './service';
+
+/** the kinds this tab shows; the others open in their own tab */
+const RUN_TAB_KINDS: readonly RunRecord['kind'][] = ['classify', 'activations'];
 
 function ClassifyResult({ run }: { run: RunOf<'classify'> }) {
   const top = run.result.top;
@@ -28,52 +37,6 @@ function ClassifyResult({ run }: { run: RunOf<'classify'> }) {
   );
 }
 
-function ActivationsResult({ run }: { run: RunOf<'activations'> }) {
-  const artifacts = useAtomValue(artifactsAtom);
-  const image = run.artifacts.find((a) => a.mime.startsWith('image/'));
-  useEffect(() => {
-    if (image) void loadArtifact(image.id);
-  }, [image?.id]);
-  const { channels, grid } = run.result;
-  // an empty grid (a layer with no channels to show) has no cells to label
-  const labelled = grid.cols > 0 && grid.rows > 0;
-  const src = image ? artifacts[image.id] : undefined;
-  return (
-    <div className="activations" data-testid="activations-result">
-      <div className="activation-grid">
-        {src ? <img src={src} alt={`activation maps of ${run.settings.layer}`} /> : <div className="empty">{image ? 'Loading…' : 'No image stored.'}</div>}
-        {src && labelled && (
-          // the grid image's cells are the channels in ranking order; label each cell with its channel
-          <div className="cell-labels" style={{ gridTemplateColumns: `repeat(${grid.cols}, 1fr)`, gridTemplateRows: `repeat(${grid.rows}, 1fr)` }}>
-            {channels.slice(0, grid.cols * grid.rows).map((c) => (
-              <span key={c.channel} title={`channel ${c.channel}: mean ${c.mean.toPrecision(3)}, max ${c.max.toPrecision(3)}`}>
-                {c.channel}
-              </span>
-            ))}
-          </div>
-        )}
-      </div>
-      {channels.length > 0 && (
-        <div className="channel-list">
-          <div className="muted small">Strongest channels (mean activation)</div>
-          <table className="table compact">
-            <tbody>
-              {channels.slice(0, 24).map((c, i) => (
-                <tr key={c.channel}>
-                  <td className="num muted">{i + 1}</td>
-                  <td className="mono">ch {c.channel}</td>
-                  <td className="mono num">{c.mean.toPrecision(3)}</td>
-                  <td className="mono num muted">max {c.max.toPrecision(3)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </div>
-  );
-}
-
 export function RunView({ run, models, photos }: { run: RunRecord; models: ModelRecord[]; photos: PhotoRecord[] }) {
   const model = models.find((m) => m.id === run.modelId);
   const photo = photos.find((p) => p.id === run.photoId);
@@ -90,9 +53,15 @@ export function RunView({ run, models, photos }: { run: RunRecord; models: Model
       ) : run.kind === 'classify' ? (
         <ClassifyResult run={run} />
       ) : run.kind === 'activations' ? (
-        <ActivationsResult run={run} />
+        <ActivationsResult run={run} photo={photo} />
       ) : (
-        <pre className="mono small">{JSON.stringify(run.result, null, 2)}</pre>
+        // never raw JSON: a run of another kind is opened where it is drawn
+        <div className="row">
+          <span className="muted">This {run.kind} run is shown in the {featureTabs.find((t) => t.id === tabForRunKind(run.kind))?.label ?? tabForRunKind(run.kind)} tab.</span>
+          <button className="button small" data-testid="run-open-in-tab" onClick={() => selectRun(run)}>
+            Open it there
+          </button>
+        </div>
       )}
     </div>
   );
@@ -105,11 +74,14 @@ export function RunPanel({ model, photo, runs, models, photos }: {
   models: ModelRecord[];
   photos: PhotoRecord[];
 }) {
-  const [layer, setLayer] = useAtom(selectedLayerAtom);
+  const layer = useAtomValue(selectedLayerAtom);
   const busy = useAtomValue(classifyBusyAtom);
   const runId = useAtomValue(selectedRunIdAtom);
-  const run = runs.find((r) => r.id === runId);
+  const mine = runs.filter((r) => RUN_TAB_KINDS.includes(r.kind));
+  const { run, elsewhere } = runToShow(mine, { modelId: model?.id ?? null, photoId: photo?.id ?? null }, runId);
   const layerInfo = model?.description.layers.find((l) => l.name === layer);
+  const spatial = layerInfo && layerInfo.shape.length === 4;
+  const activationsReason = !model ? 'select a model' : !photo ? 'select a photo' : !layerInfo ? 'pick a layer of this model' : !spatial ? `${layerInfo.name} is a vector ${formatShape(layerInfo.shape)}, not a feature map` : null;
   return (
     <div className="run-panel" data-testid="run-panel">
       <div className="run-controls">
@@ -136,30 +108,32 @@ export function RunPanel({ model, photo, runs, models, photos }: {
             {busy ? 'Classifying…' : 'Classify'}
           </button>
           <div className="row">
-            <input
-              className="grow mono"
-              list="layer-options"
-              data-testid="layer-input"
-              placeholder="layer, e.g. inception_4c/output"
-              value={layer ?? ''}
-              onChange={(e) => setLayer(e.target.value || null)}
+            <LayerPicker
+              layers={model?.description.layers ?? []}
+              value={layerInfo ? layerInfo.name : null}
+              testId="layer-input"
+              disabled={!model}
+              placeholder={model ? `pick one of ${model.description.layers.length} layers` : 'select a model'}
+              onPick={(name) => model && selectLayer(model.id, name)}
             />
-            <datalist id="layer-options">
-              {model?.description.layers.map((l) => (
-                <option key={l.name} value={l.name}>
-                  {l.opType} {formatShape(l.shape)}
-                </option>
-              ))}
-            </datalist>
-            <button className="button" data-testid="show-activations" disabled={!model || !photo || !layerInfo} onClick={() => void activations()}>
+            <button className="button" data-testid="show-activations" disabled={!!activationsReason} title={activationsReason ?? undefined} onClick={() => void activations()}>
               Show activations
             </button>
           </div>
-          <div className="muted small">{layerInfo ? `${layerInfo.opType} ${formatShape(layerInfo.shape)}` : layer ? 'not a layer of this model' : 'pick a layer'}</div>
+          <div className="muted small" data-testid="layer-info">
+            {layerInfo ? `${layerInfo.opType} ${formatShape(layerInfo.shape)}${spatial ? ` · ${layerInfo.shape[1]} channels` : ' · not a feature map'}` : model ? `pick a layer of ${model.name}` : 'select a model'}
+          </div>
         </div>
       </div>
       <Banners area="run" />
-      {run ? <RunView run={run} models={models} photos={photos} /> : <div className="empty big">Run a classification or show a layer's activations; results appear here and in History.</div>}
+      {elsewhere === 'no-photo' && <div className="muted small run-elsewhere">This run was made without a photo of this project.</div>}
+      {run ? (
+        <RunView run={run} models={models} photos={photos} />
+      ) : (
+        <div className="empty big" data-testid="run-none">
+          {model && photo ? `No classification or activations of ${photo.name} with ${model.name} yet; results appear here and in History.` : "Run a classification or show a layer's activations; results appear here and in History."}
+        </div>
+      )}
     </div>
   );
 }

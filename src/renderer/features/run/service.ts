@@ -8,6 +8,8 @@ import { attempt, clearArea, report } from '../notices/service';
 import { selectedPhotoIdAtom } from '../photos/atoms';
 import { projectAtom } from '../project/atoms';
 import { refreshProject } from '../project/service';
+import { selectRun } from '../../state/selection';
+import { joinComparison } from '../attribution/service';
 import { artifactsAtom, classifyBusyAtom, selectedLayerAtom, selectedRunIdAtom, tabAtom } from './atoms';
 
 function selection(): { modelId: string; photoId: string } | null {
@@ -37,18 +39,36 @@ export async function activations(): Promise<void> {
   if (!sel) return;
   const layer = store.get(selectedLayerAtom);
   if (!layer) return report('run', 'Choose a layer (Model tab → layer list, or the layer box) first.');
+  const info = store.get(projectAtom)?.models.find((m) => m.id === sel.modelId)?.description.layers.find((l) => l.name === layer);
+  if (!info) return report('run', `"${layer}" is not a layer of the selected model: pick one from the list.`);
+  // every channel, so the grid can page through all of them (the engine's limit is 4096)
+  const maxChannels = Math.max(1, Math.min(4096, Number(info.shape[1]) || 64));
   const job = await attempt('run', `Could not start activations for "${layer}"`, () =>
-    api.invoke('run:activations', { ...sel, layer, maxChannels: 64 }),
+    api.invoke('run:activations', { ...sel, layer, maxChannels }),
   );
   if (!job) return;
   clearArea('run');
   store.set(jobsAtom, (jobs) => [job, ...jobs.filter((j) => j.id !== job.id)]);
 }
 
+/** Kinds whose views show only the selected model's and photo's runs ([Note: selection]). */
+const PER_PHOTO: readonly RunRecord['kind'][] = ['classify', 'activations', 'dream', 'attribution'];
+
+/**
+ * A run that just finished (its job's `job:done`, or a classification's reply). It opens — with its model,
+ * photo and layer selected — unless the person has moved on to another model or photo meanwhile: then
+ * it stays in History and the Jobs panel rather than pulling the view back.
+ */
 export async function showRun(run: RunRecord): Promise<void> {
-  await refreshProject();
-  store.set(selectedRunIdAtom, run.id);
-  store.set(tabAtom, tabForRunKind(run.kind));
+  const state = await refreshProject();
+  const fresh = state?.runs.find((r) => r.id === run.id) ?? run;
+  if (fresh.kind === 'attribution') joinComparison(fresh.id);
+  const moved = store.get(selectedModelIdAtom) !== fresh.modelId || (!!fresh.photoId && store.get(selectedPhotoIdAtom) !== fresh.photoId);
+  if (moved && PER_PHOTO.includes(fresh.kind)) return;
+  if (PER_PHOTO.includes(fresh.kind)) return selectRun(fresh);
+  // other kinds (feature visualization, style…) manage their own model and inputs: open their tab only
+  store.set(selectedRunIdAtom, fresh.id);
+  store.set(tabAtom, tabForRunKind(fresh.kind));
 }
 
 export function selectedRun(): RunRecord | undefined {
