@@ -54,8 +54,10 @@ export function match(input: Uint8Array | string): boolean {
   let head: Uint8Array;
   if (typeof input === 'string') {
     try {
-      const fd = fs.openSync(input, 'r');
+      // non-blocking, and only a regular file is read: a FIFO would block this check for good
+      const fd = fs.openSync(input, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       try {
+        if (!fs.fstatSync(fd).isFile()) return false;
         const buf = Buffer.alloc(16);
         const n = fs.readSync(fd, buf, 0, 16, 0);
         head = buf.subarray(0, n);
