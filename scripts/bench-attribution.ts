@@ -7,7 +7,8 @@
 // shared, so wall times swing with other people's work; "cpu" is this process's CPU time (user+sys) per
 // warm run, which other load barely changes: on an idle 2-core machine the wall time is about cpu/2
 // when onnxruntime keeps both cores busy (its spinning threads make cpu/2 an overestimate of the work).
-//   tsx scripts/bench-attribution.ts [--repeats N] [--only saliency,ig,…] [--threads N] [--no-reference]
+//   tsx scripts/bench-attribution.ts [--repeats N] [--only saliency,ig,…] [--threads N] [--no-reference] [--wait-idle]
+//   (--wait-idle: the reference waits, up to 10 min, for an idle machine first)
 // Each row ends with the 1-minute load average when it finished: compare rows taken at similar load.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -39,7 +40,7 @@ const CASES: { name: string; peer?: string; settings: AttributionSettingsInput }
 /** attribution.py on dog.jpg (SmoothGrad-25, IG-32, no extra IG completeness runs): ms and other-CPU share per method. */
 async function reference(): Promise<Map<string, { ms: number; otherCpu: number }>> {
   const out = scratch('attribution');
-  await runReference('attribution.py', ['--no-wait', '--images', 'dog', '--sg-n', '25', '--ig-steps', '32', '--ig-check-steps'], out);
+  await runReference('attribution.py', [...(args.includes('--wait-idle') ? [] : ['--no-wait']), '--images', 'dog', '--sg-n', '25', '--ig-steps', '32', '--ig-check-steps'], out);
   const m = readReference<{ runs: { methods: Record<string, { ms: number; other_cpu_frac: number }> }[] }>(out, 'attribution/manifest.json');
   return new Map(Object.entries(m.runs[0]?.methods ?? {}).map(([k, v]) => [k, { ms: v.ms, otherCpu: v.other_cpu_frac }]));
 }
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     const pytorchMs = r?.ms ?? NaN;
     const ratio = med / pytorchMs;
     const extra = cold.completeness ? `  completeness ${(100 * cold.completeness.relativeError).toFixed(2)}%` : '';
-    console.log(`${c.name.padEnd(30)} ${cold.timings.totalMs.toFixed(0).padStart(9)} ${med.toFixed(0).padStart(9)} ${cpuMs.toFixed(0).padStart(8)} ${(cpuMs / cold.timings.passes).toFixed(1).padStart(8)} ${String(cold.timings.passes).padStart(7)} ${(Number.isNaN(pytorchMs) ? '' : pytorchMs.toFixed(0)).padStart(8)} ${(Number.isNaN(ratio) ? '' : ratio.toFixed(2)).padStart(6)}  ${Number.isNaN(ratio) ? '' : ratio <= 0.5 ? 'met' : 'missed'}${extra}  ${os.loadavg()[0]!.toFixed(2)}  ${r ? idleCheck(r.otherCpu) : ''}`);
+    console.log(`${c.name.padEnd(30)} ${cold.timings.totalMs.toFixed(0).padStart(9)} ${med.toFixed(0).padStart(9)} ${cpuMs.toFixed(0).padStart(8)} ${(cpuMs / cold.timings.passes).toFixed(1).padStart(8)} ${String(cold.timings.passes).padStart(7)} ${(Number.isNaN(pytorchMs) ? '' : pytorchMs.toFixed(0)).padStart(8)} ${(Number.isNaN(ratio) ? '' : ratio.toFixed(2)).padStart(6)}  ${Number.isNaN(ratio) ? '' : `${ratio <= 0.5 ? 'met' : 'missed'}${r && r.otherCpu >= 0.1 ? ' (reference disturbed: not a fair ratio)' : ''}`}${extra}  ${os.loadavg()[0]!.toFixed(2)}  ${r ? idleCheck(r.otherCpu) : ''}`);
   }
   const b = warmOf['occlusion-32/16'], one = warmOf['occlusion-32/16 one at a time'];
   if (b && one) console.log(`occlusion batched (13) vs one at a time: ${b.toFixed(0)} ms vs ${one.toFixed(0)} ms (${(one / b).toFixed(2)}×)`);

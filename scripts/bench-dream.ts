@@ -9,6 +9,7 @@
 //
 //   npm run bench:dream -- --no-reference    ours only
 //   npm run bench:dream -- --no-12mp         sky.jpg and stata.jpg, without the 12-MP case (minutes on 2 cores)
+//   npm run bench:dream -- --wait-idle       let the reference wait (up to 10 min) for an idle machine first
 //
 // Each case runs in its own child process, so "peak" is that process's max RSS — the engine's own
 // footprint, as in the engine process of the app. The reference, ../shared/peer/deepdream.py (the
@@ -76,9 +77,9 @@ function runCase(a: CaseArgs): Promise<CaseResult> {
 interface RefDream { wallS: number; steps: number; otherCpu?: number; objectiveRatio: number; load: string }
 
 /** deepdream.py on `images` (its names: sky, stata), timed by the reference itself per image. */
-async function referenceDreams(images: string[]): Promise<Map<string, RefDream>> {
+async function referenceDreams(images: string[], waitIdle: boolean): Promise<Map<string, RefDream>> {
   const out = scratch('dream');
-  await runReference('deepdream.py', ['--no-wait', '--images', ...images], out);
+  await runReference('deepdream.py', [...(waitIdle ? [] : ['--no-wait']), '--images', ...images], out);
   const m = readReference<{ runs: { image: string; wall_s: number; steps: number; objective_ratio: number; contention?: { other_cpu_frac: number; loadavg_start: number[] } }[] }>(out, 'deepdream/manifest.json');
   return new Map(m.runs.map((r) => [r.image, {
     wallS: r.wall_s, steps: r.steps, objectiveRatio: r.objective_ratio, load: r.contention?.loadavg_start.map((v) => v.toFixed(2)).join(' ') ?? '?',
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
   let ref = new Map<string, RefDream>();
   if (!skipped) {
     console.log(`\nreference: ../shared/peer/deepdream.py on ${quick ? 'sky.jpg' : 'sky.jpg and stata.jpg'} (load average ${load()})`);
-    ref = await referenceDreams(quick ? ['sky'] : ['sky', 'stata']);
+    ref = await referenceDreams(quick ? ['sky'] : ['sky', 'stata'], argv.includes('--wait-idle'));
   }
   const whole = await runCase({ photo: SKY, settings: classic, label: 'sky.jpg, one session per octave size', rawStep: true });
   report(whole);
