@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { compileGradient } from '../../main/engine/autodiff/index';
+import { compileGradient, strategiesFor } from '../../main/engine/autodiff/index';
 import { readF32 } from '../../main/engine/autodiff/gradcheck';
 import { RULE_SETS, type RuleSetName } from '../../main/engine/autodiff/rules/index';
 import { inspectModel } from '../../main/engine/onnx/inspect';
@@ -87,7 +87,8 @@ export const gradCommand: Command = {
       inputName ??= d.imageInput;
     }
 
-    const compiled = await compileGradient(lm.model, { input: inputName, shape, objective, rules, label: lm.fileName });
+    // the backward spelled for the provider it will run on (WebGPU has no MaxPool Indices output)
+    const compiled = await compileGradient(lm.model, { input: inputName, shape, objective, rules, label: lm.fileName, strategies: strategiesFor(status.active) });
     const tCompile = performance.now();
     const feeds: Record<string, ort.Tensor> = { [inputName]: new ort.Tensor('float32', x, shape) };
     const targetArg = stringFlag(f, 'targets');

@@ -56,10 +56,14 @@ export function resolveStrategies(s: CompileStrategies = {}): ResolvedStrategies
 }
 
 /**
- * The strategies a compile for `provider` should use. Today every provider gets the defaults (the
- * measurements behind them were taken on CPU); this is the one place to change that — e.g. issue 16:
- * WebGPU and CoreML cannot run MaxPool's Indices output, so they will want `maxPool: 'separable'`.
+ * The strategies a compile for `provider` should use. CPU (and CUDA, DirectML, whose MaxPool kernels
+ * have the Indices output) keep the defaults, which were measured on CPU. WebGPU and CoreML cannot
+ * run MaxPool's Indices output (onnxruntime 1.30's WebGPU kernel: "MaxPool … The Indices output is
+ * not supported yet"; ORT falls back per node only for ops it does not register, and MaxPool it
+ * does), so they get the index-free first-max backward: 'separable' for 2-D windows, which is exact
+ * (first maximum, as on CPU) and made of Slice/Equal/Where/Pad/Sum/Transpose, which both providers run.
  */
-export function strategiesFor(_provider: ExecutionProviderName): CompileStrategies {
+export function strategiesFor(provider: ExecutionProviderName): CompileStrategies {
+  if (provider === 'webgpu' || provider === 'coreml') return { maxPool: 'separable' };
   return {};
 }
