@@ -309,3 +309,34 @@ test('layer statistics survive their blob exactly', () => {
   assert.ok(h.lo <= 5 && h.hi > 50);
   assert.equal(t.photos, 2);
 });
+
+/** run a CLI command in this process, capturing what it prints */
+async function cli(run: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
+  try {
+    return { code: await run(argv), out: lines.join('\n') };
+  } finally {
+    console.log = log;
+  }
+}
+
+test('CLI: examples --patches --json writes the grid and answers the index; neighbours --json puts the photo first', { skip, timeout: 60_000 }, async () => {
+  const { examplesCommand } = await import('../../../cli/commands/examples');
+  const { neighboursCommand } = await import('../../../cli/commands/neighbours');
+  const png = path.join(tmp, 'grid.png');
+  const common = ['--dataset', folder, '--model', GOOGLENET, '--project', d.store.path, '--layer', LAYERS[0]!];
+  const ex = await cli(examplesCommand.run, [...common, '--channel', '5', '-k', '3', '--patches', '--out', png, '--json']);
+  assert.equal(ex.code, 0);
+  const got = JSON.parse(ex.out) as { items: { photoId: number; value: number }[]; histogram: { count: number } };
+  const want = DatasetStore.with(d.store.path, (ds) => examples(ds, { datasetId: d.datasetId, modelId: d.rec.id, layer: LAYERS[0]!, channel: 5, k: 3, bottom: false }));
+  assert.deepEqual(got.items.map((i) => [i.photoId, i.value]), want.items.map((i) => [i.photoId, i.value]));
+  assert.equal(got.histogram.count, 18 * 28 * 28);
+  const meta = await sharp(png).metadata();
+  assert.deepEqual([meta.width, meta.height], [2 * 224 + 2, 2 * 224 + 2], 'three tiles on a 2×2 grid');
+  const nb = await cli(neighboursCommand.run, [path.join(folder, 'paintings', 'wave.jpg'), ...common, '-k', '2', '--json']);
+  assert.equal(nb.code, 0);
+  assert.equal((JSON.parse(nb.out) as { neighbours: { path: string }[] }).neighbours[0]!.path, 'paintings/wave.jpg');
+  await assert.rejects(cli(examplesCommand.run, [...common, '--channel', '5']), /--out grid\.png is required/);
+});
