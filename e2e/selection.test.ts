@@ -6,11 +6,11 @@
 // themselves and the sheet exports as one PNG with a readable name; a reopened dream renders (not JSON).
 // Screenshots: e2e/artifacts/selection-*.png.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { applyPreset, type BrowserApp, browserSkipReason, openBrowserApp, shared, sharedDir } from './helpers';
+import { applyPreset, artifactsDir, type BrowserApp, browserSkipReason, openBrowserApp, shared, sharedDir } from './helpers';
 
 const skip = browserSkipReason();
 const SQUEEZENET = join(sharedDir, 'models/squeezenet1.1.onnx');
@@ -80,19 +80,33 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     await byTest('dream-iterations').fill('2');
     await byTest('dream-seed').fill('3');
     await byTest('dream-start').click();
-    const dreamA = page.locator('[data-testid="dream-result"][data-run-status="done"]');
-    await dreamA.locator('[data-testid="dream-result-image"]').waitFor({ timeout: 180_000 });
-    const dreamRunId = await dreamA.getAttribute('data-run-id');
-    assert.ok(dreamRunId);
-    await app.shot('01-dream-A');
+    await byTest('dream-live').waitFor();
 
-    // ---- photo B: A's dream is not shown as B's -----------------------------------------------------
+    // ---- photo B while A dreams: the Dream tab says A is dreaming, and shows nothing of A as B's -----
     await photo('dog.jpg').click();
+    await byTest('dream-elsewhere').waitFor();
+    assert.match((await byTest('dream-elsewhere').textContent()) ?? '', /Dreaming on hummingbird\.jpg with bvlc_googlenet\.onnx — not the selected photo/);
+    assert.equal(await byTest('dream-live').count(), 0, "A's live preview is not shown for B");
+    assert.equal(await byTest('dream-result').count(), 0);
+    await app.shot('01-dream-A-running-B-selected');
+    // A's dream finishes while B is selected: the view stays on B, which still has no dream
+    await byTest('dream-elsewhere').waitFor({ state: 'detached', timeout: 180_000 });
     await byTest('dream-none').waitFor();
     assert.equal(await byTest('dream-result').count(), 0, "photo B shows no dream (A's is not B's)");
     assert.match((await byTest('dream-none').textContent()) ?? '', /No dreams of dog\.jpg with bvlc_googlenet\.onnx/);
     assert.equal(await byTest('dream-history').count(), 0);
+    assert.equal(await selectedPhoto(), 'dog.jpg', 'the finished job did not pull the selection back to A');
     await app.shot('02-dream-B-none');
+
+    // back on A: its dream
+    await photo('hummingbird.jpg').click();
+    const dreamA = page.locator('[data-testid="dream-result"][data-run-status="done"]');
+    await dreamA.locator('[data-testid="dream-result-image"]').waitFor();
+    const dreamRunId = await dreamA.getAttribute('data-run-id');
+    assert.ok(dreamRunId);
+    await app.shot('03-dream-A');
+    await photo('dog.jpg').click();
+    await byTest('dream-none').waitFor();
 
     // ---- layers are the selected model's, remembered per model -------------------------------------
     await byTest('tab-run').click();
@@ -104,7 +118,7 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     const squeezeLayers = await layerOptions('layer-input', 'concat');
     assert.ok(squeezeLayers.includes('fire9/concat'), `squeezenet's layers: ${squeezeLayers.join(', ')}`);
     assert.ok(!squeezeLayers.some((l) => l?.startsWith('inception')), 'no GoogLeNet layer in the list');
-    await app.shot('03-layer-picker-squeezenet');
+    await app.shot('04-layer-picker-squeezenet');
     await page.locator('[data-testid="layer-input-option"][data-layer="fire9/concat"]').click();
     assert.equal(await byTest('layer-input').inputValue(), 'fire9/concat');
     // a name typed that is not in the list changes nothing
@@ -135,7 +149,7 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     }
     assert.equal(seen.size, 512, 'every channel appears on some page');
     assert.match((await byTest('act-page-label').textContent()) ?? '', /channels 449–512 of 512/);
-    await app.shot('04-activations-last-page');
+    await app.shot('05-activations-last-page');
 
     // a tile opens large over the photo; dream this channel; visualize this channel
     const tile = byTest('act-tile').first();
@@ -143,7 +157,7 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     await tile.click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="act-overlay"]')?.getAttribute('data-drawn')) >= 1);
     assert.match((await byTest('act-channel-view').textContent()) ?? '', new RegExp(`channel ${channel}.*over dog\\.jpg`));
-    await app.shot('05-channel-over-photo');
+    await app.shot('06-channel-over-photo');
     await byTest('act-dream-channel').click();
     await byTest('dream-panel').waitFor();
     assert.equal(await byTest('dream-layer').inputValue(), 'inception_4c/output');
@@ -156,7 +170,7 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     await byTest('act-visualize-channel').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="tab-features"]')?.getAttribute('aria-selected') === 'true');
     assert.match(await page.evaluate(() => decodeURIComponent(location.hash)), new RegExp(`#unit/.*/inception_4c/output/${strongest}$`));
-    await app.shot('06-visualize-channel');
+    await app.shot('07-visualize-channel');
 
     // ---- a History row of another model: its model, photo and tab are selected, the run renders ------
     await model('squeezenet1.1.onnx').click();
@@ -166,7 +180,7 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     assert.equal(await selectedModel(), 'bvlc_googlenet.onnx');
     assert.equal(await selectedPhoto(), 'hummingbird.jpg');
     assert.equal(await byTest('tab-dream').getAttribute('aria-selected'), 'true');
-    await app.shot('07-history-opens-dream');
+    await app.shot('08-history-opens-dream');
 
     // ---- attribution: new runs join the comparison; the sheet exports as one PNG --------------------
     await photo('dog.jpg').click();
@@ -181,11 +195,12 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     await byTest('attr-compare').waitFor();
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="attr-compare"] [data-testid="attr-canvas"]')].filter((c) => Number(c.getAttribute('data-drawn')) >= 1).length === 2);
     assert.equal(await page.locator('[data-testid="attr-compare-check"]:checked').count(), 2);
-    await app.shot('08-attribution-compare-blend');
+    await app.shot('09-attribution-compare-blend');
     const [sheet] = await Promise.all([page.waitForEvent('download'), byTest('attr-export-sheet').click()]);
     assert.equal(sheet.suggestedFilename(), 'dog-gradcam-saliency-comparison.png');
     const sheetPath = join(app.work, sheet.suggestedFilename());
     await sheet.saveAs(sheetPath);
+    copyFileSync(sheetPath, join(artifactsDir, 'selection-09b-comparison-sheet.png'));
     const size = pngSize(readFileSync(sheetPath));
     const one = await page.locator('[data-testid="attr-compare"] [data-testid="attr-canvas"]').first().evaluate((c: HTMLCanvasElement) => c.width);
     assert.ok(size.width > 2 * one, `the sheet (${size.width}×${size.height}) holds both maps side by side (${one} px each)`);
@@ -198,7 +213,7 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     await byTest('attr-large').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="attr-canvas"]')?.getAttribute('data-view') === 'map');
     assert.equal(await byTest('attr-runs').count(), 0);
-    await app.shot('09-attribution-map-only-large');
+    await app.shot('10-attribution-map-only-large');
     await byTest('attr-large').click();
     await byTest('attr-view').selectOption('blend');
 
@@ -216,7 +231,7 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     await model('squeezenet1.1.onnx').click();
     await byTest('tab-run').click();
     assert.equal(await byTest('layer-input').inputValue(), 'fire9/concat', "squeezenet's layer is in the saved view");
-    await app.shot('10-reopened');
+    await app.shot('11-reopened');
     t.diagnostic(`suite took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 });

@@ -39,7 +39,8 @@ export function Legend({ mode, colormap, scale, clip }: { mode: SignMode; colorm
 }
 
 /** `fill`: take the width of the parent (a comparison grid cell) instead of the canvas's own size. */
-export function AttributionCanvas({ run, display, maxWidth = 640, caption, fill }: { run: AttributionRun; display: DisplayOptions; maxWidth?: number; caption?: string; fill?: boolean }) {
+/** `large`: as big as the pane allows (width and 66% of the window's height), aspect kept. */
+export function AttributionCanvas({ run, display, maxWidth = 640, caption, fill, large }: { run: AttributionRun; display: DisplayOptions; maxWidth?: number; caption?: string; fill?: boolean; large?: boolean }) {
   const maps = useAtomValue(mapsAtom);
   const photos = useAtomValue(photosAtom);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -94,8 +95,8 @@ export function AttributionCanvas({ run, display, maxWidth = 640, caption, fill 
 
   const r = run.result;
   return (
-    <figure className="attr-figure" data-testid="attr-figure" data-run-id={run.id} style={{ margin: 0, maxWidth: fill ? undefined : maxWidth, minWidth: 0 }}>
-      <canvas ref={canvas} data-testid="attr-canvas" data-drawn={drawn} data-opacity={display.opacity} data-mode={mode} data-view={display.view} data-clip={display.clip} data-colormap={cmap} data-scale={scale} data-caption={`${caption ?? r.method}${r.layer ? ` @ ${r.layer}` : ''} · ${r.targetText}`} style={{ maxWidth: '100%', width: fill ? '100%' : undefined, display: 'block', borderRadius: 4 }} />
+    <figure className="attr-figure" data-testid="attr-figure" data-run-id={run.id} style={{ margin: 0, maxWidth: fill || large ? undefined : maxWidth, minWidth: 0 }}>
+      <canvas ref={canvas} data-testid="attr-canvas" data-drawn={drawn} data-opacity={display.opacity} data-mode={mode} data-view={display.view} data-clip={display.clip} data-colormap={cmap} data-scale={scale} data-caption={`${caption ?? r.method}${r.layer ? ` @ ${r.layer}` : ''} · ${r.targetText}`} style={large ? { width: '100%', height: '66vh', objectFit: 'contain', display: 'block' } : { maxWidth: '100%', width: fill ? '100%' : undefined, display: 'block', borderRadius: 4 }} />
       {!map || !photoSrc ? <div className="empty">Loading…</div> : <Legend mode={mode} colormap={cmap} scale={scale} clip={display.clip} />}
       <figcaption className="small">
         <strong>{caption ?? r.method}</strong>

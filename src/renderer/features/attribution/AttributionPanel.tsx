@@ -223,7 +223,7 @@ export function AttributionPanel({ project, model, photo }: { project: ProjectSt
               {comparing.map((r) => <AttributionCanvas key={r.id} run={r} display={display} maxWidth={480} fill />)}
             </div>
           ) : shown ? (
-            <AttributionCanvas run={shown} display={display} maxWidth={display.large ? 1400 : 640} fill={display.large} />
+            <AttributionCanvas run={shown} display={display} maxWidth={display.large ? 1400 : 640} large={display.large} />
           ) : (
             <div className="empty big">Pick a method and press Attribute: the map appears over the photo here.</div>
           )}

@@ -4,6 +4,7 @@ import type { ModelRecord, PhotoRecord, RunOf, RunRecord } from '../../../shared
 import { tabForRunKind, featureTabs } from '../../app/featureTabs';
 import { formatDuration, formatShape } from '../../components/format';
 import { LayerPicker } from '../../components/LayerPicker';
+import { isFeatureMap } from '../../components/layerFilter';
 import { selectLayer, selectRun } from '../../state/selection';
 import { useAtomValue } from '../../state/store';
 import { Banners } from '../notices/Banners';
@@ -24,7 +25,8 @@ function ClassifyResult({ run }: { run: RunOf<'classify'> }) {
       {top.map((c, i) => (
         <li key={c.index} className="bar-row" data-class-index={c.index} data-rank={i + 1}>
           <span className="bar-label" title={`class ${c.index}`}>
-            {c.label || `class ${c.index}`}
+            {/* with the index: two ImageNet names occur twice (crane, maillot) */}
+            {c.label && c.label !== `class ${c.index}` ? `${c.label} (${c.index})` : `class ${c.index}`}
           </span>
           <span className="bar-track">
             <span className="bar-fill" style={{ width: `${Math.max(0.5, c.probability * 100)}%` }} />
@@ -110,6 +112,8 @@ export function RunPanel({ model, photo, runs, models, photos }: {
           <div className="row">
             <LayerPicker
               layers={model?.description.layers ?? []}
+              // activations need a feature map: only those can be picked here
+              accept={isFeatureMap}
               value={layerInfo ? layerInfo.name : null}
               testId="layer-input"
               disabled={!model}
