@@ -203,7 +203,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         engine.request(msg.channel, msg.args, (r) => {
           guard.finished();
           reply({ ...r, id: clientId });
-        });
+        }, typeof msg.rid === 'string' ? msg.rid : undefined);
       } catch (err) {
         guard.finished();
         reply({ type: 'response', id: clientId, ok: false, error: { message: (err as Error).message, code: 'engine-unavailable' } });

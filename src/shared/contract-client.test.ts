@@ -68,3 +68,19 @@ test('a message the transport cannot send fails only its own request', async () 
   client.receive({ type: 'response', id: sent[0]!.id, ok: true, result: [] });
   assert.deepEqual(await good, []);
 });
+
+test('every request carries its own request id; one whose engine died is sent once more with the same ids', async () => {
+  const client = createContractClient();
+  const sent: Request[] = [];
+  client.connect((msg) => sent.push(msg as Request));
+  const a = client.invoke('photo:remove', { photoId: 'p1' });
+  const b = client.invoke('photo:remove', { photoId: 'p2' });
+  assert.ok(sent[0]!.rid && sent[1]!.rid && sent[0]!.rid !== sent[1]!.rid, 'distinct request ids');
+  client.receive({ type: 'response', id: sent[0]!.id, ok: false, error: { message: 'engine process exited (signal SIGKILL)', code: 'engine-exit' } });
+  assert.equal(sent.length, 3, 'sent again');
+  assert.deepEqual([sent[2]!.id, sent[2]!.rid], [sent[0]!.id, sent[0]!.rid], 'with the same id and request id');
+  client.receive({ type: 'response', id: sent[2]!.id, ok: false, error: { message: 'engine process exited (code 1)', code: 'engine-exit' } });
+  await assert.rejects(a, (e: unknown) => e instanceof EngineError && e.code === 'engine-exit', 'only once');
+  client.receive({ type: 'response', id: sent[1]!.id, ok: true, result: null });
+  assert.equal(await b, null);
+});

@@ -3,6 +3,10 @@
 // responses to them, fans events out to listeners, and holds requests while there is no connection.
 // The transport only moves WireMessages, so this file must stay free of Node, DOM and Electron APIs
 // (the sandboxed preload bundles it) and import the contract for types only (no zod at run time).
+// Every request carries a request id (`rid`) that stays the same when it is sent again: the engine applies
+// a write once per id (src/main/engine/host/requests.ts). A request whose engine died before answering
+// ('engine-exit': the bridge restarts the engine and reopens the project first) is sent once more, so a
+// write whose answer was lost is neither lost nor doubled.
 import type { Args, Channel, EventMap, EventName, FeaturescopeApi, Result, WireMessage } from './contract';
 
 import { EngineError } from './errors';
@@ -24,7 +28,16 @@ export interface ContractClient extends Pick<FeaturescopeApi, 'invoke' | 'on'> {
 }
 
 type Request = Extract<WireMessage, { type: 'request' }>;
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; channel: string };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; channel: string; msg: Request; retried?: boolean };
+
+/** 96 random bits: unique across windows and restarts (the engine remembers ids per project). */
+function requestId(): string {
+  const words = new Uint32Array(3);
+  const c = (globalThis as { crypto?: { getRandomValues?(a: Uint32Array): Uint32Array } }).crypto;
+  if (c?.getRandomValues) c.getRandomValues(words);
+  else for (let i = 0; i < words.length; i++) words[i] = Math.floor(Math.random() * 2 ** 32);
+  return [...words].map((w) => w.toString(36)).join('-');
+}
 
 export function createContractClient(): ContractClient {
   const pending = new Map<number, Pending>();
@@ -51,9 +64,9 @@ export function createContractClient(): ContractClient {
 
   return {
     invoke<C extends Channel>(channel: C, args: Args<C>): Promise<Result<C>> {
-      const msg: Request = { type: 'request', id: nextId++, channel, args };
+      const msg: Request = { type: 'request', id: nextId++, channel, args, rid: requestId() };
       return new Promise<Result<C>>((resolve, reject) => {
-        pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, channel });
+        pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, channel, msg });
         if (send) transmit(msg);
         else queue.push(msg);
       });
@@ -69,6 +82,12 @@ export function createContractClient(): ContractClient {
     },
     receive(msg) {
       if (msg.type === 'response') {
+        const p = pending.get(msg.id);
+        if (p && !msg.ok && msg.error.code === 'engine-exit' && !p.retried && send) {
+          // the engine died before answering: once more, same id and rid, to the engine the bridge restarted
+          p.retried = true;
+          return transmit(p.msg);
+        }
         settle(msg.id, (p) => (msg.ok ? p.resolve(msg.result) : p.reject(new EngineError(msg.error.code ?? 'engine-error', msg.error.message))));
       } else if (msg.type === 'event') {
         for (const l of listeners.get(msg.event) ?? []) l(msg.payload);

@@ -336,9 +336,9 @@ export class ProjectStore {
   // ---- unfinished runs: crash recovery ([Note: unfinished runs] in src/shared/jobs/runs.ts) -------------
 
   /** A job starts: its row, status 'running', holding the spec; the same row later becomes its typed run. */
-  beginRun(spec: { kind: string; modelId: string; photoId?: string | undefined } & Record<string, unknown>, owner: RunOwner, provider: ExecutionProviderName): string {
+  beginRun(spec: { kind: string; modelId: string; photoId?: string | undefined } & Record<string, unknown>, owner: RunOwner, provider: ExecutionProviderName, title?: string): string {
     const id = newId('r');
-    const checkpoint: RunCheckpoint = { owner, fraction: 0, at: now(), resumes: 0 };
+    const checkpoint: RunCheckpoint = { owner, fraction: 0, at: now(), resumes: 0, ...(title ? { title } : {}) };
     this.st.runInsert.run({
       id, kind: spec.kind, schema_version: isRunKind(spec.kind) ? RUN_KINDS[spec.kind].version : 0, model_id: spec.modelId, photo_id: spec.photoId ?? null,
       settings: json(spec), result: json(checkpoint), status: 'running', error: null, provider, duration_ms: 0, created_at: now(),

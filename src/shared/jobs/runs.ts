@@ -232,6 +232,8 @@ export const runCheckpointSchema = z.object({
   message: z.string().optional(),
   /** when the last checkpoint was written (ISO) */
   at: z.string().optional(),
+  /** what the jobs list called it ("Dream inception_4c/output on dog.jpg") */
+  title: z.string().optional(),
   /** how many times it was resumed */
   resumes: z.number().int().min(0).default(0),
 });

@@ -47,7 +47,7 @@ function errorCode(e: unknown): string | undefined {
 
 async function onMessage(raw: unknown, from: Client, ports: PortLike[] = []): Promise<void> {
   if (!raw || typeof raw !== 'object') return;
-  const m = raw as { type?: string; id?: unknown; channel?: unknown; args?: unknown; uploadDir?: unknown };
+  const m = raw as { type?: string; id?: unknown; channel?: unknown; args?: unknown; uploadDir?: unknown; rid?: unknown };
   if (m.type === 'port') {
     for (const p of ports) addPort(p);
     return;
@@ -72,7 +72,7 @@ async function onMessage(raw: unknown, from: Client, ports: PortLike[] = []): Pr
   try {
     if (!isChannel(m.channel)) throw new ContractError(`unknown request "${String(m.channel)}"`);
     grants.check(m.channel, m.args);
-    const result = await host.handle(m.channel, m.args);
+    const result = await host.handle(m.channel, m.args, typeof m.rid === 'string' && m.rid.length <= 200 ? m.rid : undefined);
     if (m.channel === 'project:create' || m.channel === 'project:open') grants.setProject((result as { path: string }).path);
     else if (m.channel === 'project:close') grants.setProject(null);
     from.send({ type: 'response', id, ok: true, result: result ?? null });

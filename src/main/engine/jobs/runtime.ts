@@ -90,7 +90,7 @@ export class JobRuntime {
     const store = this.o.host.project();
     const prepared = await recipe.prepare(spec as never, this.o.host);
     // every kind of job names its model (a row needs one); only the runtime tests' fake kinds have none
-    const runId = (spec as { modelId?: string }).modelId ? store.beginRun(spec as never, this.owner, this.o.host.engine().active) : undefined;
+    const runId = (spec as { modelId?: string }).modelId ? store.beginRun(spec as never, this.owner, this.o.host.engine().active, prepared.title) : undefined;
     return this.enqueue(spec, recipe, prepared, store, runId, prepared.title);
   }
 

@@ -3,7 +3,7 @@ import { api } from '../../api';
 import { useAtomValue } from '../../state/store';
 import { jobsAtom } from '../jobs/atoms';
 import { projectAtom } from '../project/atoms';
-import { connectedAtom, engineStatusAtom, fallbackDismissedAtom } from './atoms';
+import { connectedAtom, engineDownAtom, engineStatusAtom, fallbackDismissedAtom } from './atoms';
 import { dismissFallback, setProvider } from './service';
 import { AboutButton } from '../about/About';
 
@@ -13,13 +13,19 @@ export function StatusBar() {
   const status = useAtomValue(engineStatusAtom);
   const dismissed = useAtomValue(fallbackDismissedAtom);
   const connected = useAtomValue(connectedAtom);
+  const down = useAtomValue(engineDownAtom);
   const project = useAtomValue(projectAtom);
   const running = useAtomValue(jobsAtom).filter((j) => j.state === 'running').length;
   const reason = status?.fallbackReason;
   return (
     <footer className="statusbar" data-testid="statusbar">
-      <span className={`dot ${connected ? 'ok' : 'bad'}`} />
+      <span className={`dot ${connected && !down ? 'ok' : 'bad'}`} />
       <span>{connected ? (api.mode === 'browser' ? 'Browser mode' : 'Desktop') : 'Reconnecting to the engine…'}</span>
+      {(down || !connected) && (
+        <span className="error-text" role="status" data-testid="engine-down">
+          {down ? `${down} Restarting it and reopening the project…` : 'The Featurescope server is not answering; running jobs are interrupted.'}
+        </span>
+      )}
       {project && <span className="muted mono">{project.path}</span>}
       <span className="spacer" />
       {reason && reason !== dismissed && (

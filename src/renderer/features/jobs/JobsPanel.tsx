@@ -7,6 +7,7 @@ import { jobPreviewsAtom, jobsAtom } from './atoms';
 import { JobControls } from './JobControls';
 import { clearFinished } from './service';
 import { isActive, jobStatusText } from './state';
+import { UnfinishedRuns } from './UnfinishedRuns';
 import './jobs.css';
 
 function JobItem({ job, preview }: { job: JobInfo; preview: string | undefined }) {
@@ -58,6 +59,7 @@ export function JobsPanel() {
           </button>
         )}
       </header>
+      <UnfinishedRuns />
       {jobs.length === 0 ? (
         <div className="empty">Long runs show their progress here.</div>
       ) : (

@@ -1,4 +1,5 @@
 import type { FileSource } from '../../../shared/contract';
+import { seenRunIds } from '../jobs/recovery';
 import { api, fileSource } from '../../api';
 import { store } from '../../state/store';
 import { attempt, clearArea } from '../notices/service';
@@ -51,7 +52,7 @@ export async function pickAndAddPhoto(): Promise<boolean> {
 }
 
 export async function removePhoto(photoId: string): Promise<void> {
-  const ok = await attempt('photos', 'Could not remove the photo', () => api.invoke('photo:remove', { photoId }));
+  const ok = await attempt('photos', 'Could not remove the photo', () => api.invoke('photo:remove', { photoId, seenRunIds: seenRunIds({ photoId }) }));
   if (ok === undefined) return;
   if (store.get(selectedPhotoIdAtom) === photoId) store.set(selectedPhotoIdAtom, null);
   const state = await refreshProject();
