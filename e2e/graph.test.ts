@@ -48,7 +48,7 @@ describe('model graph, built-in ImageNet names, no identical copies (browser mod
     await byTest('classify').click();
     const top = byTest('classify-result').locator('.bar-label').first();
     await top.waitFor({ timeout: 60_000 });
-    assert.match((await top.textContent()) ?? '', /golden retriever/);
+    assert.equal(await top.textContent(), 'golden retriever (207)');
 
     // the same file again: not uploaded, not copied; the notice names the model already there and offers it
     await byTest('add-model-input').setInputFiles(shared.googlenet);
@@ -88,5 +88,12 @@ describe('model graph, built-in ImageNet names, no identical copies (browser mod
     assert.equal(await byTest('layer-input').inputValue(), 'inception_4c/output');
     await byTest('layer-info').getByText(/512 channels/).waitFor();
     await app.shot('05-run-layer');
+
+    // About: the version, in browser mode too
+    await byTest('about-open').click();
+    assert.match((await byTest('about-version').textContent()) ?? '', /^Version \d+\.\d+\.\d+/);
+    await app.shot('06-about');
+    await byTest('about-close').click();
+    await byTest('about-panel').waitFor({ state: 'detached' });
   });
 });

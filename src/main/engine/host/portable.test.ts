@@ -25,6 +25,11 @@ test('a copied project opens with a fresh app-data folder and still dreams with 
     assert.equal(dreamer.embedded, true, 'the built-in model is embedded, not linked to the data folder');
     const again = await a.call('model:addDefault', {}).then(() => null, (e: unknown) => e);
     assert.equal(errorCode(again), 'exists');
+    // Keras names have no scopes: its graph is cut into the blocks that end in mixed0 … mixed5
+    const g = await a.call('model:graph', { modelId: dreamer.id });
+    assert.equal(g.grouping, 'blocks');
+    assert.deepEqual(g.groups.map((x) => x.id), ['mixed0', 'mixed1', 'mixed2', 'mixed3', 'mixed4', 'mixed5']);
+    assert.ok(g.nodes.filter((n) => n.group === undefined).length < 25, 'only the stem stays outside the blocks');
   } finally {
     await a.host.dispose();
   }

@@ -1,7 +1,7 @@
 // The Graph tab: the selected model's graph, Netron style, laid out by dagre. Repeated blocks (inception
 // modules, residual blocks, named scopes) start collapsed so GoogLeNet reads as a column of a dozen boxes;
 // a click opens one. Edges carry the tensor shapes the engine measured. Clicking an op selects its layer
-// everywhere (the model and layer atoms every tab reads); the details pane shows its inputs, outputs, weights and attributes.
+// everywhere (selectLayer, state/selection.ts); the details pane shows its inputs, outputs, weights and attributes.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ModelGraph, ModelRecord } from '../../../shared/contract';
 import { useAtomValue } from '../../state/store';

@@ -1,24 +1,9 @@
 import { api } from '../../api';
 import { store } from '../../state/store';
-import { selectedModelIdAtom } from '../models/atoms';
-import { projectAtom } from '../project/atoms';
-import { selectedLayerAtom, tabAtom } from '../run/atoms';
+import { selectLayer, selectTab } from '../../state/selection';
 import { expandedAtom, focusedNodeAtom, graphsAtom } from './atoms';
 
 const loading = new Set<string>();
-
-/**
- * Select `layer` of model `modelId` everywhere (Run, Dream, Features read the same atoms): the model first,
- * so a model switch cannot put back another layer after ours. Refused (false) for a name that is not one of
- * that model's layers.
- */
-function selectLayer(modelId: string, layer: string): boolean {
-  const m = store.get(projectAtom)?.models.find((x) => x.id === modelId);
-  if (!m?.description.layers.some((l) => l.name === layer)) return false;
-  if (store.get(selectedModelIdAtom) !== modelId) store.set(selectedModelIdAtom, modelId);
-  store.set(selectedLayerAtom, layer);
-  return true;
-}
 
 /** The model's graph from the engine (model:graph), once per model. */
 export async function loadGraph(modelId: string): Promise<void> {
@@ -54,5 +39,5 @@ export function focusNode(modelId: string, nodeId: string, layer: string | undef
 
 /** "Show in Run": the layer selected and the Run tab opened. */
 export function openInRun(modelId: string, layer: string): void {
-  if (selectLayer(modelId, layer)) store.set(tabAtom, 'run');
+  if (selectLayer(modelId, layer)) selectTab('run');
 }
