@@ -15,6 +15,7 @@ import { ProjectStore } from '../src/main/store/project';
 
 export const SHARED = path.resolve(__dirname, '../../shared');
 export const GOOGLENET = path.join(SHARED, 'models/bvlc_googlenet.onnx');
+export const CANDY = path.join(SHARED, 'models/style/candy.onnx');
 
 /** Every generated path, by role. Paths under `googlenet` exist only when ../shared does. */
 export interface HostileCorpus {
@@ -22,7 +23,7 @@ export interface HostileCorpus {
   models: {
     json: string; jsonArray: string; qdq: string; qlinear: string; convInteger: string;
     extShadow: string; extFolderLink: string; fifo: string;
-    googlenet?: { fixed4096: string; fixed60000: string };
+    googlenet?: { fixed4096: string; fixed60000: string; candy2048: string };
   };
   photos: { onePixel: string; threePixel: string; big: string; bigHeaderOnly: string; ok: string };
   projects: {
@@ -128,10 +129,11 @@ function externalBytes(location: string): Uint8Array {
   })).finish();
 }
 
-/** A GoogLeNet copy whose image input declares a fixed side×side size. */
-function googlenetAt(g: Model, side: number): Model {
-  return { ...g, graph: { ...g.graph, inputs: g.graph.inputs.map((i) => (i.name === 'data' ? { ...i, shape: [1, 3, side, side] } : i)) } };
+/** A copy of a model whose image input declares a fixed side×side size. */
+function declaredAt(m: Model, input: string, side: number): Model {
+  return { ...m, graph: { ...m.graph, inputs: m.graph.inputs.map((i) => (i.name === input ? { ...i, shape: [1, 3, side, side] } : i)) } };
 }
+const googlenetAt = (g: Model, side: number) => declaredAt(g, 'data', side);
 
 // ---- writing ------------------------------------------------------------------------------------------
 
@@ -160,6 +162,8 @@ export async function buildHostileCorpus(dir: string): Promise<HostileCorpus> {
     models.googlenet = {
       fixed4096: put(at('models/googlenet-4096.onnx'), encodeModel(googlenetAt(g, 4096))),
       fixed60000: put(at('models/googlenet-60000.onnx'), encodeModel(googlenetAt(g, 60000))),
+      // a net that runs only at its declared size (ConvTranspose output_shape), declared at 2048²
+      candy2048: put(at('models/candy-2048.onnx'), encodeModel(declaredAt(decodeModel(fs.readFileSync(CANDY)), 'inputImage', 2048))),
     };
   }
 

@@ -1,6 +1,7 @@
 // Hostile and unusual model files through model:add (the engine worker inspects them) and the features.
 import assert from 'node:assert/strict';
 import type { ModelDescription, ModelRecord } from '../../src/shared/contract';
+import { CANDY } from '../../scripts/build-hostile-corpus';
 import type { HostileCase, HostileEnv } from './case';
 
 const add = (env: HostileEnv, path: string) => env.call('model:add', { source: { kind: 'path', path } });
@@ -94,6 +95,22 @@ export const MODEL_CASES: HostileCase[] = [
       assert.deepEqual([d.cappedFrom.width, d.cappedFrom.height], [4096, 4096]);
       assert.ok(d.inspectedSize.width < 4096 && d.layers.length > 50, `${d.inspectedSize.width}, ${d.layers.length} layers`);
     },
+  },
+  {
+    name: 'candy.onnx declaring 720² (a real fast-style net) is still inspected at its own size', kind: 'model', needsGooglenet: true,
+    run: (env) => add(env, CANDY),
+    ok: (v) => {
+      const d: ModelDescription = (v as ModelRecord).description;
+      assert.deepEqual(d.inspectedSize, { width: 720, height: 720 });
+      assert.equal(d.cappedFrom, undefined);
+    },
+    // every layer of a 720² image-to-image net at once (measured ~1.4 GB over the process's ~450 MB)
+    maxPeakMiB: 2560,
+  },
+  {
+    name: 'candy.onnx re-declared at 2048² (it runs only at its declared size)', kind: 'model', needsGooglenet: true,
+    run: (env) => add(env, env.corpus.models.googlenet!.candy2048),
+    error: { code: 'ort-run-failed', message: /candy-2048\.onnx declares its input "inputImage" as 2048×2048, too big to inspect at that size \(above 1024²\), and it cannot run at a smaller one: .*ConvTranspose/ },
   },
   {
     name: 'GoogLeNet declaring a fixed 60000² input', kind: 'model', needsGooglenet: true,

@@ -327,8 +327,14 @@ export async function inspectModel(lm: LoadedModel, opts: InspectOptions = {}): 
   return desc;
 }
 
-/** Sizes up to this many pixels are inspected as asked; a bigger one is shaped at this area (its aspect kept). */
-const DIRECT_PIXELS = 512 * 512;
+/** Up to this many pixels a size is inspected as asked, without a probe (224² classifiers, 299² Inception). */
+const UNCHECKED_PIXELS = 512 * 512;
+/**
+ * Up to this many pixels a size is inspected as asked when the probe says its layers fit (720² fast-style
+ * nets); a bigger one, or one that does not fit, is shaped at CAPPED_PIXELS of area or less (aspect kept).
+ */
+const DIRECT_PIXELS = 1024 * 1024;
+const CAPPED_PIXELS = 512 * 512;
 /** Longest side of the probe run. */
 const PROBE_SIDE = 256;
 /** onnxruntime's working memory on top of the tensors it returns (measured on GoogLeNet: ~1.3×). */
@@ -338,30 +344,39 @@ const INSPECT_SHARE = 1 / 4;
 
 /**
  * The size the shape run uses. Inspecting keeps every layer tensor alive at once, so a model that declares
- * a big input (4096²: 14 GB and minutes for GoogLeNet) is not run at that size: its shapes are taken at
- * 512² pixels of area (the aspect kept), or smaller when a probe run at ≤256 px, scaled by area, says the
- * layers would need more than a quarter of the memory budget. The description says so in cappedFrom.
+ * a big input (4096²: 14 GB and minutes for GoogLeNet) is not run at that size. Above 512² a probe run at
+ * ≤256 px, scaled by area, estimates the layers' bytes; up to 1024² a size whose layers fit in a quarter of
+ * the memory budget is inspected as asked; otherwise the shapes are taken at 512² pixels of area (aspect
+ * kept) — enough to show every layer, quick to run — or smaller if even that would not fit. The description says so in cappedFrom.
  * A single input tensor over the whole budget is refused, naming the file and the input.
  */
 export async function inspectionSize(lm: LoadedModel, img: ImageInput, width: number, height: number, names: string[], threads?: number): Promise<{ width: number; height: number; cappedFrom?: NonNullable<ModelDescription['cappedFrom']> }> {
   checkBudget(4 * img.channels * width * height, `${lm.fileName}'s input "${img.name}" at ${width}×${height}`);
-  if (width * height <= DIRECT_PIXELS) return { width, height };
+  if (width * height <= UNCHECKED_PIXELS) return { width, height };
   const scaled = (area: number) => {
     const f = Math.sqrt(area / (width * height));
     return { w: Math.max(16, Math.floor(width * f)), h: Math.max(16, Math.floor(height * f)) };
   };
-  const probe = scaled(Math.min(PROBE_SIDE ** 2, DIRECT_PIXELS));
-  const { shapes } = await runForShapes(lm, img, probe.w, probe.h, names, threads, true);
+  const probe = scaled(PROBE_SIDE ** 2);
+  let shapes: Map<string, number[]>;
+  try {
+    shapes = (await runForShapes(lm, img, probe.w, probe.h, names, threads, true)).shapes;
+  } catch (e) {
+    // some nets run only at their own size (a ConvTranspose with an explicit output_shape: fast-style
+    // nets at 720²): up to 1024² that is what they get, as before; bigger is refused, naming the size
+    if (width * height <= DIRECT_PIXELS) return { width, height };
+    throw new InspectError('ort-run-failed', `${lm.fileName} declares its input "${img.name}" as ${width}×${height}, too big to inspect at that size (above ${Math.sqrt(DIRECT_PIXELS)}²), and it cannot run at a smaller one: ${(e as Error).message}`);
+  }
   let probeBytes = 4 * img.channels * probe.w * probe.h;
   for (const s of shapes.values()) probeBytes += 4 * tensorSize(s);
   const perPixel = (probeBytes / (probe.w * probe.h)) * ORT_OVERHEAD;
   const limit = memoryBudget().bytes * INSPECT_SHARE;
-  const area = Math.min(DIRECT_PIXELS, limit / perPixel);
-  const at = scaled(area);
   const full = perPixel * width * height;
+  if (width * height <= DIRECT_PIXELS && full <= limit) return { width, height };
+  const at = scaled(Math.min(CAPPED_PIXELS, limit / perPixel));
   const why = full > limit
     ? `the layers at ${width}×${height} would need about ${formatBytes(full)}, more than a quarter of the engine's memory budget (${formatBytes(memoryBudget().bytes)})`
-    : `inspecting at ${width}×${height} would take a long run; Featurescope inspects at most ${Math.sqrt(DIRECT_PIXELS)}² pixels`;
+    : `inspecting at ${width}×${height} would take a long run; above ${Math.sqrt(DIRECT_PIXELS)}² Featurescope inspects at ${Math.sqrt(CAPPED_PIXELS)}² pixels`;
   return { width: at.w, height: at.h, cappedFrom: { width, height, reason: `${why}; the layer shapes are taken at ${at.w}×${at.h}` } };
 }
 
