@@ -55,15 +55,37 @@ export class LayerStats {
    */
   add(photoId: number, data: Float32Array, offset: number, pooled: Float32Array): void {
     const { channels: C, height: H, width: W } = this.shape;
-    const hw = H * W;
+    const hw = H * W, B = this.bins, counts = this.counts, range = this.range;
     for (let c = 0; c < C; c++) {
-      const base = offset + c * hw;
+      const base = offset + c * hw, cb = c * B;
       let max = -Infinity, min = Infinity, iMax = 0, iMin = 0, sum = 0;
-      for (let i = 0; i < hw; i++) {
-        const v = data[base + i]!;
-        if (v > max) { max = v; iMax = i; }
-        if (v < min) { min = v; iMin = i; }
-        sum += v;
+      const w = range[c * 2 + 1]!;
+      if (w === 0) {
+        // the channel's first photo: extremes first, then the histogram over their range
+        for (let i = 0; i < hw; i++) {
+          const v = data[base + i]!;
+          if (v > max) { max = v; iMax = i; }
+          if (v < min) { min = v; iMin = i; }
+          sum += v;
+        }
+        this.histogram(c, data, base, hw, min, max);
+      } else {
+        // one pass: extremes, sum, and every value inside the current range counted; values outside it
+        // (rare once the range has settled) are counted after the range grows, in a second pass
+        const lo = range[c * 2]!, hi = lo + B * w, inv = 1 / w;
+        let outside = false;
+        for (let i = 0; i < hw; i++) {
+          const v = data[base + i]!;
+          if (v > max) { max = v; iMax = i; }
+          if (v < min) { min = v; iMin = i; }
+          sum += v;
+          if (v >= lo && v < hi) {
+            let bin = ((v - lo) * inv) | 0;
+            if (bin >= B) bin = B - 1;
+            counts[cb + bin]!++;
+          } else outside = true;
+        }
+        if (outside) this.histogramOutside(c, data, base, hw, min, max, lo, hi);
       }
       pooled[c] = sum / hw;
       const m = c * 3;
@@ -72,7 +94,6 @@ export class LayerStats {
       this.moments[m + 2]! += sum;
       this.insert(c, photoId, max, iMax, true);
       this.insert(c, photoId, min, iMin, false);
-      this.histogram(c, data, base, hw, min, max);
     }
     this.photos++;
   }
@@ -96,7 +117,8 @@ export class LayerStats {
     vals[b + j] = value; ids[b + j] = photoId; poss[b + j] = pos;
   }
 
-  private histogram(c: number, data: Float32Array, base: number, n: number, min: number, max: number): void {
+  /** Grow channel c's range (doubling, merging bin pairs) until it holds [min, max]; returns lo, width. */
+  private grow(c: number, min: number, max: number): { lo: number; w: number } {
     const B = this.bins, counts = this.counts, cb = c * B;
     let lo = this.range[c * 2]!, w = this.range[c * 2 + 1]!;
     if (w === 0) {
@@ -120,10 +142,30 @@ export class LayerStats {
       w *= 2;
     }
     this.range[c * 2] = lo; this.range[c * 2 + 1] = w;
+    return { lo, w };
+  }
+
+  private histogram(c: number, data: Float32Array, base: number, n: number, min: number, max: number): void {
+    const B = this.bins, counts = this.counts, cb = c * B;
+    const { lo, w } = this.grow(c, min, max);
     const inv = 1 / w;
     for (let i = 0; i < n; i++) {
       // every value is ≥ lo here, so truncation is floor; the clamp catches rounding at the top edge
       let bin = ((data[base + i]! - lo) * inv) | 0;
+      if (bin >= B) bin = B - 1;
+      counts[cb + bin]!++;
+    }
+  }
+
+  /** The values outside the old range [oldLo, oldHi) (not counted yet), after growing the range to hold them. */
+  private histogramOutside(c: number, data: Float32Array, base: number, n: number, min: number, max: number, oldLo: number, oldHi: number): void {
+    const B = this.bins, counts = this.counts, cb = c * B;
+    const { lo, w } = this.grow(c, min, max);
+    const inv = 1 / w;
+    for (let i = 0; i < n; i++) {
+      const v = data[base + i]!;
+      if (v >= oldLo && v < oldHi) continue;
+      let bin = ((v - lo) * inv) | 0;
       if (bin >= B) bin = B - 1;
       counts[cb + bin]!++;
     }
