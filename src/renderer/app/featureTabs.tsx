@@ -9,6 +9,7 @@ import { AdversarialPanel } from '../features/adversarial/AdversarialPanel';
 import { DreamPanel } from '../features/dream/DreamPanel';
 import { FeaturesPanel } from '../features/featurevis/FeaturesPanel';
 import { StylePanel } from '../features/style/StylePanel';
+import { DatasetPanel } from '../features/dataset/DatasetPanel';
 import { GraphPanel } from '../features/graph/GraphPanel';
 
 export interface TabContext {
@@ -32,6 +33,7 @@ export const featureTabs: FeatureTab[] = [
   { id: 'dream', label: 'Dream', runKinds: ['dream'], render: (ctx) => <DreamPanel {...ctx} /> },
   { id: 'features', label: 'Features', runKinds: ['featurevis'], render: (ctx) => <FeaturesPanel {...ctx} /> },
   { id: 'style', label: 'Style', runKinds: ['style', 'stylize'], render: (ctx) => <StylePanel {...ctx} /> },
+  { id: 'dataset', label: 'Dataset', runKinds: ['datasetIndex'], render: (ctx) => <DatasetPanel {...ctx} /> },
   { id: 'graph', label: 'Graph', render: (ctx) => <GraphPanel {...ctx} /> },
 ];
 

@@ -16,6 +16,8 @@ import { indexRuns, unitImages, type CachedImage, type FvRunSettings, type Varia
 import { UnitFilter } from './Filters';
 import { formKey, formSeed, resolvedFormSettings, settingsLabel, type PreprocessUsed } from './form';
 import { SettingsForm } from './SettingsForm';
+import { DatasetPanels } from './DatasetPanels';
+import { TuningPanel } from './TuningPanel';
 import { adoptSavedSettings } from './formState';
 import { closeUnit, openUnit } from './navigation';
 import { channelCount, featurevisRuns, preprocessUsed } from './project';
@@ -205,6 +207,8 @@ export function UnitPage({ project, unit, photo }: { project: ProjectState; unit
       </section>
 
       <ActivationMap project={project} model={model} layer={layer} channel={unit.channel} channelCount={count} photo={photo} />
+      <DatasetPanels model={model} layer={layer} channel={unit.channel} />
+      <TuningPanel project={project} model={model} layer={layer} channel={unit.channel} photo={photo} />
       <PreprocessSection settings={settingsOfShown} model={model} />
     </div>
   );
