@@ -23,6 +23,8 @@ export interface HostileCorpus {
   models: {
     json: string; jsonArray: string; qdq: string; qlinear: string; convInteger: string;
     extShadow: string; extFolderLink: string; fifo: string;
+    /** TF.js model.json files whose weight manifests name hostile shards */
+    tfjsEscape: string; tfjsDevZero: string; tfjsFifo: string;
     googlenet?: { fixed4096: string; fixed60000: string; candy2048: string };
   };
   photos: { onePixel: string; threePixel: string; big: string; bigHeaderOnly: string; ok: string };
@@ -152,11 +154,22 @@ export async function buildHostileCorpus(dir: string): Promise<HostileCorpus> {
     extShadow: put(at('models/ext-shadow/model.onnx'), externalBytes('weights.bin')),
     extFolderLink: put(at('models/ext-folder/model.onnx'), externalBytes('etc/passwd')),
     fifo: at('models/pipe.onnx'),
+    tfjsEscape: '', tfjsDevZero: '', tfjsFifo: '',
   };
   fs.mkdirSync(at('projects'), { recursive: true });
   fs.symlinkSync('/etc/shadow', at('models/ext-shadow/weights.bin'));
   fs.symlinkSync('/etc', at('models/ext-folder/etc'));
   execFileSync('mkfifo', [models.fifo]);
+  // TF.js: a manifest may name any path — "../" out of the folder, a link to /dev/zero, a FIFO
+  const modelJson = (shard: string) => JSON.stringify({
+    format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { layers: [] } },
+    weightsManifest: [{ paths: [shard], weights: [{ name: 'dense/kernel', shape: [2, 2], dtype: 'float32' }] }],
+  });
+  models.tfjsEscape = put(at('models/tfjs-escape/model.json'), modelJson('../../../../../../../../etc/passwd'));
+  models.tfjsDevZero = put(at('models/tfjs-zero/model.json'), modelJson('group1-shard1of1.bin'));
+  fs.symlinkSync('/dev/zero', at('models/tfjs-zero/group1-shard1of1.bin'));
+  models.tfjsFifo = put(at('models/tfjs-fifo/model.json'), modelJson('group1-shard1of1.bin'));
+  execFileSync('mkfifo', [at('models/tfjs-fifo/group1-shard1of1.bin')]);
   if (fs.existsSync(GOOGLENET)) {
     const g = decodeModel(fs.readFileSync(GOOGLENET));
     models.googlenet = {

@@ -43,6 +43,18 @@ export const MODEL_CASES: HostileCase[] = [
     error: { code: 'not-found', message: /pipe\.onnx is not a regular file/ },
   },
   {
+    name: 'TF.js model.json whose shard is "../../…/etc/passwd"', kind: 'model', run: (env) => add(env, env.corpus.models.tfjsEscape),
+    error: { code: 'shard-outside', message: /tfjs-escape\/model\.json: weight shard "\.\.\/.*etc\/passwd" points outside the model's folder/ },
+  },
+  {
+    name: 'TF.js model.json whose shard is a symlink to /dev/zero', kind: 'model', run: (env) => add(env, env.corpus.models.tfjsDevZero),
+    error: { code: 'shard-outside', message: /tfjs-zero\/model\.json: weight shard "group1-shard1of1\.bin" points outside the model's folder/ },
+  },
+  {
+    name: 'TF.js model.json whose shard is a FIFO', kind: 'model', run: (env) => add(env, env.corpus.models.tfjsFifo),
+    error: { code: 'shard-not-file', message: /tfjs-fifo\/model\.json: weight shard "group1-shard1of1\.bin" is not a regular file/ },
+  },
+  {
     name: 'int8 QDQ model: layers listed', kind: 'model', run: (env) => addKept(env, env.corpus.models.qdq),
     ok: (v) => {
       const d = (v as ModelRecord).description;

@@ -3,6 +3,7 @@
 // so the page sends the shards with the model.json and they are matched by the name the person knows.
 import * as path from 'node:path';
 import { TfjsImportError } from '../importers/index';
+import { shardBeside } from '../importers/tfjs/artifacts';
 import type { ResolvedSource } from './sources';
 
 /**
@@ -17,7 +18,7 @@ export function shardResolver(modelJson: ResolvedSource, shards: ResolvedSource[
     const hit = byName.get(name);
     if (hit) return hit;
     // a path-based model.json may still have some shards beside it
-    if (!modelJson.temporary) return path.resolve(path.dirname(modelJson.path), decodeURIComponent(manifestPath));
+    if (!modelJson.temporary) return shardBeside(modelJson.path, manifestPath);
     const given = shards.length ? `only ${shards.map((s) => s.name).join(', ')} came with it` : 'no weight files came with it';
     throw new TfjsImportError(
       `${modelJson.name}: weight shard "${name}" is missing (${given}). Choose model.json together with every .bin file saved beside it (or drop them all at once).`,

@@ -40,7 +40,7 @@ export interface TfjsArtifacts {
 }
 
 export class TfjsImportError extends Error {
-  constructor(message: string) {
+  constructor(message: string, public readonly code = 'tfjs-import') {
     super(message);
     this.name = 'TfjsImportError';
   }
@@ -64,6 +64,23 @@ export function parseModelJson(text: string, label: string): TfjsModelJson {
   return json as TfjsModelJson;
 }
 
+/** Largest sum of weight shards read (the format's own limit is an ArrayBuffer; real models are MBs). */
+const MAX_WEIGHT_BYTES = 2 ** 31;
+
+/**
+ * A shard named by a manifest, beside model.json: "../" or a symlink that leads out of model.json's
+ * folder is refused (the file chose the name, not the person).
+ */
+export function shardBeside(modelJsonPath: string, manifestPath: string): string {
+  const dir = path.dirname(path.resolve(modelJsonPath));
+  const file = path.resolve(dir, decodeURIComponent(manifestPath));
+  const outside = (d: string, f: string) => { const r = path.relative(d, f); return r.startsWith('..') || path.isAbsolute(r); };
+  if (outside(dir, file) || (fs.existsSync(file) && outside(fs.realpathSync(dir), fs.realpathSync(file)))) {
+    throw new TfjsImportError(`${modelJsonPath}: weight shard "${manifestPath}" points outside the model's folder; only files saved beside model.json are read.`, 'shard-outside');
+  }
+  return file;
+}
+
 /**
  * Reads model.json and every weight shard it names, resolved next to it — or by `resolveShard`
  * (the shard's manifest path → a file path) when the files are not side by side, e.g. browser uploads.
@@ -74,12 +91,18 @@ export function readTfjsArtifacts(modelJsonPath: string, resolveShard?: (manifes
   const modelJson = parseModelJson(fs.readFileSync(modelJsonPath, 'utf8'), label);
   const dir = path.dirname(modelJsonPath);
   const parts: Uint8Array[] = [];
+  let total = 0;
   for (const group of modelJson.weightsManifest ?? []) {
     for (const p of group.paths) {
-      const file = resolveShard ? resolveShard(p) : path.resolve(dir, decodeURIComponent(p));
+      const file = resolveShard ? resolveShard(p) : shardBeside(modelJsonPath, p);
       if (!fs.existsSync(file)) {
         throw new TfjsImportError(`${label}: weight shard "${p}" is missing (looked for ${file}). Copy every file saved with model.json.`);
       }
+      // a manifest can name anything: /dev/zero would be read for ever, a FIFO would block
+      const st = fs.statSync(file);
+      if (!st.isFile()) throw new TfjsImportError(`${label}: weight shard "${p}" is not a regular file.`, 'shard-not-file');
+      total += st.size;
+      if (total > MAX_WEIGHT_BYTES) throw new TfjsImportError(`${label}: the weight shards add up to more than ${MAX_WEIGHT_BYTES / 2 ** 30} GiB, which no TF.js model needs.`, 'too-large');
       parts.push(new Uint8Array(fs.readFileSync(file)));
     }
   }
