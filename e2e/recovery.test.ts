@@ -104,13 +104,13 @@ describe('crash recovery in browser mode (bridge + engine host + Chromium)', { s
 
     await byTest('tab-dream').click();
     await byTest('dream-octaves').fill('1');
-    await byTest('dream-iterations').fill('40');
+    await byTest('dream-iterations').fill('24');
     await byTest('dream-seed').fill('3');
     await byTest('dream-start').click();
     await page.locator('[data-testid="job-item"][data-job-kind="dream"][data-job-state="running"]').waitFor();
     await byTest('tab-attribution').click();
     await byTest('attr-method').selectOption('ig');
-    await byTest('attr-steps').fill('32');
+    await byTest('attr-steps').fill('16');
     await byTest('attr-run').click();
     await page.locator('[data-testid="job-item"][data-job-kind="attribution"]').waitFor();
 

@@ -13,6 +13,7 @@ import { encodeStyle, type StyleRecord } from '../style/export';
 import { prepareStyle, type PhotoSource, type StyleInput } from '../style/prepare';
 import { styleTransfer, type StyleOutcome } from '../style/transfer';
 import type { Rgb } from '../pixels/index';
+import { decodeRgb } from '../pixels/rgb';
 import { hostModel } from './featurevis';
 import { jobModelRef } from './inputs';
 import type { Recipe } from './types';
@@ -79,6 +80,13 @@ export const styleRecipe: Recipe<'style', StyleInput, Output> = {
       styles: mode === 'inversion' ? [] : styleIds.map((id, i) => photoOf(store, id, `styles[${i}].photoId`)),
       ...(from ? { start: { bytes: stylePng(store, from), name: `style run ${from.id}`, runId: from.id } } : {}),
     });
+  },
+
+  // Resume after a crash: the first stage starts from the last preview frame, resized like a "continue from
+  // this result" image (the preview is at most PREVIEW_MAX_SIDE px, so a big stage resumes from a softer one).
+  async resume(prepared, frame) {
+    const start = await decodeRgb(frame, 'the last frame of the interrupted style run');
+    return { ...prepared, input: { ...prepared.input, start }, transfer: [...(prepared.transfer ?? []), start.data.buffer as ArrayBuffer] };
   },
 
   async run(i, ctl, env) {
