@@ -52,12 +52,13 @@ export interface Served {
 
 /**
  * Starts `node out/main/bridge.js --port 0` with a private data dir (recent projects) and waits for its URL.
- * `opts.dataDir` uses a prepared data dir; `opts.env` overrides the environment (e.g. to keep the default model on).
+ * `opts.dataDir` uses a prepared data dir; `opts.env` overrides the environment (e.g. to keep the default model on);
+ * `opts.port` reuses a port (a restart on the same address).
  */
-export async function serve(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<Served> {
+export async function serve(opts: { dataDir?: string; env?: Record<string, string>; port?: number } = {}): Promise<Served> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'featurescope-e2e-data-'));
   const startedAt = Date.now();
-  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'out/main/bridge.js'), '--port', '0'], {
+  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'out/main/bridge.js'), '--port', String(opts.port ?? 0)], {
     cwd: repoRoot,
     // New projects normally get a built-in InceptionV3, added in the background after project:create;
     // the suites turn that off so a project's model list is exactly what the test put in it.
