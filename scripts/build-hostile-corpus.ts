@@ -29,7 +29,7 @@ export interface HostileCorpus {
   };
   photos: { onePixel: string; threePixel: string; big: string; bigHeaderOnly: string; ok: string };
   projects: {
-    fifo: string; folder: string; empty: string; text: string; damaged: string; otherProgram: string;
+    fifo: string; folder: string; empty: string; text: string; damaged: string; damagedBig: string; otherProgram: string;
     newer: string; devZero: string; good: string;
   };
 }
@@ -202,6 +202,7 @@ export async function buildHostileCorpus(dir: string): Promise<HostileCorpus> {
     empty: put(at('projects/empty.fscope'), ''),
     text: put(at('projects/notes.fscope'), 'These are my notes, not a project.\n'.repeat(10)),
     damaged: at('projects/damaged.fscope'),
+    damagedBig: at('projects/damaged-24mb.fscope'),
     otherProgram: at('projects/other.fscope'),
     newer: at('projects/newer.fscope'),
     devZero: '/dev/zero',
@@ -210,13 +211,16 @@ export async function buildHostileCorpus(dir: string): Promise<HostileCorpus> {
   execFileSync('mkfifo', [projects.fifo]);
   fs.mkdirSync(projects.folder);
   // a real project with a few photos, then pages 2–5 overwritten: SQLite's integrity check finds the damage
-  const store = ProjectStore.create(projects.damaged);
-  for (let i = 0; i < 20; i++) store.addPhoto({ name: `p${i}.png`, mime: 'image/png', width: 1, height: 1, sha256: `sha${i}` }, Buffer.alloc(16000, i));
-  store.close();
-  const bytes = fs.readFileSync(projects.damaged);
-  const page = bytes.readUInt16BE(16);
-  for (let p = 2; p < 6; p++) bytes.fill(0x41, p * page + 8, p * page + 200);
-  fs.writeFileSync(projects.damaged, bytes);
+  // (and one over 16 MiB, which is checked through a read-only connection instead of an in-memory copy)
+  for (const [file, photoBytes] of [[projects.damaged, 16000], [projects.damagedBig, 1.2 * 2 ** 20]] as const) {
+    const store = ProjectStore.create(file);
+    for (let i = 0; i < 20; i++) store.addPhoto({ name: `p${i}.png`, mime: 'image/png', width: 1, height: 1, sha256: `sha${i}` }, Buffer.alloc(Math.round(photoBytes), i));
+    store.close();
+    const bytes = fs.readFileSync(file);
+    const page = bytes.readUInt16BE(16);
+    for (let p = 2; p < 6; p++) bytes.fill(0x41, p * page + 8, p * page + 200);
+    fs.writeFileSync(file, bytes);
+  }
   // another program's database, in WAL mode (a read-only open of it would leave -wal/-shm behind)
   const other = new Database(projects.otherProgram);
   other.pragma('journal_mode = WAL');

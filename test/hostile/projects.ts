@@ -28,6 +28,7 @@ export const PROJECT_CASES: HostileCase[] = [
   refuse('a 0-byte file', (e) => e.corpus.projects.empty, 'empty', /empty\.fscope is empty \(0 bytes\), not a project/),
   refuse('a text file named .fscope', (e) => e.corpus.projects.text, 'not-sqlite', /notes\.fscope is not a Featurescope project \(not an SQLite database\)/),
   refuse('a damaged project (pages overwritten)', (e) => e.corpus.projects.damaged, 'damaged', /damaged\.fscope is damaged and was not opened\. SQLite's integrity check says: \*\*\* in database main \*\*\*; Tree \d+ page \d+/),
+  refuse('a damaged 24 MB project (checked read-only, not copied)', (e) => e.corpus.projects.damagedBig, 'damaged', /damaged-24mb\.fscope is damaged and was not opened\. SQLite's integrity check says: \*\*\* in database main \*\*\*; Tree \d+ page \d+/),
   refuse("another program's SQLite database in WAL mode", (e) => e.corpus.projects.otherProgram, 'not-a-project', /other\.fscope is an SQLite database but not a Featurescope project/),
   refuse('a project from a newer Featurescope', (e) => e.corpus.projects.newer, 'newer-version', /newer\.fscope was saved by a newer Featurescope \(project format 999/),
   {
