@@ -114,7 +114,9 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     assert.equal(await byTest('layer-input').inputValue(), 'inception_4c/output');
     assert.match((await byTest('layer-info').textContent()) ?? '', /\[1,512,14,14\] · 512 channels/);
     await model('squeezenet1.1.onnx').click();
-    assert.equal(await byTest('layer-input').inputValue(), '', "googlenet's layer does not stick to squeezenet");
+    // googlenet's layer does not stick to squeezenet: squeezenet's default, named before any run
+    assert.equal(await byTest('layer-input').inputValue(), 'fire6/concat');
+    assert.match((await byTest('layer-info').textContent()) ?? '', /the default for this model: Concat \[1,384,14,14\] · 384 channels/);
     const squeezeLayers = await layerOptions('layer-input', 'concat');
     assert.ok(squeezeLayers.includes('fire9/concat'), `squeezenet's layers: ${squeezeLayers.join(', ')}`);
     assert.ok(!squeezeLayers.some((l) => l?.startsWith('inception')), 'no GoogLeNet layer in the list');

@@ -36,6 +36,6 @@ export function dreamLayerFor(model: ModelRecord | undefined, selected: string |
   const info = selected ? model.description.layers.find((l) => l.name === selected) : undefined;
   if (info && isFeatureMap(info)) return { layer: info.name, isDefault: false };
   const fallback = defaultDreamLayer(model.description.layers);
-  const note = info ? `${info.name} ${info.shape.length === 4 ? 'has no spatial positions' : 'is not a feature map'}; dreaming on the default` : undefined;
+  const note = info ? `${info.name} ${info.shape.length === 4 ? 'has no spatial positions' : 'is not a feature map'}; the default instead:` : undefined;
   return { layer: fallback, isDefault: true, ...(note ? { note } : {}) };
 }

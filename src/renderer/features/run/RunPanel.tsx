@@ -12,6 +12,7 @@ import { PhotoThumb } from '../photos/PhotosPanel';
 import { ActivationsResult } from './Activations';
 import { classifyBusyAtom, selectedLayerAtom, selectedRunIdAtom } from './atoms';
 import { runToShow } from './pick';
+import { dreamLayerFor } from '../dream/layers';
 import { runTitle } from './results';
 import { activations, classify } from './service';
 
@@ -81,9 +82,10 @@ export function RunPanel({ model, photo, runs, models, photos }: {
   const runId = useAtomValue(selectedRunIdAtom);
   const mine = runs.filter((r) => RUN_TAB_KINDS.includes(r.kind));
   const { run, elsewhere } = runToShow(mine, { modelId: model?.id ?? null, photoId: photo?.id ?? null }, runId);
-  const layerInfo = model?.description.layers.find((l) => l.name === layer);
-  const spatial = layerInfo && layerInfo.shape.length === 4;
-  const activationsReason = !model ? 'select a model' : !photo ? 'select a photo' : !layerInfo ? 'pick a layer of this model' : !spatial ? `${layerInfo.name} is a vector ${formatShape(layerInfo.shape)}, not a feature map` : null;
+  // the model's selected feature map, else its default (named here, before the run: the Dream tab's rule)
+  const choice = dreamLayerFor(model, layer);
+  const layerInfo = model?.description.layers.find((l) => l.name === choice.layer);
+  const activationsReason = !model ? 'select a model' : !photo ? 'select a photo' : !layerInfo ? `${model.name} has no feature map to show` : null;
   return (
     <div className="run-panel" data-testid="run-panel">
       <div className="run-controls">
@@ -114,18 +116,18 @@ export function RunPanel({ model, photo, runs, models, photos }: {
               layers={model?.description.layers ?? []}
               // activations need a feature map: only those can be picked here
               accept={isFeatureMap}
-              value={layerInfo ? layerInfo.name : null}
+              value={choice.layer}
               testId="layer-input"
               disabled={!model}
               placeholder={model ? `pick one of ${model.description.layers.length} layers` : 'select a model'}
               onPick={(name) => model && selectLayer(model.id, name)}
             />
-            <button className="button" data-testid="show-activations" disabled={!!activationsReason} title={activationsReason ?? undefined} onClick={() => void activations()}>
+            <button className="button" data-testid="show-activations" disabled={!!activationsReason} title={activationsReason ?? undefined} onClick={() => layerInfo && void activations(layerInfo.name)}>
               Show activations
             </button>
           </div>
           <div className="muted small" data-testid="layer-info">
-            {layerInfo ? `${layerInfo.opType} ${formatShape(layerInfo.shape)}${spatial ? ` · ${layerInfo.shape[1]} channels` : ' · not a feature map'}` : model ? `pick a layer of ${model.name}` : 'select a model'}
+            {layerInfo ? `${choice.isDefault ? `${choice.note ?? 'the default for this model:'} ` : ''}${layerInfo.opType} ${formatShape(layerInfo.shape)} · ${layerInfo.shape[1]} channels` : activationsReason}
           </div>
         </div>
       </div>

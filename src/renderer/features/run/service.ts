@@ -10,7 +10,7 @@ import { projectAtom } from '../project/atoms';
 import { refreshProject } from '../project/service';
 import { selectRun } from '../../state/selection';
 import { joinComparison } from '../attribution/service';
-import { artifactsAtom, classifyBusyAtom, selectedLayerAtom, selectedRunIdAtom, tabAtom } from './atoms';
+import { artifactsAtom, classifyBusyAtom, selectedRunIdAtom, tabAtom } from './atoms';
 
 function selection(): { modelId: string; photoId: string } | null {
   const modelId = store.get(selectedModelIdAtom);
@@ -34,11 +34,10 @@ export async function classify(): Promise<void> {
   }
 }
 
-export async function activations(): Promise<void> {
+/** Activations of `layer` (the Run tab names it: the selected feature map or the model's default). */
+export async function activations(layer: string): Promise<void> {
   const sel = selection();
   if (!sel) return;
-  const layer = store.get(selectedLayerAtom);
-  if (!layer) return report('run', 'Choose a layer (Model tab → layer list, or the layer box) first.');
   const info = store.get(projectAtom)?.models.find((m) => m.id === sel.modelId)?.description.layers.find((l) => l.name === layer);
   if (!info) return report('run', `"${layer}" is not a layer of the selected model: pick one from the list.`);
   // every channel, so the grid can page through all of them (the engine's limit is 4096)
