@@ -41,6 +41,11 @@ describe('model graph, built-in ImageNet names, no identical copies (browser mod
     assert.match((await byTest('model-kind').textContent()) ?? '', /^Classifier · 1000 classes — Output prob; ImageNet class names \(built in\)/);
     assert.equal(await byTest('model-kind').getAttribute('data-kind'), 'classifier');
     await app.shot('01-model-kind');
+    // Clear, then the built-in names back with one click (what an older project's model offers too)
+    await byTest('labels-status').locator('xpath=..').getByRole('button', { name: 'Clear' }).click();
+    await byTest('labels-status').getByText('No labels: classes show as numbers.').waitFor();
+    await byTest('labels-builtin').click();
+    await byTest('labels-status').getByText(/^1000 labels \(ImageNet, built in\)/).waitFor();
 
     await byTest('add-photo-input').setInputFiles(shared.dog);
     await page.locator('[data-photo="dog.jpg"] img').waitFor();

@@ -221,7 +221,8 @@ export const requestSchemas = {
   'model:remove': z.object({ modelId: id, seenRunIds: z.array(id).max(1_000_000).optional() }),
   'model:inspect': z.object({ modelId: id, width: z.number().int().min(1).max(8192).optional(), height: z.number().int().min(1).max(8192).optional() }),
   'model:setPreprocess': z.object({ modelId: id, preprocess: preprocessSchema }),
-  'model:setLabels': z.object({ modelId: id, source: fileSourceSchema.nullable() }),
+  /** source null: no labels; builtIn: the ImageNet names that ship with the app (a 1000- or 1001-way classifier), with source null */
+  'model:setLabels': z.object({ modelId: id, source: fileSourceSchema.nullable(), builtIn: z.boolean().optional() }),
   /** the learned filters of the model's first convolution, when its input is the image (CS231n's first-layer view) */
   'model:filters': z.object({ modelId: id }),
   /** the model's graph for the graph view: nodes, tensors with shapes, collapsible groups (src/shared/graph.ts) */

@@ -120,11 +120,16 @@ export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:r
       ctx.changed();
       return rec;
     },
-    'model:setLabels': async ({ modelId, source }) => {
+    'model:setLabels': async ({ modelId, source, builtIn }) => {
       const store = ctx.project();
       const rec = store.model(modelId);
       let labels: string[] | null = null;
-      if (source) {
+      if (builtIn) {
+        if (source) throw new EngineError('bad-args', 'builtIn: give either a labels file (source) or the built-in names, not both');
+        const names = builtInLabels(rec.description.classCount);
+        if (!names) throw new EngineError('no-built-in-labels', `${rec.name} has ${rec.description.classCount ?? 'no'} classes; built-in names exist for 1000-way (ImageNet) and 1001-way classifiers only.`);
+        labels = names.labels;
+      } else if (source) {
         const src = resolveSource(source, 'labels', ctx.uploadDir());
         labels = parseLabels(await fs.promises.readFile(src.path, 'utf8'));
         const k = rec.description.classCount;

@@ -64,6 +64,10 @@ test('GoogLeNet: ImageNet names without a labels file, the same model twice refu
     assert.equal(m.labels?.length, 1000, 'a 1000-way classifier gets the built-in names');
     assert.equal(m.labels?.[207], 'golden retriever');
 
+    // cleared, then back: the built-in names on request (an older project's model, or after Clear)
+    assert.equal((await h.call('model:setLabels', { modelId: m.id, source: null })).labels, undefined);
+    assert.equal((await h.call('model:setLabels', { modelId: m.id, source: null, builtIn: true })).labels?.[207], 'golden retriever');
+
     const photo = await h.call('photo:add', { source: { kind: 'path', path: DOG } });
     const run = await h.call('run:classify', { modelId: m.id, photoId: photo.id, top: 3 });
     const top = run.result.top[0]!;

@@ -3,7 +3,7 @@ import { FileButton } from '../../components/FileButton';
 import { formatBytes, formatCount, formatShape } from '../../components/format';
 import { LayerList } from './LayerList';
 import { PreprocessEditor } from './PreprocessEditor';
-import { embedModel, inspectionKey, loadInspection, pickLabels, setLabels, setLabelsFromFile } from './service';
+import { embedModel, inspectionKey, loadInspection, pickLabels, setLabels, setLabelsFromFile, useBuiltInLabels } from './service';
 import { hasBuiltInImagenetNames, modelKind } from './kind';
 import { inspectionsAtom } from './atoms';
 import { useAtomValue } from '../../state/store';
@@ -128,6 +128,11 @@ export function ModelView({ model }: { model: ModelRecord }) {
               onNative={() => pickLabels(model.id)}
               onFiles={(files) => files[0] && void setLabelsFromFile(model.id, files[0])}
             />
+            {!model.labels?.length && (d.classCount === 1000 || d.classCount === 1001) && (
+              <button className="button small" data-testid="labels-builtin" title="The ImageNet-1000 class names that ship with Featurescope" onClick={() => void useBuiltInLabels(model.id)}>
+                Use ImageNet names
+              </button>
+            )}
             {model.labels?.length ? (
               <button className="button small" onClick={() => void setLabels(model.id, null, '')}>
                 Clear

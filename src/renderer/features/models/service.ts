@@ -181,6 +181,15 @@ export async function setLabels(modelId: string, source: FileSource | null, disp
   }
 }
 
+/** The ImageNet names that ship with the app, for a 1000/1001-way classifier without names (an older project's, or after Clear). */
+export async function useBuiltInLabels(modelId: string): Promise<void> {
+  const r = await attempt('models', 'Could not use the built-in ImageNet names', () => api.invoke('model:setLabels', { modelId, source: null, builtIn: true }));
+  if (r) {
+    clearArea('models');
+    await refreshProject();
+  }
+}
+
 export async function pickLabels(modelId: string): Promise<boolean> {
   if (!api.pickFile) return false;
   const path = await api.pickFile('labels');
