@@ -5,8 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { requestSchemas, type Channel } from '../../../shared/contract';
 import { EngineError } from '../../../shared/errors';
-import { PathGrants } from './grants';
+import { PathGrants, pathsOf } from './grants';
 import { HostClient } from './testing/host-client';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-grants-'));
@@ -103,4 +104,14 @@ test('over the wire: nothing is readable until the parent grants it; the page ca
   const granted = await host.raw('model:setLabels', { modelId: 'x', source: { kind: 'path', path: elsewhere } }, { grant: false });
   assert.equal(!granted.ok && granted.error.code, 'no-such-item', 'past the gate: the model id is what is wrong now');
   await assert.rejects(host.grant('relative.txt', 'read'), /not an absolute path/);
+});
+
+test('every channel whose arguments carry a path or a file source is covered (a new one must be added to pathsOf)', () => {
+  const pathKeys = ['path', 'source', 'shards', 'file', 'folder', 'dir'];
+  const sample = { path: '/x', source: { kind: 'path', path: '/x' }, shards: [{ kind: 'path', path: '/x' }], file: '/x', folder: '/x', dir: '/x' };
+  const uncovered = Object.entries(requestSchemas)
+    .filter(([, schema]) => Object.keys((schema as unknown as { shape?: Record<string, unknown> }).shape ?? {}).some((k) => pathKeys.includes(k)))
+    .filter(([channel]) => pathsOf(channel as Channel, sample).length === 0)
+    .map(([channel]) => channel);
+  assert.deepEqual(uncovered, []);
 });
