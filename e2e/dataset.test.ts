@@ -150,6 +150,17 @@ describe('datasets in browser mode (bridge + engine host + Chromium)', { skip: s
       const peak = Number(/^peak (\S+)/.exec((await byTest('fv-tuning-peak').textContent()) ?? '')?.[1]);
       assert.ok(peak > 0, `channel ${CHANNEL} answers an oriented stimulus (peak ${peak})`);
       await page.waitForFunction(() => ((document.querySelector('[data-testid="fv-tuning-stimuli"]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
+      // Rotation tuning of the dataset photo chosen above (the top example), in 15° steps over 360°.
+      await byTest('fv-tuning-stimulus').selectOption('rotate-example');
+      await page.locator('[data-testid="fv-tuning"][data-state="empty"]').waitFor();
+      const tRot = Date.now();
+      await byTest('fv-tuning-run').click();
+      await page.locator('[data-testid="fv-tuning"][data-state="done"]').waitFor({ timeout: 120_000 });
+      const rot = (await byTest('fv-tuning-peak').textContent()) ?? '';
+      t.diagnostic(`rotation sweep (24 turns): ${((Date.now() - tRot) / 1000).toFixed(1)} s · ${rot}`);
+      assert.match(rot, new RegExp(`at rotation \\d+° · 24 stimuli .* · ${top?.replace(/^patch of /, '').replace('.', '\\.')}`));
+      await app.shot('05-unit-rotation');
+      await byTest('fv-tuning-stimulus').selectOption('orientation');
       await byTest('ds-top').scrollIntoViewIfNeeded();
       await app.shot('02-unit-examples');
       await byTest('ds-histogram').evaluate((el) => el.scrollIntoView({ block: 'start' }));

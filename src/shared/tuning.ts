@@ -31,8 +31,14 @@ export const tuningSettingsSchema = z.object({
   position: z.object({ x: int.min(0), y: int.min(0) }).optional(),
   /** images per forward pass */
   batch: int.min(1).max(64).default(16),
-  /** rotate: a project photo (the job's photoId) or an image artifact of a run (a feature visualization) */
-  source: z.object({ runId: z.string().min(1), artifactId: z.string().min(1) }).optional(),
+  /**
+   * rotate: a project photo (the job's photoId), or this: an image artifact of a run (a feature
+   * visualization), or a photo of a dataset (a dataset example)
+   */
+  source: z.union([
+    z.object({ runId: z.string().min(1), artifactId: z.string().min(1) }),
+    z.object({ datasetId: z.string().min(1), photoId: int.min(1) }),
+  ]).optional(),
 });
 export type TuningSettingsInput = z.input<typeof tuningSettingsSchema>;
 export type TuningSettings = z.output<typeof tuningSettingsSchema>;

@@ -14,7 +14,7 @@ import { embedding, examples, histogram, loadPatch, loadThumb, neighbours, patch
 import { useQuery } from '../dataset/useQuery';
 import './unit-panels.css';
 
-const choose = (datasetId: string, photoId: number) => store.set(chosenPhotoAtom, { datasetId, photoId });
+const choose = (datasetId: string, photoId: number, path?: string) => store.set(chosenPhotoAtom, { datasetId, photoId, ...(path ? { path } : {}) });
 
 function useThumb(datasetId: string, photoId: number, size: number): string | undefined {
   const src = useAtomValue(datasetImagesAtom)[thumbKey(datasetId, photoId, size)];
@@ -32,7 +32,7 @@ function Example({ datasetId, ex, rank, testId }: { datasetId: string; ex: Datas
   const name = ex.path.split('/').pop();
   return (
     <figure className="ds-example" data-testid={testId} data-photo-id={ex.photoId} title={`${ex.path}: ${ex.value.toPrecision(4)} at map (${ex.map.x}, ${ex.map.y})`}>
-      <button className="ds-whole" style={{ width: ex.width * s, height: ex.height * s }} onClick={() => choose(datasetId, ex.photoId)} aria-label={`choose ${name}`}>
+      <button className="ds-whole" style={{ width: ex.width * s, height: ex.height * s }} onClick={() => choose(datasetId, ex.photoId, ex.path)} aria-label={`choose ${name}`}>
         {whole && <img src={whole} alt={ex.path} />}
         <span className="ds-patch-outline" style={{ left: ex.patch.x * s, top: ex.patch.y * s, width: ex.patch.width * s, height: ex.patch.height * s }} />
         <span className="ds-marker" data-testid={`${testId}-marker`} style={{ left: ex.center.x * s, top: ex.center.y * s }} />
@@ -103,7 +103,7 @@ function Neighbour({ datasetId, photoId, path, similarity, i }: { datasetId: str
   const src = useThumb(datasetId, photoId, 128);
   return (
     <figure className="ds-neighbour" data-testid={`ds-neighbour-${i}`} title={path}>
-      <button onClick={() => choose(datasetId, photoId)} aria-label={`choose ${path}`}>{src ? <img src={src} alt={path} /> : <div className="empty-image" />}</button>
+      <button onClick={() => choose(datasetId, photoId, path)} aria-label={`choose ${path}`}>{src ? <img src={src} alt={path} /> : <div className="empty-image" />}</button>
       <figcaption className="small mono">{similarity.toFixed(3)}</figcaption>
     </figure>
   );
@@ -161,7 +161,7 @@ function MapThumb({ ds, p, left, top, size, scale, on }: { ds: DatasetInfo; p: D
     <button
       className={`ds-map-point ${on ? 'on' : ''}`} data-testid={on ? 'ds-map-chosen' : 'ds-map-point'} title={p.path}
       style={{ left, top, width: size, height: size, borderWidth: (on ? 3 : 1) / scale }}
-      onMouseDown={(e) => e.stopPropagation()} onClick={() => choose(ds.id, p.photoId)}
+      onMouseDown={(e) => e.stopPropagation()} onClick={() => choose(ds.id, p.photoId, p.path)}
     >
       {src && <img src={src} alt={p.path} draggable={false} />}
     </button>

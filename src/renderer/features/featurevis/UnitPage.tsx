@@ -134,6 +134,7 @@ export function UnitPage({ project, unit, photo }: { project: ProjectState; unit
   const diversity = images('diversity');
   const firstLayerFilters = filters && !('error' in filters) && filters.layers.includes(layer.name) ? filters : null;
   const render = (variant: Variant) => () => void renderUnit(model, unit, variant);
+  const channelImage = images('channel')[0];
 
   return (
     <div className="fv-unit" data-testid="fv-unit" data-unit={unitHash(unit)}>
@@ -208,7 +209,8 @@ export function UnitPage({ project, unit, photo }: { project: ProjectState; unit
 
       <ActivationMap project={project} model={model} layer={layer} channel={unit.channel} channelCount={count} photo={photo} />
       <DatasetPanels model={model} layer={layer} channel={unit.channel} />
-      <TuningPanel project={project} model={model} layer={layer} channel={unit.channel} photo={photo} />
+      <TuningPanel project={project} model={model} layer={layer} channel={unit.channel} photo={photo}
+        featureImage={channelImage && { runId: channelImage.runId, artifactId: channelImage.artifactId }} />
       <PreprocessSection settings={settingsOfShown} model={model} />
     </div>
   );

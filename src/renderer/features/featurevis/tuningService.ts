@@ -1,7 +1,7 @@
-// Tuning curves from the unit page: a 'tuning' job per (unit, stimulus), tracked in the job cards (pause,
-// cancel) but kept out of any tab; its saved run is found again in the project by unit and stimulus.
-import type { ModelRecord, PhotoRecord, ProjectState, RunOf } from '../../../shared/contract';
-import type { TuningStimulus } from '../../../shared/tuning';
+// Tuning curves from the unit page: a 'tuning' job per (unit, stimulus, image turned), tracked in the job
+// cards (pause, cancel) but kept out of any tab; its saved run is found again in the project by the same.
+import type { ModelRecord, ProjectState, RunOf } from '../../../shared/contract';
+import type { TuningSettings, TuningStimulus } from '../../../shared/tuning';
 import { api } from '../../api';
 import { atom, store } from '../../state/store';
 import { trackJob } from '../jobs/service';
@@ -9,26 +9,44 @@ import { attempt } from '../notices/service';
 import { runsOf } from '../run/runOf';
 import { AREA } from './service';
 
-export interface TuningAsk { modelId: string; layer: string; channel: number; stimulus: TuningStimulus; photoId?: string }
+export interface TuningAsk {
+  modelId: string;
+  layer: string;
+  channel: number;
+  stimulus: TuningStimulus;
+  /** rotate: a project photo … */
+  photoId?: string;
+  /** … or a run's image (a feature visualization) or a dataset's photo */
+  source?: NonNullable<TuningSettings['source']>;
+}
+
 /** jobs this page started, by job id: what they sweep */
 export const tuningJobsAtom = atom<Record<string, TuningAsk>>({});
 
-export async function runTuning(model: ModelRecord, ask: Omit<TuningAsk, 'modelId'>, photo?: PhotoRecord): Promise<void> {
+const sameSource = (a: TuningAsk['source'], b: TuningAsk['source']) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+export function sameAsk(a: TuningAsk, b: TuningAsk): boolean {
+  return a.modelId === b.modelId && a.layer === b.layer && a.channel === b.channel && a.stimulus === b.stimulus && a.photoId === b.photoId && sameSource(a.source, b.source);
+}
+
+export async function runTuning(ask: TuningAsk, model: ModelRecord): Promise<void> {
   const job = await attempt(AREA, `Could not start the ${ask.stimulus} tuning curve of ${ask.layer}:${ask.channel}`, () =>
     api.invoke('job:start', {
-      kind: 'tuning', modelId: model.id, ...(ask.stimulus === 'rotate' && photo ? { photoId: photo.id } : {}),
-      settings: { layer: ask.layer, channel: ask.channel, stimulus: ask.stimulus },
+      kind: 'tuning', modelId: model.id, ...(ask.photoId ? { photoId: ask.photoId } : {}),
+      settings: { layer: ask.layer, channel: ask.channel, stimulus: ask.stimulus, ...(ask.source ? { source: ask.source } : {}) },
     }),
   );
   if (!job) return;
-  store.set(tuningJobsAtom, (m) => ({ ...m, [job.id]: { modelId: model.id, ...ask, ...(ask.stimulus === 'rotate' && photo ? { photoId: photo.id } : {}) } }));
+  store.set(tuningJobsAtom, (m) => ({ ...m, [job.id]: ask }));
   trackJob(job, { show: false });
 }
 
-/** the newest finished tuning run of this unit and stimulus (a rotation: of this photo) */
+/** the newest finished tuning run of this unit, stimulus and image */
 export function savedTuning(project: ProjectState, a: TuningAsk): RunOf<'tuning'> | undefined {
   return runsOf(project.runs, 'tuning')
-    .filter((r) => r.status === 'done' && r.modelId === a.modelId && r.settings.layer === a.layer && r.settings.channel === a.channel
-      && r.settings.stimulus === a.stimulus && (a.stimulus !== 'rotate' || r.photoId === a.photoId))
+    .filter((r) => r.status === 'done' && sameAsk({
+      modelId: r.modelId, layer: r.settings.layer, channel: r.settings.channel, stimulus: r.settings.stimulus,
+      ...(r.photoId ? { photoId: r.photoId } : {}), ...(r.settings.source ? { source: r.settings.source } : {}),
+    }, a))
     .sort((x, y) => y.createdAt.localeCompare(x.createdAt))[0];
 }
