@@ -17,7 +17,7 @@ export function staleLinkPage(launchCommand: string, from: TokenSource | undefin
         : 'This address has no key: open the full address Featurescope printed, including <code>?token=…</code>.';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Featurescope: open the new address</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;background:#15171b;color:#e6e6e6;max-width:40em;margin:4em auto;padding:0 1em}code{background:#262a31;padding:.1em .3em;border-radius:3px}h1{font-size:1.4em}</style>
+<style>body{font:16px/1.5 system-ui,sans-serif;background:#15171b;color:#e6e6e6;max-width:40em;margin:4em auto;padding:0 1em}code{background:#262a31;padding:.1em .3em;border-radius:3px;white-space:nowrap}h1{font-size:1.4em}</style>
 </head><body>
 <h1>Open the address Featurescope printed last</h1>
 <p>${why}</p>
