@@ -48,6 +48,9 @@ function errorCode(e: unknown): string | undefined {
 async function onMessage(raw: unknown, from: Client, ports: PortLike[] = []): Promise<void> {
   if (!raw || typeof raw !== 'object') return;
   const m = raw as { type?: string; id?: unknown; channel?: unknown; args?: unknown; uploadDir?: unknown; rid?: unknown };
+  // ports and the upload folder come from the parent only: a page that could set the upload folder could
+  // read any file as an "upload" without a grant
+  if ((m.type === 'port' || m.type === 'config') && from !== parent) return;
   if (m.type === 'port') {
     for (const p of ports) addPort(p);
     return;
