@@ -13,6 +13,8 @@ export class Engine {
   private readonly pending = new Map<number, Pending>();
   private readonly clients = new Set<WebContents>();
   private stopping = false;
+  /** the project the engine has open (from its project:changed events): reopened in a restarted engine */
+  private project: string | null = null;
   /** engine events seen by main (the engine sends every event to every client, main included) */
   onEvent: ((e: Extract<WireMessage, { type: 'event' }>) => void) | null = null;
 
@@ -22,7 +24,10 @@ export class Engine {
     if (this.proc) return this.proc;
     const proc = utilityProcess.fork(this.entry, [], { serviceName: 'Featurescope engine', stdio: 'inherit' });
     proc.on('message', (msg: WireMessage) => {
-      if (msg?.type === 'event') return this.onEvent?.(msg);
+      if (msg?.type === 'event') {
+        if (msg.event === 'project:changed') this.project = (msg.payload as { path?: string } | null)?.path ?? this.project;
+        return this.onEvent?.(msg);
+      }
       if (msg?.type !== 'response') return;
       const p = this.pending.get(msg.id);
       if (!p) return;
@@ -34,8 +39,16 @@ export class Engine {
       if (this.proc === proc) this.proc = null;
       for (const p of this.pending.values()) p.reject(new Error(`the engine process exited (code ${code})`));
       this.pending.clear();
-      // Restart and re-connect open windows, so a crash in one model run does not strand the UI.
-      if (!this.stopping) for (const wc of this.clients) if (!wc.isDestroyed()) this.connect(wc);
+      if (this.stopping) return;
+      // Say so in every window, restart, reopen the project that was open (its interrupted runs show), then
+      // re-connect the windows and say the engine is back, so a crash in one model run does not strand the UI.
+      this.broadcast({ type: 'event', event: 'engine:process', payload: { state: 'down', reason: `The engine stopped (code ${code}).` } });
+      const project = this.project;
+      const reopened = project ? this.request('project:open', { path: project }).catch(() => { this.project = null; }) : Promise.resolve();
+      void reopened.then(() => {
+        for (const wc of this.clients) if (!wc.isDestroyed()) this.connect(wc);
+        this.broadcast({ type: 'event', event: 'engine:process', payload: { state: 'up' } });
+      });
     });
     this.proc = proc;
     return proc;
