@@ -1,4 +1,4 @@
-// Paths over the contract are capabilities, not free strings. A client (the Electron page on its
+// [Note: grants] Paths over the contract are capabilities, not free strings. A client (the Electron page on its
 // MessagePort, the browser page through the bridge) may only name a file the person chose:
 //   - read: a file picked in an open dialog or dropped on the window (Electron main grants it before the
 //     page learns the path), or a file directly in the open project's folder;
