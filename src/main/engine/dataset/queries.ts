@@ -3,10 +3,10 @@
 // everything comes from what indexing stored, so the answers are quick and work offline of the model file.
 import * as fs from 'node:fs';
 import sharp from 'sharp';
-import { UMAP } from 'umap-js';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { DatasetEmbeddingPoint, DatasetExamples, DatasetHistogram, DatasetNeighbour, PixelRect } from '../../../shared/dataset';
 import { EngineError } from '../../../shared/errors';
-import { seededRandom } from '../../../shared/random';
 import type { DatasetStore, StoredIndex, StoredLayer } from '../../store/dataset';
 import { imageInfo, MAX_PIXELS, thumbnail } from '../image/image';
 import { clipRect, fitMap, patchRect } from './receptive-field';
@@ -94,25 +94,38 @@ export function neighbours(ds: DatasetStore, q: LayerQuery & { photoId: number; 
   });
 }
 
+/** UMAP of n L2-normalized rows on a thread of its own (umap-worker.ts); from a bundle the worker sits next to this code. */
+function umapOffThread(vecs: Float32Array, n: number, d: number, seed: number): Promise<Float64Array> {
+  const ts = path.join(__dirname, 'umap-worker.ts');
+  const workerData = { vecs, n, d, seed };
+  const w = fs.existsSync(ts)
+    ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(ts)});`, { eval: true, workerData })
+    : new Worker(path.join(__dirname, 'umap-worker.js'), { workerData });
+  return new Promise((resolve, reject) => {
+    w.once('message', (m: Float64Array) => { resolve(m); void w.terminate(); });
+    w.once('error', reject);
+    w.once('exit', (code) => { if (code !== 0) reject(new EngineError('umap-failed', `the 2-D map's UMAP thread stopped (exit code ${code})`)); });
+  });
+}
+
 /**
- * Every indexed photo in 2-D by UMAP (umap-js) on the pooled features, cosine distance, seeded so the same
- * index gives the same map. Fewer than 3 photos: placed on a line (UMAP needs neighbours).
+ * Every indexed photo in 2-D by UMAP (umap-js) on the L2-normalized pooled features (so Euclidean distance
+ * ranks like cosine), seeded so the same index gives the same map; computed off the calling thread. Fewer
+ * than 3 photos: placed on a line (UMAP needs neighbours).
  */
 export async function embedding(ds: DatasetStore, q: LayerQuery & { seed: number }): Promise<DatasetEmbeddingPoint[]> {
-  const { index } = indexedLayer(ds, q);
-  const ids: number[] = [], vecs: number[][] = [];
+  const { index, layer } = indexedLayer(ds, q);
+  const ids: number[] = [];
+  const d = layer.channels;
+  const count = ds.indexedCount(index.id);
+  const vecs = new Float32Array(count * d);
   for (const f of ds.features(index.id, q.layer)) {
-    ids.push(f.photoId);
     const n = norm(f.vec) || 1;
-    vecs.push(Array.from(f.vec, (x) => x / n));
+    for (let i = 0; i < d; i++) vecs[ids.length * d + i] = f.vec[i]! / n;
+    ids.push(f.photoId);
   }
-  let xy: number[][];
-  if (ids.length < 3) xy = ids.map((_, i) => [i, 0]);
-  else {
-    const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, ids.length - 1), minDist: 0.1, random: seededRandom(q.seed) });
-    xy = await umap.fitAsync(vecs);
-  }
-  return ids.map((id, i) => ({ photoId: id, path: ds.photo(q.datasetId, id).path, x: xy[i]![0]!, y: xy[i]![1]! }));
+  const xy = ids.length < 3 ? Float64Array.from(ids.flatMap((_, i) => [i, 0])) : await umapOffThread(vecs.subarray(0, ids.length * d), ids.length, d, q.seed);
+  return ids.map((id, i) => ({ photoId: id, path: ds.photo(q.datasetId, id).path, x: xy[2 * i]!, y: xy[2 * i + 1]! }));
 }
 
 function readPhoto(file: string, what: string): Uint8Array {
