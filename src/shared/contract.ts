@@ -251,6 +251,8 @@ export const requestSchemas = {
     colormap: z.enum(['inferno', 'viridis', 'hot', 'gray', 'bwr']).optional(),
     opacity: z.number().min(0).max(1).optional(),
     legend: z.boolean().optional(),
+    /** percent of the largest |values| clipped before scaling (Captum's outlier_perc); default 2 */
+    outlierPercent: z.number().min(0).max(50).optional(),
   }),
 
   /** DeepDream as a job (live 'job:preview' frames); `settings` is checked by the engine's dream schema. fromRunId: dream again on that dream's result */

@@ -129,7 +129,7 @@ export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
       return { width: w, height: h, base64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'), method: run.settings.attribution.method };
     },
 
-    'attribution:export': async ({ runId, format, signMode, colormap, opacity, legend }) => {
+    'attribution:export': async ({ runId, format, signMode, colormap, opacity, legend, outlierPercent }) => {
       const store = ctx.project();
       const { run, map, shape } = attributionRun(store, runId);
       const settings = run.settings.attribution;
@@ -147,6 +147,7 @@ export function runHandlers(ctx: HostContext): Handlers<RunChannels> {
       if (!run.photoId) throw new EngineError('no-such-item', `Run ${runId} has no photo to draw on.`);
       const png = await renderOverlay(store.photoBytes(run.photoId), { map, shape, settings }, {
         ...(signMode ? { signMode } : {}), ...(colormap ? { colormap } : {}), ...(opacity !== undefined ? { opacity } : {}), legend: legend ?? true,
+        ...(outlierPercent !== undefined ? { outlierPercent } : {}),
       });
       return { fileName: `${base}.png`, mime: 'image/png', base64: png.toString('base64') };
     },

@@ -88,6 +88,7 @@ export async function exportRun(runId: string, format: 'png' | 'npy' | 'csv'): P
       ...(d.signMode !== 'auto' ? { signMode: d.signMode } : {}),
       ...(d.colormap !== 'auto' ? { colormap: d.colormap } : {}),
       opacity: d.opacity,
+      outlierPercent: d.clip,
     }),
   );
   if (file) downloadBase64(file);
