@@ -6,6 +6,14 @@
 // smallest size that works.
 import type { Model } from '../onnx/model';
 import { spatialSize } from './receptive-field';
+import { checkBudget } from '../runtime/budget';
+
+/**
+ * Memory of a dream per pixel of its photo: the photo, the octave's base, the dreamed image, the carried
+ * detail and the gradient as float planes, plus the result (measured: a 4000×3000 dream on GoogLeNet's
+ * inception_3b peaked 1.37 GB above the process before it, ~114 bytes a pixel, its tile sessions included).
+ */
+export const DREAM_BYTES_PER_PIXEL = 114;
 
 const SPATIAL = new Set(['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'LpPool']);
 
@@ -39,10 +47,11 @@ export function smallestSide(model: Model, input: string, layers: string[]): num
 }
 
 /**
- * Throws when the photo, or its smallest octave, is too small for `layers`. `photoName` and `modelName`
- * are what the person knows them by.
+ * Throws when the photo, or its smallest octave, is too small for `layers`, or when dreaming it at full
+ * size would pass the engine's memory budget. `photo.name` and `modelName` are what the person knows them by.
  */
 export function checkDreamSize(model: Model, input: string, layers: string[], octaves: { h: number; w: number }[], photo: { name: string; width: number; height: number }, modelName: string): void {
+  checkBudget(DREAM_BYTES_PER_PIXEL * photo.width * photo.height, `A dream on ${photo.name} at ${photo.width}×${photo.height} (about ${DREAM_BYTES_PER_PIXEL} bytes a pixel)`);
   for (const o of octaves) {
     const empty = emptyNodeAt(model, input, o.h, o.w, layers);
     if (!empty) continue;
