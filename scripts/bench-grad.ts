@@ -326,50 +326,58 @@ async function main(): Promise<void> {
   const log = (s: string) => { if (!f.json) console.log(s); };
   log(`bench-grad: objective mean(target²) → d/d input; onnxruntime-node ${ort.env.versions.common}, ${os.cpus().length} CPUs visible; ${settings}; load average ${load()}`);
 
-  // the reference first, on the same rows, in this run
+  // per model: the reference on that model's rows, then ours on the same rows, so the two sides of a
+  // ratio are measured minutes apart, not the whole run apart (and a cut-short run keeps whole models)
   const skipped = f.reference ? referenceUnavailable('bench_step.py') : 'asked for --no-reference';
-  let ref = new Map<string, Reference>();
-  if (!skipped) {
-    log(`\nreference: ../shared/peer/bench_step.py (PyTorch, NCHW and channels_last; load average ${load()})`);
-    const t = performance.now();
-    ref = await reference(rows, f);
-    log(`reference done in ${((performance.now() - t) / 1000).toFixed(0)} s (load average ${load()})\n`);
-  }
-
+  const ref = new Map<string, Reference>();
   log('times: median (min–max) wall ms; ratio = fwd+bwd / our fwd (goal ≤ 2.5); CPU ratio = the same in CPU time (fwd/fwd+bwd CPU ms), steadier on a busy machine;');
   log('vs rewritten fwd = the same against the compiled graph\'s forward part alone (LRN decomposed etc.);');
-  log('PyTorch = the reference\'s fwd+bwd median in its faster layout, measured above in this run; ours / PyTorch: goal ≤ 0.6; other CPU = the reference\'s idle check\n');
-  log(['row', 'target', 'fwd ms', 'fwd+bwd ms', 'ratio', 'CPU ratio', 'CPU ratio vs rewritten fwd', 'PyTorch fwd ms', 'PyTorch fwd+bwd ms', 'ours / PyTorch', 'PyTorch other CPU', 'load (ours / PyTorch)', 'compile ms', 'session ms', 'nodes f/b', 'peak RSS MB'].join(' | '));
+  log('PyTorch = the reference\'s fwd+bwd median in its faster layout (NCHW or channels_last), measured just before our rows of that model; ours / PyTorch: goal ≤ 0.6; other CPU = the reference\'s idle check');
+  const header = ['row', 'target', 'fwd ms', 'fwd+bwd ms', 'ratio', 'CPU ratio', 'CPU ratio vs rewritten fwd', 'PyTorch fwd ms', 'PyTorch fwd+bwd ms', 'ours / PyTorch', 'PyTorch other CPU', 'load (ours / PyTorch)', 'compile ms', 'session ms', 'nodes f/b', 'peak RSS MB'].join(' | ');
   const results: (Result & { target: string; reference?: Reference; load: string })[] = [];
   const self = path.resolve(__filename);
-  for (const r of rows) {
-    const child = spawnSync(process.execPath, [...process.execArgv, self, ...argv, '--child', rowName(r)], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (!line) {
-      console.log(`${rowName(r)}: FAILED\n${child.stderr.slice(-2000)}`);
-      process.exitCode = 1;
-      continue;
+  const lines: string[] = [];
+  for (const modelName of [...new Set(rows.map((r) => r.model))]) {
+    const mine = rows.filter((r) => r.model === modelName);
+    if (!skipped) {
+      log(`\nreference: ../shared/peer/bench_step.py --only ${PEER_MODEL[modelName]} (PyTorch; load average ${load()})`);
+      const t = performance.now();
+      for (const [k, v] of await reference(mine, f)) ref.set(k, v);
+      log(`reference done in ${((performance.now() - t) / 1000).toFixed(0)} s (load average ${load()})`);
     }
-    const p = ref.get(rowName(r));
-    const res = { ...(JSON.parse(line.slice(7)) as Result), target: r.target, load: load(), ...(p ? { reference: p } : {}) };
-    results.push(res);
-    if (f.json) continue;
-    const ratio = res.grad.median / res.fwd.median;
-    console.log([
-      res.row, r.target, fmt(res.fwd), fmt(res.grad), ratio.toFixed(2) + '×', `${(res.gradCpu / res.fwdCpu).toFixed(2)}× (${res.fwdCpu.toFixed(0)}/${res.gradCpu.toFixed(0)})`,
-      `${(res.gradCpu / res.ownFwdCpu).toFixed(2)}× (${res.ownFwdCpu.toFixed(0)})`,
-      p ? p.fwd.toFixed(1) : '–', p ? `${p.fwdBwd.toFixed(1)} (${p.layout})` : '–', p ? `${(res.grad.median / p.fwdBwd).toFixed(2)}×` : '–',
-      p ? idleCheck(p.otherCpu) : '–', `${res.load.split(' ')[0]} / ${p?.load?.split(' ')[0] ?? '–'}`,
-      res.compileMs.toFixed(0), res.sessionMs.toFixed(0), `${res.forwardNodes}/${res.backwardNodes}`, res.maxRssMb.toFixed(0),
-    ].join(' | '));
-    if (res.profile) {
-      const show = (list: [string, number][]) => list.slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
-      const sum = (list: [string, number][]) => list.reduce((a, [, v]) => a + v, 0);
-      console.log(`    profile (kernel ms per run, ${res.profile.perRunMs.toFixed(1)} total): forward ${sum(res.profile.forward).toFixed(1)}: ${show(res.profile.forward)}`);
-      console.log(`    backward ${sum(res.profile.backward).toFixed(1)}: ${show(res.profile.backward)}`);
-      console.log(`    slowest nodes: ${res.profile.nodes.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    log(`\n${header}`);
+    for (const r of mine) {
+      const child = spawnSync(process.execPath, [...process.execArgv, self, ...argv, '--child', rowName(r)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) {
+        console.log(`${rowName(r)}: FAILED\n${child.stderr.slice(-2000)}`);
+        process.exitCode = 1;
+        continue;
+      }
+      const p = ref.get(rowName(r));
+      const res = { ...(JSON.parse(line.slice(7)) as Result), target: r.target, load: load(), ...(p ? { reference: p } : {}) };
+      results.push(res);
+      if (f.json) continue;
+      const ratio = res.grad.median / res.fwd.median;
+      const row = [
+        res.row, r.target, fmt(res.fwd), fmt(res.grad), ratio.toFixed(2) + '×', `${(res.gradCpu / res.fwdCpu).toFixed(2)}× (${res.fwdCpu.toFixed(0)}/${res.gradCpu.toFixed(0)})`,
+        `${(res.gradCpu / res.ownFwdCpu).toFixed(2)}× (${res.ownFwdCpu.toFixed(0)})`,
+        p ? p.fwd.toFixed(1) : '–', p ? `${p.fwdBwd.toFixed(1)} (${p.layout})` : '–', p ? `${(res.grad.median / p.fwdBwd).toFixed(2)}×` : '–',
+        p ? idleCheck(p.otherCpu) : '–', `${res.load.split(' ')[0]} / ${p?.load?.split(' ')[0] ?? '–'}`,
+        res.compileMs.toFixed(0), res.sessionMs.toFixed(0), `${res.forwardNodes}/${res.backwardNodes}`, res.maxRssMb.toFixed(0),
+      ].join(' | ');
+      console.log(row);
+      if (res.profile) {
+        const show = (list: [string, number][]) => list.slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+        const sum = (list: [string, number][]) => list.reduce((a, [, v]) => a + v, 0);
+        console.log(`    profile (kernel ms per run, ${res.profile.perRunMs.toFixed(1)} total): forward ${sum(res.profile.forward).toFixed(1)}: ${show(res.profile.forward)}`);
+        console.log(`    backward ${sum(res.profile.backward).toFixed(1)}: ${show(res.profile.backward)}`);
+        console.log(`    slowest nodes: ${res.profile.nodes.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+      }
+      lines.push(row);
     }
   }
+  if (!f.json && lines.length) console.log(`\nall rows:\n${header}\n${lines.join('\n')}`);
   if (f.json) console.log(JSON.stringify({ settings, referenceSkipped: skipped ?? null, results }, null, 2));
   else {
     const missing = rows.filter((r) => !ref.has(rowName(r)) && !skipped).map(rowName);

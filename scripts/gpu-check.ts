@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const settings = quick ? { octaves: 1, iterations: 2, seed: 1, layers: [{ name: 'inception_4c/output', weight: 1 }] } : { octaves: 4, octaveScale: 1.4, iterations: 10, step: 1.5, jitter: 32, seed: 1, layers: [{ name: 'inception_4c/output', weight: 1 }] };
   const base = await dream({ photo, model, space: PRESETS.caffe, settings, provider: 'cpu' });
   const delta = (img: Uint8Array) => Float64Array.from(img, (v, i) => v - photo.data[i]!);
-  console.log(`\nDeepDream sky.jpg ${photo.width}×${photo.height}, ${settings.octaves} octaves × ${settings.iterations} steps: CPU ${(base.timings.totalMs / 1000).toFixed(2)} s`);
+  console.log(`\nDeepDream sky.jpg ${photo.width}×${photo.height}, ${settings.octaves} octave(s) × ${settings.iterations} steps: CPU ${(base.timings.totalMs / 1000).toFixed(2)} s`);
   for (const p of usable) {
     const r = await dream({ photo, model, space: PRESETS.caffe, settings, provider: p });
     const a = agreement(delta(base.image.data), delta(r.image.data));
