@@ -13,6 +13,8 @@ export class Engine {
   private readonly pending = new Map<number, Pending>();
   private readonly clients = new Set<WebContents>();
   private stopping = false;
+  /** every grant so far, replayed into a restarted engine */
+  private readonly granted: [string, 'read' | 'write'][] = [];
   /** the project the engine has open (from its project:changed events): reopened in a restarted engine */
   private project: string | null = null;
   /** engine events seen by main (the engine sends every event to every client, main included) */
@@ -51,6 +53,8 @@ export class Engine {
       });
     });
     this.proc = proc;
+    // a restarted engine starts with no grants: the files the person chose stay chosen (sent before anything else)
+    for (const [path, access] of this.granted) proc.postMessage({ type: 'grant', id: this.nextId++, path, access });
     return proc;
   }
 
@@ -70,6 +74,7 @@ export class Engine {
    */
   grant(path: string, access: 'read' | 'write'): Promise<void> {
     const proc = this.ensure();
+    if (!this.granted.some(([p, a]) => p === path && a === access)) this.granted.push([path, access]);
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve: () => resolve(), reject });
