@@ -68,6 +68,13 @@ export function selectRun(run: RunRecord, o: { tab?: MainTab } = {}): void {
   store.set(tabAtom, o.tab ?? tabForRunKind(run.kind));
 }
 
+/** `selectRun` for callers that hold only the run's id (a job card's `job.runId`); false when the project has no such run. */
+export function selectRunById(runId: string, o: { tab?: MainTab } = {}): boolean {
+  const run = store.get(projectAtom)?.runs.find((r) => r.id === runId);
+  if (run) selectRun(run, o);
+  return !!run;
+}
+
 /** Switch tabs (the selection stays). */
 export function selectTab(tab: MainTab): void {
   store.set(tabAtom, tab);
