@@ -133,16 +133,24 @@ describe('model import in browser mode', { skip: skip ?? false }, () => {
     await byTest('model-list').locator('li', { hasText: 'teachable' }).waitFor();
     await page.locator('tr[data-layer="keras_conv_2"]').waitFor();
 
-    // dropped on the window together: model.json + its shard
-    const dropped = await page.evaluateHandle(({ json, bin }) => {
+    // dropped on the window together: model.json + its shard (another Keras name: another model)
+    const drop = (json: unknown) => page.evaluateHandle(({ json, bin }) => {
       const dt = new DataTransfer();
       dt.items.add(new File([json], 'model.json', { type: 'application/json' }));
       dt.items.add(new File([new Uint8Array(bin)], 'group1-shard1of1.bin'));
       return dt;
-    }, { json: JSON.stringify(a.modelJson), bin: Array.from(a.weightData) });
+    }, { json: JSON.stringify(json), bin: Array.from(a.weightData) });
+    // (a copy with its own Keras name: the Teachable Machine step above renamed a.modelJson's config in place)
+    const named = (name: string) => ({ ...a.modelJson, modelTopology: { ...(a.modelJson.modelTopology as object), config: { ...(a.modelJson.modelTopology as { config: object }).config, name } } });
     const count = await byTest('model-list').locator('li').count();
-    await page.dispatchEvent('body', 'drop', { dataTransfer: dropped });
+    await page.dispatchEvent('body', 'drop', { dataTransfer: await drop(named('dropped')) });
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="model-list"] li').length === n + 1, count, { timeout: 120_000 });
     assert.equal(await byTest('error-models').count(), 0);
+    await byTest('model-list').locator('li', { hasText: 'dropped' }).waitFor();
+
+    // the first model dropped again converts to the same bytes: nothing is added, the one there is offered
+    await page.dispatchEvent('body', 'drop', { dataTransfer: await drop(named('tiny')) });
+    await byTest('model-duplicate').getByText(/model\.json is already in this project as “tiny” \(same sha256\)/).waitFor({ timeout: 120_000 });
+    assert.equal(await byTest('model-list').locator('li').count(), count + 1);
   });
 });

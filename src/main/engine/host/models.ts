@@ -33,7 +33,8 @@ export function modelHandlers(ctx: HostContext): Handlers<'model:add' | 'model:r
       const name = tfjs ? tfjsModelName(src, bytes) : src.name;
       if (tfjs) {
         const resolveShard = shardResolver(src, (shards ?? []).map((s) => resolveSource(s, 'model', ctx.uploadDir())));
-        bytes = (await importTfjsModel(src.path, resolveShard ? { resolveShard } : {})).bytes;
+        // the Keras name goes into the ONNX graph: two different models that share weights are not one model
+        bytes = (await importTfjsModel(src.path, { name, ...(resolveShard ? { resolveShard } : {}) })).bytes;
       }
       const sha = sha256(bytes);
       // The same bytes twice would be a silent identical copy (without the first one's labels and
