@@ -77,9 +77,10 @@ function blockGroups(nodes: readonly Node[], dataInputs: ReadonlySet<string>, gr
   let start = 0;
   for (const end of [...cuts, nodes.length - 1]) {
     const span = nodes.slice(start, end + 1);
-    // branches and merges again: some node reads two or more tensors made inside the stretch
-    const made = new Set(span.flatMap((n) => n.outputs));
-    const merges = span.some((n) => n.inputs.filter((t) => made.has(t)).length >= 2);
+    // branches and merges again: some node reads two or more tensors of the stretch (made inside it, or
+    // the one it starts from: a residual block adds its input back)
+    const inner = new Set([...span.flatMap((n) => n.outputs), ...(start > 0 ? nodes[start - 1]!.outputs : dataInputs)]);
+    const merges = span.some((n) => n.inputs.filter((t) => inner.has(t)).length >= 2);
     if (span.length >= MIN_BLOCK_NODES && merges) {
       const label = nodes[end]!.outputs[0] || nodes[end]!.name || `block ${out.size + 1}`;
       for (let i = start; i <= end; i++) out.set(i, label);
