@@ -118,12 +118,16 @@ export function DreamPanel({ project, model, photo }: { project: ProjectState; m
       {elsewhereJob && (
         <div className="banner banner-notice" data-testid="dream-elsewhere">
           <span className="banner-text">
-            Dreaming on {elsewhereJob} — not the selected photo and model. {jobStatusText(job!)}
+            Dreaming on {elsewhereJob} — not the selected photo or model. {jobStatusText(job!)}
           </span>
-          <button className="button small" onClick={() => {
+          <button
+            className="button small"
+            data-testid="dream-elsewhere-show"
+            onClick={() => {
               selectModel(tracked!.modelId);
               selectPhoto(tracked!.photoId);
-            }}>
+            }}
+          >
             Show it
           </button>
         </div>
