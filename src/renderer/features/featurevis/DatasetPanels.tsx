@@ -54,6 +54,9 @@ function Examples({ ds, model, layer, channel, bottom }: { ds: DatasetInfo; mode
         {bottom ? 'the photos where the unit is most negative (its minimum over the map)' : 'the photos where the unit fires most (its maximum over the map)'} — the photo with that position marked and its receptive-field patch; click a photo to find its neighbours
       </div>
       {q.error && <div className="small warn">{q.error}</div>}
+      {bottom && q.data && q.data.items.length > 0 && q.data.items.every((ex) => ex.value === 0) && (
+        <div className="small muted" data-testid="ds-bottom-ties">every one of these is 0: the layer comes after a ReLU, so its minimum is a tie at 0 and these photos are only some of the tied ones</div>
+      )}
       {q.data && (
         <div className="ds-examples">
           {q.data.items.map((ex, i) => <Example key={ex.photoId} datasetId={ds.id} ex={ex} rank={i} testId={`ds-${what}-${i}`} />)}
