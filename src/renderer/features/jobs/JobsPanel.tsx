@@ -8,6 +8,8 @@ import { JobControls } from './JobControls';
 import { clearFinished } from './service';
 import { isActive, jobStatusText } from './state';
 import { UnfinishedRuns } from './UnfinishedRuns';
+import { unfinishedToShow } from './unfinished';
+import { projectAtom } from '../project/atoms';
 import './jobs.css';
 
 function JobItem({ job, preview }: { job: JobInfo; preview: string | undefined }) {
@@ -49,6 +51,7 @@ export function JobsPanel() {
   const jobs = useAtomValue(jobsAtom);
   const previews = useAtomValue(jobPreviewsAtom);
   const finished = jobs.some((j) => !isActive(j.state));
+  const unfinished = unfinishedToShow(useAtomValue(projectAtom), jobs).length;
   return (
     <section className="panel jobs" data-testid="jobs-panel">
       <header className="panel-header">
@@ -61,7 +64,7 @@ export function JobsPanel() {
       </header>
       <UnfinishedRuns />
       {jobs.length === 0 ? (
-        <div className="empty">Long runs show their progress here.</div>
+        unfinished === 0 && <div className="empty">Long runs show their progress here.</div>
       ) : (
         <ul className="job-list">
           {jobs.map((j) => (
