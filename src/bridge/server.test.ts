@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import type { WireMessage } from '../shared/contract';
 import { cookieName } from './auth';
 import { FRAME_CASES, runFrameCase } from './frame-cases';
-import { checkFrame, FrameGuard, MAX_IN_FLIGHT } from './frames';
+import { busyReply, checkFrame, FrameGuard, MAX_IN_FLIGHT, MAX_QUEUED } from './frames';
 import { startBridge, type Bridge } from './server';
 
 let bridge: Bridge;
@@ -204,13 +204,33 @@ test('hostile frames: each gets its close code or error reply; the bridge and th
   ws.close();
 });
 
-test('more than 64 requests waiting on the engine are answered busy at once', () => {
+test('a socket has 64 requests at the engine; more wait in order, and past the queue they are answered busy', () => {
   const guard = new FrameGuard();
-  const frame = Buffer.from(JSON.stringify({ type: 'request', id: 9, channel: 'engine:status', args: {} }));
-  for (let i = 0; i < MAX_IN_FLIGHT; i++) guard.started();
-  const busy = checkFrame(frame, false, guard, 0);
-  const reply = busy.kind === 'reply' ? busy.reply : undefined;
-  assert.equal(reply?.type === 'response' && !reply.ok ? reply.error.code : undefined, 'busy');
+  const req = (id: number) => ({ type: 'request', id, channel: 'engine:status', args: {} }) as const;
+  for (let i = 0; i < MAX_IN_FLIGHT; i++) assert.equal(guard.admit(req(i)), 'send');
+  for (let i = 0; i < MAX_QUEUED; i++) assert.equal(guard.admit(req(1000 + i)), 'queued');
+  assert.equal(guard.admit(req(9)), 'busy');
+  const busy = busyReply(9);
+  assert.equal(busy.type === 'response' && !busy.ok ? busy.error.code : undefined, 'busy');
+  assert.equal(guard.finished()?.id, 1000, 'the first queued request takes the answered one’s place');
+  assert.equal(guard.finished()?.id, 1001);
+  guard.waiting.splice(0);
   guard.finished();
-  assert.equal(checkFrame(frame, false, guard, 0).kind, 'request');
+  assert.equal(guard.inFlight, MAX_IN_FLIGHT - 1, 'with nothing queued, an answer frees a place');
+  assert.equal(checkFrame(Buffer.from(JSON.stringify(req(3))), false, guard, 0).kind, 'request');
+});
+
+test('a grid of 300 thumbnails at once: every request is answered, none busy', async () => {
+  const ws = new WebSocket(`${origin.replace('http', 'ws')}/ws`, { headers: auth() });
+  await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
+  const answers = new Map<number, WireMessage>();
+  const all = new Promise<void>((res) => ws.on('message', (d) => {
+    const m = JSON.parse(String(d)) as WireMessage;
+    if (m.type === 'response') answers.set(m.id, m);
+    if (answers.size === 300) res();
+  }));
+  for (let i = 1; i <= 300; i++) ws.send(JSON.stringify({ type: 'request', id: i, channel: 'project:state', args: {} }));
+  await all;
+  assert.deepEqual([...answers.values()].filter((m) => m.type === 'response' && !m.ok), []);
+  ws.close();
 });

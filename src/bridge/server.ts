@@ -15,7 +15,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ContractError, isChannel, parseArgs, type WireMessage } from '../shared/contract';
 import { cookieName, fetchSiteAllowed, hostAllowed, newToken, originAllowed, requestToken, tokenMatches } from './auth';
 import { EngineProcess } from './engineProcess';
-import { checkFrame, FrameGuard, MAX_WS_MESSAGE } from './frames';
+import { busyReply, checkFrame, FrameGuard, MAX_WS_MESSAGE, type Request } from './frames';
 import { staleLinkPage } from './stalePage';
 import { serveStatic } from './staticFiles';
 import { receiveUpload, uploadKind, UploadError, type UploadLimits } from './upload';
@@ -176,19 +176,36 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   function onSocket(ws: WebSocket): void {
     sockets.add(ws);
     const guard = new FrameGuard();
-    ws.on('close', () => sockets.delete(ws));
+    // queued requests have nobody to answer once the socket is gone
+    ws.on('close', () => (sockets.delete(ws), guard.waiting.splice(0)));
     // ws reports oversize frames (1009) and invalid UTF-8 (1007) as an 'error' and closes the socket itself
     ws.on('error', (err) => log(`bridge: WebSocket closed on a bad frame: ${err.message}`));
+    const reply = (r: WireMessage): void => {
+      // a client that stops reading must not make us buffer without end
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > MAX_WS_MESSAGE * 4) return void ws.terminate();
+      ws.send(JSON.stringify(r));
+    };
+    /** To the engine; when answered, the next queued request of this socket goes. */
+    const send = (msg: Request): void => {
+      const clientId = msg.id;
+      const done = (): void => {
+        const next = guard.finished();
+        if (next) send(next);
+      };
+      try {
+        engine.request(msg.channel, msg.args, (r) => {
+          reply({ ...r, id: clientId });
+          done();
+        }, typeof msg.rid === 'string' ? msg.rid : undefined);
+      } catch (err) {
+        reply({ type: 'response', id: clientId, ok: false, error: { message: (err as Error).message, code: 'engine-unavailable' } });
+        done();
+      }
+    };
     ws.on('message', (data, isBinary) => {
       const frame = checkFrame(data, isBinary, guard);
       if (frame.kind === 'close') return ws.close(frame.code, frame.reason);
-      const reply = (r: WireMessage): void => {
-        // a client that stops reading must not make us buffer without end
-        if (ws.readyState !== ws.OPEN) return;
-        if (ws.bufferedAmount > MAX_WS_MESSAGE * 4) return void ws.terminate();
-        ws.send(JSON.stringify(r));
-      };
-      if (frame.kind === 'reply') return reply(frame.reply);
       const msg = frame.msg;
       // Validate here too: a bad request is answered without a round trip to the engine.
       try {
@@ -197,17 +214,9 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       } catch (err) {
         return reply({ type: 'response', id: msg.id, ok: false, error: { message: (err as Error).message, code: 'bad-request' } });
       }
-      const clientId = msg.id;
-      guard.started();
-      try {
-        engine.request(msg.channel, msg.args, (r) => {
-          guard.finished();
-          reply({ ...r, id: clientId });
-        }, typeof msg.rid === 'string' ? msg.rid : undefined);
-      } catch (err) {
-        guard.finished();
-        reply({ type: 'response', id: clientId, ok: false, error: { message: (err as Error).message, code: 'engine-unavailable' } });
-      }
+      const admitted = guard.admit(msg);
+      if (admitted === 'send') send(msg);
+      else if (admitted === 'busy') reply(busyReply(msg.id));
     });
   }
 
