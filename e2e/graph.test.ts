@@ -66,7 +66,9 @@ describe('model graph, built-in ImageNet names, no identical copies (browser mod
     await dup.waitFor({ state: 'detached' });
 
     // the graph: inception modules collapsed into blocks, shapes on the edges
-    await byTest('tab-graph').click();
+    // from the model page's layer list to the graph
+    await byTest('tab-model').click();
+    await byTest('model-open-graph').click();
     await byTest('graph-panel').waitFor();
     const groups = byTest('graph-group');
     await groups.first().waitFor();

@@ -7,6 +7,7 @@ import { embedModel, inspectionKey, loadInspection, pickLabels, setLabels, setLa
 import { hasBuiltInImagenetNames, modelKind } from './kind';
 import { inspectionsAtom } from './atoms';
 import { useAtomValue } from '../../state/store';
+import { selectTab } from '../../state/selection';
 import { useEffect } from 'react';
 
 function TensorRows({ kind, tensors }: { kind: string; tensors: TensorInfo[] }) {
@@ -146,7 +147,12 @@ export function ModelView({ model }: { model: ModelRecord }) {
         <PreprocessEditor model={model} />
       </section>
       <section className="subpanel grow-panel">
-        <h3>Layers</h3>
+        <h3>
+          Layers{' '}
+          <button className="link-button" data-testid="model-open-graph" title="The model's graph; the selected layer is lit there" onClick={() => selectTab('graph')}>
+            show the graph
+          </button>
+        </h3>
         <ModelLayers model={model} />
       </section>
     </div>
