@@ -14,7 +14,7 @@ function electronInstalled(): boolean {
 }
 
 /** Runs start.mjs until it prints its URL; returns the lines before it and the URL, then stops it. */
-async function runStart(args: string[], env: NodeJS.ProcessEnv): Promise<{ lines: string[]; url: string }> {
+async function runStart(args: string[], env: NodeJS.ProcessEnv): Promise<{ lines: string[]; url: string; oldLink: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'featurescope-e2e-start-'));
   const child = spawn(process.execPath, [join(repoRoot, 'scripts/start.mjs'), ...args], {
     cwd: repoRoot,
@@ -36,7 +36,10 @@ async function runStart(args: string[], env: NodeJS.ProcessEnv): Promise<{ lines
     const lines = out.split('\n').filter((l) => l && !l.startsWith('Featurescope: open') && !/rebuilding|Building/.test(l));
     const res = await fetch(url, { redirect: 'manual' });
     assert.equal(res.status, 303, 'the printed URL is accepted (and moves its token into a cookie)');
-    return { lines, url };
+    // a link from an earlier start gets a page that names the command that was run
+    const old = await fetch(url.replace(/token=[\w-]+/, 'token=from-an-earlier-start'), { headers: { accept: 'text/html' } });
+    assert.equal(old.status, 403);
+    return { lines, url, oldLink: await old.text() };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
@@ -51,7 +54,8 @@ test('npm start without Electron: one line saying why, then the browser URL', { 
   const env = { ...process.env };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
-  const { lines, url } = await runStart(['--port', '0'], env);
+  const { lines, url, oldLink } = await runStart(['--port', '0'], env);
+  assert.match(oldLink, /run <code>npm start<\/code>/);
   assert.equal(lines.length, 1, `exactly one line before the URL, got:\n${lines.join('\n')}`);
   assert.match(lines[0]!, /^Electron cannot start here: Electron binary not installed .*serving the same UI in your browser instead\.$/);
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/);
@@ -59,7 +63,8 @@ test('npm start without Electron: one line saying why, then the browser URL', { 
 
 test('npm run serve: browser mode on purpose, loopback only', { timeout: 120_000 }, async () => {
   assertBuilt();
-  const { lines, url } = await runStart(['--serve', '--port', '0'], process.env);
+  const { lines, url, oldLink } = await runStart(['--serve', '--port', '0'], process.env);
+  assert.match(oldLink, /run <code>npm run serve<\/code>/);
   assert.deepEqual(lines, []);
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\//);
 });
