@@ -169,6 +169,15 @@ describe('datasets in browser mode (bridge + engine host + Chromium)', { skip: s
       await app.shot('03-unit-histogram-space');
       await byTest('fv-tuning').evaluate((el) => el.scrollIntoView({ block: 'end' }));
       await app.shot('04-unit-tuning');
+      // History opens a tuning run on its unit page, on its stimulus and image
+      await byTest('fv-tuning-stimulus').selectOption('colour');
+      await page.locator('[data-testid="fv-tuning"][data-state="empty"]').waitFor();
+      await byTest('tab-history').click();
+      await page.locator('[data-testid="history-table"] tr[data-run-kind="tuning"]', { hasText: 'rotate' }).click();
+      await page.locator('[data-testid="fv-tuning"][data-state="done"]').waitFor();
+      assert.equal(await byTest('tab-features').getAttribute('aria-selected'), 'true');
+      assert.equal(await byTest('fv-tuning-stimulus').inputValue(), 'rotate-example');
+      assert.match((await byTest('fv-tuning-peak').textContent()) ?? '', /at rotation/);
       t.diagnostic(`whole suite: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } catch (e) {
       await app.shot('failed').catch(() => undefined);

@@ -2,19 +2,18 @@
 // gratings, curves, colours, or an image rotated over 360° (the sidebar's photo, the dataset photo chosen
 // above, or this unit's feature visualization) — run it as a job, and read the unit's response as a line
 // chart (one parameter) or a heat map (two), with the stimuli it was shown.
-import { useState } from 'react';
 import type { LayerInfo, ModelRecord, PhotoRecord, ProjectState } from '../../../shared/contract';
 import { STIMULUS_TEXT, TUNING_STIMULI, type TuningStimulus } from '../../../shared/tuning';
-import { useAtomValue } from '../../state/store';
+import { useAtom, useAtomValue } from '../../state/store';
 import { chosenPhotoAtom } from '../dataset/atoms';
 import { jobsAtom } from '../jobs/atoms';
 import { isActive, jobStatusText } from '../jobs/state';
 import { ArtifactImage } from './ArtifactImage';
 import { TuningChart } from './TuningChart';
-import { runTuning, sameAsk, savedTuning, tuningJobsAtom, type TuningAsk } from './tuningService';
+import { runTuning, sameAsk, savedTuning, tuningChoiceAtom, tuningJobsAtom, type TuningAsk, type TuningChoice } from './tuningService';
 import './unit-panels.css';
 
-type Choice = Exclude<TuningStimulus, 'rotate'> | 'rotate-photo' | 'rotate-example' | 'rotate-fv';
+type Choice = TuningChoice;
 const SYNTHETIC = TUNING_STIMULI.filter((s): s is Exclude<TuningStimulus, 'rotate'> => s !== 'rotate');
 
 export function TuningPanel({ project, model, layer, channel, photo, featureImage }: {
@@ -22,7 +21,7 @@ export function TuningPanel({ project, model, layer, channel, photo, featureImag
   /** this unit's feature visualization, when one is rendered */
   featureImage: { runId: string; artifactId: string } | undefined;
 }) {
-  const [choice, setChoice] = useState<Choice>('orientation');
+  const [choice, setChoice] = useAtom(tuningChoiceAtom);
   const jobs = useAtomValue(jobsAtom);
   const asked = useAtomValue(tuningJobsAtom);
   const chosen = useAtomValue(chosenPhotoAtom);

@@ -10,6 +10,8 @@ import { fvJobsAtom, fvUnitAtom } from './atoms';
 import { runImages } from './cache';
 import { loadRunSettings } from './formState';
 import { featurevisRuns } from './project';
+import { runsOf } from '../run/runOf';
+import { followTuningRun } from './tuningService';
 
 export const TAB = 'features';
 
@@ -46,6 +48,8 @@ let followed: string | null = null;
 export function followRun(project: ProjectState, runId: string | null): void {
   if (!runId || runId === followed) return;
   followed = runId;
+  const tuning = runsOf(project.runs, 'tuning').find((r) => r.id === runId);
+  if (tuning) return openUnit(followTuningRun(tuning));
   const mine = store.get(jobsAtom).some((j) => j.runId === runId && store.get(fvJobsAtom)[j.id]);
   const run = featurevisRuns(project).find((r) => r.id === runId);
   if (mine || !run) return;

@@ -7,6 +7,9 @@ import { atom, store } from '../../state/store';
 import { trackJob } from '../jobs/service';
 import { attempt } from '../notices/service';
 import { runsOf } from '../run/runOf';
+import { selectPhoto } from '../../state/selection';
+import { chosenPhotoAtom } from '../dataset/atoms';
+import type { UnitAddress } from './address';
 import { AREA } from './service';
 
 export interface TuningAsk {
@@ -18,6 +21,24 @@ export interface TuningAsk {
   photoId?: string;
   /** … or a run's image (a feature visualization) or a dataset's photo */
   source?: NonNullable<TuningSettings['source']>;
+}
+
+/** what the tuning panel sweeps: a synthetic stimulus, or which image a rotation turns */
+export type TuningChoice = Exclude<TuningStimulus, 'rotate'> | 'rotate-photo' | 'rotate-example' | 'rotate-fv';
+export const tuningChoiceAtom = atom<TuningChoice>('orientation');
+
+/** a saved run opened from History: its unit page, with the panel on its stimulus (and its image chosen) */
+export function followTuningRun(run: RunOf<'tuning'>): UnitAddress {
+  const s = run.settings;
+  if (s.stimulus !== 'rotate') store.set(tuningChoiceAtom, s.stimulus);
+  else if (run.photoId) {
+    selectPhoto(run.photoId);
+    store.set(tuningChoiceAtom, 'rotate-photo');
+  } else if (s.source && 'datasetId' in s.source) {
+    store.set(chosenPhotoAtom, { datasetId: s.source.datasetId, photoId: s.source.photoId, ...(s.sourceName ? { path: s.sourceName } : {}) });
+    store.set(tuningChoiceAtom, 'rotate-example');
+  } else store.set(tuningChoiceAtom, 'rotate-fv');
+  return { modelId: run.modelId, layer: s.layer, channel: s.channel };
 }
 
 /** jobs this page started, by job id: what they sweep */
