@@ -48,6 +48,10 @@ export interface LoopHooks {
   onPreview?(frame: Rgb): void;
   previewEveryMs?: number;
   previewMaxSide?: number;
+  /** whether a full-resolution frame is wanted now (a JobControl's wantsCheckpointImage): assembling one costs a full-size pass */
+  wantsFullFrame?(): boolean;
+  /** the current state at the photo's full size (earlier octaves: the photo plus the detail so far), for Resume after a crash */
+  onFullFrame?(frame: Rgb): void;
   /** compute the objective on the photo before and on the result after (extra gradient runs) */
   measureObjective?: boolean;
 }
@@ -179,6 +183,7 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
         lastPreview = performance.now();
         hooks.onPreview(fromPlanar(thumbnail(src, hooks.previewMaxSide ?? 512), space));
       }
+      if (hooks.onFullFrame && (hooks.wantsFullFrame?.() ?? true)) hooks.onFullFrame(fullFrame(src, base, photo, space, lo, hi));
     }
     rep.ms = performance.now() - ts;
     if (k < sizes.length - 1) {
@@ -208,6 +213,18 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
     measureMs += performance.now() - tm;
   }
   return { status: cancelled ? 'cancelled' : 'done', image: fromPlanar(result, space), octaves: reports, objectiveBefore, objectiveAfter, measureMs, totalMs: performance.now() - t0, stepsDone };
+}
+
+/** The state at the photo's size: `src` itself at full size, else the photo plus (src − base) enlarged, as a cancelled run keeps it. */
+function fullFrame(src: Planar, base: Rgb, photo: Rgb, space: PixelSpace, lo: readonly number[], hi: readonly number[]): Rgb {
+  if (src.h === photo.height && src.w === photo.width) return fromPlanar(src, space);
+  const detail = planar(src.c, src.h, src.w, Float32Array.from(src.data));
+  subtractPhoto(detail, base, space);
+  const up = resizeBilinear(detail, photo.height, photo.width);
+  const out = toPlanar(photo, space);
+  for (let i = 0; i < out.data.length; i++) out.data[i] += up.data[i];
+  clipChannels(out, lo, hi);
+  return fromPlanar(out, space);
 }
 
 /**

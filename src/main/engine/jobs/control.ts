@@ -74,6 +74,12 @@ export interface JobProgress {
 export interface JobSink {
   progress(p: JobProgress): void;
   preview(frame: RgbFrame): void;
+  /**
+   * A full-resolution image the job could start again from (an optimization's current state), stored as
+   * its run's lossless checkpoint. Settles once the frame is handed off (encoded and sent): until then the
+   * control sends no other, so a slow encode of a big image never piles up.
+   */
+  checkpoint?(frame: RgbFrame): Promise<void> | void;
 }
 
 export interface JobControlOptions {
@@ -81,6 +87,8 @@ export interface JobControlOptions {
   previewEveryMs?: number;
   /** at most one progress report this often (ms); a new message always goes out */
   progressEveryMs?: number;
+  /** at most one full-resolution checkpoint image this often (ms); default 3000, the runtime's row rate */
+  checkpointEveryMs?: number;
 }
 
 /** What a recipe's worker half gets: report, preview, and stop or wait where the control says so. */
@@ -90,11 +98,15 @@ export class JobControl extends PauseGate {
   private lastMessage: string | undefined;
   private readonly previewEveryMs: number;
   private readonly progressEveryMs: number;
+  private readonly checkpointEveryMs: number;
+  private lastCheckpointImage = -Infinity;
+  private checkpointBusy = false;
 
   constructor(private readonly sink: JobSink = { progress: () => undefined, preview: () => undefined }, o: JobControlOptions = {}) {
     super();
     this.previewEveryMs = o.previewEveryMs ?? 700;
     this.progressEveryMs = o.progressEveryMs ?? 100;
+    this.checkpointEveryMs = o.checkpointEveryMs ?? 3000;
   }
 
   progress(fraction: number, message?: string, etaMs?: number): void {
@@ -115,5 +127,27 @@ export class JobControl extends PauseGate {
     if (!this.wantsPreview()) return;
     this.lastPreview = performance.now();
     this.sink.preview(typeof frame === 'function' ? frame() : frame);
+  }
+
+  /** Whether a checkpoint image would be taken now (a job can skip assembling a full frame otherwise). */
+  wantsCheckpointImage(): boolean {
+    return this.sink.checkpoint !== undefined && !this.checkpointBusy && performance.now() - this.lastCheckpointImage >= this.checkpointEveryMs;
+  }
+
+  /**
+   * The job's current state at full resolution (not the downscaled preview), for Resume after a crash:
+   * at most one per checkpointEveryMs, none while the previous one is still being encoded or sent.
+   */
+  checkpointImage(frame: RgbFrame | (() => RgbFrame)): void {
+    if (!this.wantsCheckpointImage()) return;
+    this.lastCheckpointImage = performance.now();
+    this.checkpointBusy = true;
+    const done = () => { this.checkpointBusy = false; };
+    try {
+      Promise.resolve(this.sink.checkpoint!(typeof frame === 'function' ? frame() : frame)).then(done, done);
+    } catch (e) {
+      done();
+      throw e;
+    }
   }
 }

@@ -125,11 +125,24 @@ function previewSink(id: number): (f: RgbFrame) => void {
   };
 }
 
+/**
+ * Checkpoint images leave as PNG (lossless: Resume starts from exactly this state). The pixels are copied
+ * first, since the job goes on changing its buffers while sharp encodes on its own threads.
+ */
+function checkpointSink(id: number): (f: RgbFrame) => Promise<void> {
+  return async (f) => {
+    const raw = Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength);
+    const b = await sharp(Buffer.from(raw), { raw: { width: f.width, height: f.height, channels: 3 } }).png({ compressionLevel: 3 }).toBuffer();
+    const bytes = new Uint8Array(b);
+    post({ type: 'checkpoint', id, mime: 'image/png', bytes }, [bytes.buffer as ArrayBuffer]);
+  };
+}
+
 async function job(msg: Extract<ToWorker, { type: 'job' }>): Promise<void> {
   const recipe = recipes[msg.kind];
   const ctl = new JobControl(
-    { progress: (progress) => post({ type: 'progress', id: msg.id, progress }), preview: previewSink(msg.id) },
-    { ...(msg.previewEveryMs !== undefined ? { previewEveryMs: msg.previewEveryMs } : {}) },
+    { progress: (progress) => post({ type: 'progress', id: msg.id, progress }), preview: previewSink(msg.id), checkpoint: checkpointSink(msg.id) },
+    { ...(msg.previewEveryMs !== undefined ? { previewEveryMs: msg.previewEveryMs } : {}), ...(msg.checkpointEveryMs !== undefined ? { checkpointEveryMs: msg.checkpointEveryMs } : {}) },
   );
   controls.set(msg.id, ctl);
   try {

@@ -46,7 +46,7 @@ export interface CallResults {
 
 export type ToWorker =
   | { type: 'call'; id: number; req: CallRequest }
-  | { type: 'job'; id: number; kind: string; input: unknown; previewEveryMs?: number }
+  | { type: 'job'; id: number; kind: string; input: unknown; previewEveryMs?: number; checkpointEveryMs?: number }
   | { type: 'control'; id: number; action: 'pause' | 'resume' | 'cancel' };
 
 export interface WireError {
@@ -61,6 +61,8 @@ export type FromWorker =
   | { type: 'status'; status: EngineStatus }
   | { type: 'progress'; id: number; progress: JobProgress }
   | { type: 'preview'; id: number; mime: string; bytes: Uint8Array }
+  /** a job's full-resolution checkpoint image (PNG): what Resume starts from */
+  | { type: 'checkpoint'; id: number; mime: string; bytes: Uint8Array }
   | { type: 'done'; id: number; output: unknown }
   | { type: 'failed'; id: number; error: WireError };
 

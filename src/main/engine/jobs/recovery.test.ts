@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { JobInfo, ModelDescription, Preprocess } from '../../../shared/contract';
+import sharp from 'sharp';
 import { ProjectStore } from '../../store/project';
 import type { Recipe, RecipeHost } from '../recipes/types';
 import { JobRuntime } from './runtime';
@@ -124,4 +125,23 @@ test('a job cancelled while queued leaves no row; this engine stopping interrupt
   assert.equal(row(first.runId!)?.status, 'interrupted');
   runtime.cancel(first.id);
   await doneOf(first.id);
+});
+
+test('a job that sends full-resolution checkpoint images keeps the newest as a lossless PNG at its size, not the preview', async () => {
+  const job = await start({ steps: 40, stepMs: 30, crashAfter: 30, fullFrame: { width: 640, height: 360 } });
+  const failed = await doneOf(job.id);
+  assert.equal(failed.state, 'failed');
+  const r = row(job.runId!)!;
+  const frame = r.artifacts.find((a) => a.name === 'checkpoint');
+  assert.equal(frame?.mime, 'image/png', 'the checkpoint image, not the JPEG preview');
+  const png = store.artifact(frame!.id).bytes;
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([info.width, info.height], [640, 360], 'at its full size');
+  // the control sent one at the first step and then at most one per 100 ms (the runtime's checkpoint rate):
+  // the newest kept is from a late step, every pixel exactly the step's value (lossless)
+  assert.ok(data[0]! >= 20 && data[0]! < 30, `from a late step (${data[0]})`);
+  assert.ok(data.every((v) => v === data[0]), 'lossless');
+  const again = await runtime.resumeRun(job.runId!);
+  assert.equal((await doneOf(again.id)).state, 'done');
+  assert.match((store.run(job.runId!) as { result: { top: { label: string }[] } }).result.top[0]!.label, new RegExp(`^from frame ${png.byteLength}$`), 'resumed from that PNG');
 });

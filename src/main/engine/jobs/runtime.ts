@@ -42,8 +42,10 @@ interface Entry {
   /** its row in the project (written at start, see the header) */
   runId?: string;
   lastCheckpoint: number;
-  /** the newest preview frame, written with the next checkpoint */
+  /** the newest frame, written with the next checkpoint: the full-resolution checkpoint image once the job sends one, else the preview */
   frame?: { mime: string; bytes: Uint8Array; written: boolean };
+  /** the job sends full-resolution checkpoint images: previews no longer replace the row's frame */
+  fullFrames?: boolean;
 }
 
 /** Finished jobs kept for job:list. */
@@ -222,11 +224,20 @@ export class JobRuntime {
     const handle = this.o.worker().job(e.recipe.kind, e.prepared.input, {
       progress: (p) => this.progress(e, p),
       preview: (mime, bytes) => {
-        e.frame = { mime, bytes, written: false };
+        if (!e.fullFrames) e.frame = { mime, bytes, written: false };
         this.checkpoint(e);
         this.o.events.preview(e.info.id, mime, Buffer.from(bytes).toString('base64'));
       },
-    }, { ...(e.prepared.transfer ? { transfer: e.prepared.transfer } : {}), ...(this.o.previewEveryMs !== undefined ? { previewEveryMs: this.o.previewEveryMs } : {}) });
+      // what Resume starts from: the job's state at full resolution (lossless), not the ≤480-px preview
+      checkpoint: (mime, bytes) => {
+        e.fullFrames = true;
+        e.frame = { mime, bytes, written: false };
+        this.checkpoint(e);
+      },
+    }, {
+      ...(e.prepared.transfer ? { transfer: e.prepared.transfer } : {}), ...(this.o.previewEveryMs !== undefined ? { previewEveryMs: this.o.previewEveryMs } : {}),
+      checkpointEveryMs: this.o.checkpointEveryMs ?? 3000,
+    });
     e.handle = handle;
     try {
       const output = await handle.done;
@@ -246,8 +257,12 @@ export class JobRuntime {
         return this.finish(e, 'cancelled');
       }
       e.info.error = (err as Error).message;
-      // the row says it failed and keeps its last frame: Resume can start it again
-      if (e.runId && e.store.isOpen) this.guard(() => e.store.failRun(e.runId!, e.info.error!, e.activeMs));
+      // the row says it failed and keeps its last frame (one not yet written goes in first): Resume can start it again
+      if (e.runId && e.store.isOpen) {
+        const frame = e.frame && !e.frame.written ? e.frame : undefined;
+        if (frame) this.guard(() => e.store.checkpointRun(e.runId!, { fraction: e.info.progress, message: e.info.message, durationMs: e.activeMs }, frame));
+        this.guard(() => e.store.failRun(e.runId!, e.info.error!, e.activeMs));
+      }
       this.finish(e, 'failed');
     } finally {
       if (this.heavyRunning === e) this.heavyRunning = undefined;

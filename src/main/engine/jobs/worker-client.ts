@@ -30,6 +30,8 @@ export type ModelSource = Omit<ModelRef, 'bytes'> & { bytes?: Uint8Array | (() =
 export interface JobHooks {
   progress?(p: JobProgress): void;
   preview?(mime: string, bytes: Uint8Array): void;
+  /** the job's full-resolution checkpoint image (lossless) */
+  checkpoint?(mime: string, bytes: Uint8Array): void;
 }
 
 export interface WorkerJob {
@@ -81,6 +83,7 @@ export class EngineWorker {
     switch (m.type) {
       case 'progress': return p.hooks?.progress?.(m.progress);
       case 'preview': return p.hooks?.preview?.(m.mime, m.bytes);
+      case 'checkpoint': return p.hooks?.checkpoint?.(m.mime, m.bytes);
       case 'answer':
         this.pending.delete(m.id);
         return m.ok ? p.resolve(m.result) : p.reject(fromWire(m.error));
@@ -102,11 +105,11 @@ export class EngineWorker {
   }
 
   /** Runs a recipe's worker half. `transfer` moves big input buffers to the worker instead of copying them. */
-  job(kind: string, input: unknown, hooks: JobHooks = {}, o: { transfer?: ArrayBuffer[]; previewEveryMs?: number } = {}): WorkerJob {
+  job(kind: string, input: unknown, hooks: JobHooks = {}, o: { transfer?: ArrayBuffer[]; previewEveryMs?: number; checkpointEveryMs?: number } = {}): WorkerJob {
     const id = this.nextId++;
     const w = this.worker;
     const done = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject, hooks }));
-    w.postMessage({ type: 'job', id, kind, input, ...(o.previewEveryMs !== undefined ? { previewEveryMs: o.previewEveryMs } : {}) }, o.transfer ?? []);
+    w.postMessage({ type: 'job', id, kind, input, ...(o.previewEveryMs !== undefined ? { previewEveryMs: o.previewEveryMs } : {}), ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}) }, o.transfer ?? []);
     const control = (action: 'pause' | 'resume' | 'cancel') => { if (this.pending.has(id) && this.worker === w) w.postMessage({ type: 'control', id, action }); };
     return { pause: () => control('pause'), resume: () => control('resume'), cancel: () => control('cancel'), done };
   }

@@ -63,11 +63,18 @@ export const dreamRecipe: Recipe<'dream', Input, Output> = {
     return { title, input };
   },
 
-  // Resume after a crash: dream on from the last preview frame, enlarged to the start image's size (the
-  // preview is at most 480 px on its long side, so a bigger dream resumes from a softer image).
+  // Resume after a crash: dream on from the last checkpoint image — the dream's state at the photo's full
+  // size, lossless (PNG), taken at most every 3 s. Only a row written before full-size checkpoints existed
+  // (or by a job that died before its first one) holds a ≤480-px preview: that one is enlarged to the photo's size.
   async resume(prepared, frame) {
-    const { info } = await sharp(prepared.input.photo).rotate().raw().toBuffer({ resolveWithObject: true });
-    const photo = await sharp(frame).resize(info.width, info.height, { fit: 'fill' }).png().toBuffer();
+    const [photoMeta, frameMeta] = await Promise.all([
+      sharp(prepared.input.photo).rotate().raw().toBuffer({ resolveWithObject: true }).then((r) => r.info),
+      sharp(frame).metadata(),
+    ]);
+    if (frameMeta.format === 'png' && frameMeta.width === photoMeta.width && frameMeta.height === photoMeta.height) {
+      return { ...prepared, input: { ...prepared.input, photo: frame } };
+    }
+    const photo = await sharp(frame).resize(photoMeta.width, photoMeta.height, { fit: 'fill' }).png().toBuffer();
     return { ...prepared, input: { ...prepared.input, photo: new Uint8Array(photo.buffer, photo.byteOffset, photo.byteLength) } };
   },
 
@@ -86,6 +93,9 @@ export const dreamRecipe: Recipe<'dream', Input, Output> = {
         previewMaxSide: 480,
         onProgress: (p) => ctl.progress(0.02 + 0.93 * p.fraction, `octave ${p.octave + 1}/${p.octaves} · step ${p.iteration + 1}/${p.iterations}`, p.etaMs),
         onPreview: (f) => ctl.preview(f),
+        // the full-size state, lossless, at most every 3 s: what Resume starts from after a crash
+        wantsFullFrame: () => ctl.wantsCheckpointImage(),
+        onFullFrame: (f) => ctl.checkpointImage(f),
       },
     );
     const { image, ...summary } = r;

@@ -1,5 +1,6 @@
-// The recipes' resume hooks ([Note: unfinished runs]): an interrupted dream restarts from its last preview
-// frame enlarged to the start image's size; an interrupted style run's first stage starts from the frame.
+// The recipes' resume hooks ([Note: unfinished runs]): an interrupted dream restarts from its last
+// checkpoint image (full size, PNG: as is; an old row's small preview: enlarged to the start image's size);
+// an interrupted style run's first stage starts from the frame.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
@@ -23,4 +24,13 @@ test('dream resumes from the frame at the photo\'s size; style starts its first 
   const start = (s.input as unknown as { start: { width: number; height: number; data: Uint8Array } }).start;
   assert.deepEqual([start.width, start.height], [32, 24]);
   assert.ok(s.transfer?.includes(start.data.buffer as ArrayBuffer), 'moved to the worker, not copied');
+});
+
+test('dream resumes from a full-size PNG checkpoint exactly as it is', async () => {
+  const photo = await png(64, 48, [0, 0, 255]);
+  const raw = new Uint8Array(64 * 48 * 3).map((_, i) => (i * 37) % 256);
+  const frame = new Uint8Array(await sharp(raw, { raw: { width: 64, height: 48, channels: 3 } }).png().toBuffer());
+  const r = await dreamRecipe.resume!({ title: 'Dream', input: { photo } } as never, frame, {} as never, {} as never);
+  const out = await sharp((r.input as unknown as { photo: Uint8Array }).photo).raw().toBuffer();
+  assert.deepEqual(new Uint8Array(out), raw, 'every pixel of the checkpoint, no resampling');
 });

@@ -82,8 +82,9 @@ export const styleRecipe: Recipe<'style', StyleInput, Output> = {
     });
   },
 
-  // Resume after a crash: the first stage starts from the last preview frame, resized like a "continue from
-  // this result" image (the preview is at most PREVIEW_MAX_SIDE px, so a big stage resumes from a softer one).
+  // Resume after a crash: the first stage starts from the last checkpoint image — the current stage's image
+  // at its own size, lossless (PNG), taken at most every 3 s — resized like a "continue from this result"
+  // image. (A row from before full-size checkpoints holds a ≤PREVIEW_MAX_SIDE preview: a softer start.)
   async resume(prepared, frame) {
     const start = await decodeRgb(frame, 'the last frame of the interrupted style run');
     return { ...prepared, input: { ...prepared.input, start }, transfer: [...(prepared.transfer ?? []), start.data.buffer as ArrayBuffer] };
@@ -102,8 +103,9 @@ export const styleRecipe: Recipe<'style', StyleInput, Output> = {
         checkpoint: () => ctl.checkpoint(),
         onPhase: (message, fraction) => ctl.progress(fraction, message),
         onProgress: (p) => ctl.progress(p.fraction, formatStyleProgress(p), p.etaMs),
-        wantsPreview: () => ctl.wantsPreview(),
-        onPreview: (img) => ctl.preview(previewFrame(img)),
+        wantsPreview: () => ctl.wantsPreview() || ctl.wantsCheckpointImage(),
+        // the live preview is downscaled; the checkpoint (what Resume starts from) keeps the stage's full image
+        onPreview: (img) => { ctl.preview(() => previewFrame(img)); ctl.checkpointImage(img); },
       },
     );
     // cancelled before its first iteration: there is nothing of this job's to keep

@@ -11,6 +11,8 @@ export interface SlowInput {
   crashAfter?: number;
   /** keep the steps done so far when cancelled (like a dream's last frame) instead of stopping with nothing */
   keepOnCancel?: boolean;
+  /** also send a full-resolution checkpoint image of this size every step (the control bounds how many go out) */
+  fullFrame?: { width: number; height: number };
   /** set by `resume`: the size of the checkpoint frame it started from */
   fromFrameBytes?: number;
 }
@@ -52,6 +54,8 @@ export const recipe: Recipe<never, SlowInput, SlowOutput> = {
       busy(i.stepMs);
       ctl.progress((done + 1) / i.steps, `step ${done + 1}/${i.steps}`);
       ctl.preview({ width: 2, height: 1, data: new Uint8Array([done, 0, 0, 0, done, 0]) });
+      const full = i.fullFrame;
+      if (full) ctl.checkpointImage(() => ({ ...full, data: new Uint8Array(full.width * full.height * 3).fill(done) }));
     }
     return { output: { stepsDone: done, cancelled: false, ...(i.fromFrameBytes ? { fromFrameBytes: i.fromFrameBytes } : {}) } };
   },
