@@ -107,6 +107,13 @@ describe('results follow the selection (browser mode)', { skip: skip ?? false },
     await app.shot('03-dream-A');
     await photo('dog.jpg').click();
     await byTest('dream-none').waitFor();
+    // a finished job's card opens its run: the photo and the tab follow
+    await byTest('tab-run').click();
+    await page.locator(`[data-testid="job-item"][data-run-id="${dreamRunId}"] button.job-title`).click();
+    await dreamA.locator('[data-testid="dream-result-image"]').waitFor();
+    assert.equal(await selectedPhoto(), 'hummingbird.jpg', 'the job card selected its photo');
+    await photo('dog.jpg').click();
+    await byTest('dream-none').waitFor();
 
     // ---- layers are the selected model's, remembered per model -------------------------------------
     await byTest('tab-run').click();

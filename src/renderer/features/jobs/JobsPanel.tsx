@@ -10,6 +10,7 @@ import { isActive, jobStatusText } from './state';
 import { UnfinishedRuns } from './UnfinishedRuns';
 import { unfinishedToShow } from './unfinished';
 import { projectAtom } from '../project/atoms';
+import { selectRunById } from '../../state/selection';
 import './jobs.css';
 
 function JobItem({ job, preview }: { job: JobInfo; preview: string | undefined }) {
@@ -25,9 +26,16 @@ function JobItem({ job, preview }: { job: JobInfo; preview: string | undefined }
       {...(job.runId ? { 'data-run-id': job.runId } : {})}
     >
       <div className="job-line">
-        <span className="job-title" title={job.title}>
-          {job.title}
-        </span>
+        {job.runId && !active ? (
+          // a finished job's card opens its run: model, photo and tab follow (state/selection.ts)
+          <button className="job-title link-button" title={`Show ${job.title}`} data-testid={`job-open-${job.id}`} onClick={() => selectRunById(job.runId!)}>
+            {job.title}
+          </button>
+        ) : (
+          <span className="job-title" title={job.title}>
+            {job.title}
+          </span>
+        )}
         <span className="job-state" data-testid={`job-state-${job.id}`}>
           {job.state}
         </span>
