@@ -77,6 +77,8 @@ export async function runAdversarial(i: AdversarialInput, ctl: JobControl, env: 
         const what = s.target === 'any' ? 'top other class' : labelOf(s.target);
         ctl.progress(0.03 + 0.9 * done, `${p.attacks > 1 ? `ε ${fmt(p.eps)} (${p.attack + 1}/${p.attacks}) · ` : ''}step ${p.step}/${p.steps} · ${what} ${(100 * p.targetProbability).toFixed(1)}%${p.fooled ? ' · fooled' : ''}`);
         ctl.preview(() => previewFrame(original, p.image(), s.method === 'pgd' ? p.eps : 16));
+        // the adversarial image itself at the model's size, lossless: what Resume starts from after a crash
+        ctl.checkpointImage(() => toBytes(p.image()));
       },
     });
     const kept = out.kept;

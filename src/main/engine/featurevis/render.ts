@@ -32,6 +32,8 @@ export interface FeaturevisWork {
   photo?: Float32Array;
   /** MACO's magnitude spectrum [3, size, size/2+1] (absent: the 1/f model) */
   magnitude?: Float32Array;
+  /** a resumed run: image01 [n, 3, size, size], where the first batch's parameters start (see resumeStart) */
+  start?: Float32Array;
 }
 
 export interface RenderedItem {
@@ -154,7 +156,9 @@ export async function renderFeatures(w: FeaturevisWork, ctl: JobControl, env: Re
       let start: { image: Float32Array; dims: Dims } | undefined;
       let last = performance.now();
       const seed = (s.seed + b) >>> 0;
-      const result = await render(renderSpec(s, n, seed, !!w.photo), { evaluate, ...(w.photo ? { photo: w.photo } : {}), ...(w.magnitude ? { magnitude: w.magnitude } : {}) }, {
+      const result = await render(renderSpec(s, n, seed, !!w.photo), {
+        evaluate, ...(w.photo ? { photo: w.photo } : {}), ...(w.magnitude ? { magnitude: w.magnitude } : {}), ...(b === 0 && w.start ? { start: w.start } : {}),
+      }, {
         checkpoint: async () => {
           // time spent paused is not step time
           const t = performance.now();
@@ -173,6 +177,8 @@ export async function renderFeatures(w: FeaturevisWork, ctl: JobControl, env: Re
           const left = (s.steps - step) + (batches - b - 1) * s.steps;
           ctl.progress((b + step / s.steps) / batches, `batch ${b + 1}/${batches} · step ${step}/${s.steps}`, left * perStep);
           if (ctl.wantsPreview()) ctl.preview(() => previewGrid(image(), items.length, size, w.input.channels));
+          // what Resume starts from: the batch at full size, lossless (only where it can: see resumable)
+          if (resumable(w) && ctl.wantsCheckpointImage()) ctl.checkpointImage(() => itemStrip(image(), items.length, size, w.input.channels));
         },
       });
       stepsDone = result.steps;
@@ -242,4 +248,41 @@ function previewGrid(img: Float32Array, items: number, size: number, channels: n
 /** a seed when the settings leave it out */
 export function drawSeed(): number {
   return Math.floor(seededRandom(Date.now() >>> 0)() * 0xffffffff) >>> 0;
+}
+
+/**
+ * Whether an interrupted run can start again from its last frame: a parameterization that can start from
+ * any image (pixel: the image itself; fourier: its spectrum through the inverse of the colour decorrelation
+ * and scaling — the optim library's preimage), and one batch (the frame holds that batch; a grid of
+ * several batches is not stored as it goes, so it reruns). MACO optimizes only the phase over a fixed
+ * magnitude spectrum: it could start from the frame's phase, not from the frame, so it reruns.
+ */
+export function resumable(w: Pick<FeaturevisWork, 'settings' | 'items' | 'diversity'>): boolean {
+  return (w.settings.param === 'pixel' || w.settings.param === 'fourier') && batchSize(w) >= w.items.length;
+}
+
+/** A batch's items side by side, each size × size (the checkpoint image a resumed run starts from). */
+export function itemStrip(img: Float32Array, items: number, size: number, channels: number): RgbFrame {
+  const data = new Uint8Array(items * size * size * 3);
+  for (let i = 0; i < items; i++) {
+    const rgb = itemRgb(img, i, size, channels);
+    for (let y = 0; y < size; y++) data.set(rgb.subarray(y * size * 3, (y + 1) * size * 3), (y * items * size + i * size) * 3);
+  }
+  return { width: items * size, height: size, data };
+}
+
+/** The inverse of itemStrip: image01 [items, 3, size, size]; undefined when the strip is not of this job's shape. */
+export function stripStart(rgb: { width: number; height: number; data: Uint8Array }, items: number, size: number): Float32Array | undefined {
+  if (rgb.width !== items * size || rgb.height !== size || rgb.data.length !== items * size * size * 3) return undefined;
+  const hw = size * size;
+  const out = new Float32Array(items * 3 * hw);
+  for (let i = 0; i < items; i++) {
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const src = (y * items * size + i * size + x) * 3;
+        for (let c = 0; c < 3; c++) out[i * 3 * hw + c * hw + y * size + x] = rgb.data[src + c]! / 255;
+      }
+    }
+  }
+  return out;
 }

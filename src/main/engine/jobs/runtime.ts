@@ -121,8 +121,10 @@ export class JobRuntime {
     const frame = u.artifacts.find((a) => a.name === 'checkpoint');
     let title = `${prepared.title} (resumed)`;
     if (frame && recipe.resume) {
-      prepared = await recipe.resume(prepared, store.artifact(frame.id).bytes, spec as never, this.o.host);
-      title = `${prepared.title} (resumed from its last frame)`;
+      // a recipe that cannot start from this frame (not its state, or a kind of run that cannot) returns `prepared` itself: it reruns
+      const resumed = await recipe.resume(prepared, store.artifact(frame.id).bytes, spec as never, this.o.host);
+      if (resumed !== prepared) title = `${resumed.title} (resumed from its last frame)`;
+      prepared = resumed;
     }
     store.restartRun(runId, this.owner);
     return this.enqueue(spec, recipe, prepared, store, runId, title);

@@ -34,6 +34,8 @@ export interface RenderDeps {
   photo?: Float32Array;
   /** a MACO parameterization's magnitude spectrum (see param/maco.ts) */
   magnitude?: Float32Array;
+  /** image01 [B, 3, H, W] the parameters start from (its preimage) instead of the param's init: a run resumed from its last frame */
+  start?: Float32Array;
 }
 
 export interface StepInfo {
@@ -80,7 +82,10 @@ export async function render(spec: RenderSpec, deps: RenderDeps, control: Render
   validate(spec);
   const { batch } = spec;
   const dims: Dims = [batch, 3, spec.size.h, spec.size.w];
-  const param = createParam(spec.param, dims, { rand: seededRandom(spec.seed), photo: deps.photo, magnitude: deps.magnitude });
+  // a resumed run starts from its frame; `photo` stays what an l2 around the photo measures from
+  const param = deps.start
+    ? createParam({ ...spec.param, init: 'photo' }, dims, { rand: seededRandom(spec.seed), photo: deps.start, magnitude: deps.magnitude })
+    : createParam(spec.param, dims, { rand: seededRandom(spec.seed), photo: deps.photo, magnitude: deps.magnitude });
   const optimizer = createOptimizer(spec.optimizer, batch);
   const sign = optimizer.maximizes ? 1 : -1;
   const drawRand = seededRandom((spec.seed ^ TRANSFORM_STREAM) >>> 0);

@@ -9,6 +9,8 @@ import type { ProjectStore } from '../../store/project';
 import type { RunRecord } from '../../../shared/contract';
 import { prepareAdversarial, type ContinueFrom } from '../adversarial/prepare';
 import { runAdversarial, type AdversarialInput, type AdversarialOutput } from '../adversarial/run';
+import { decodePng } from '../adversarial/images';
+import { isPng } from './featurevis';
 import { jobModelRef } from './inputs';
 import type { Recipe } from './types';
 
@@ -64,6 +66,25 @@ export const adversarialRecipe: Recipe<'adversarial', AdversarialInput, Adversar
       { name: photo.name, bytes: () => store.photoBytes(spec.photoId) },
       spec.settings, from,
     );
+  },
+
+  // Resume after a crash: the attack starts from its last checkpoint image — the adversarial image at the
+  // model's input size, PNG — clipped into PGD's ε-box around the original (the box stays the original's;
+  // the attack clips what the model sees too). An old row's frame (the JPEG preview) cannot start it: it reruns.
+  async resume(prepared, frame) {
+    const i = prepared.input;
+    if (!isPng(frame)) return prepared;
+    let start: Float32Array;
+    try {
+      start = (await decodePng(frame, i.width, i.height, 'the last frame of the interrupted attack')).data;
+    } catch {
+      return prepared; // not this job's size: not its state
+    }
+    if (i.settings.method === 'pgd') {
+      const eps = i.settings.eps;
+      for (let k = 0; k < start.length; k++) start[k] = Math.min(Math.min(255, i.original[k]! + eps), Math.max(Math.max(0, i.original[k]! - eps), start[k]!));
+    }
+    return { ...prepared, input: { ...i, start }, transfer: [...(prepared.transfer ?? []), start.buffer as ArrayBuffer] };
   },
 
   run: (input, ctl, env) => runAdversarial(input, ctl, env).then((output) => ({ output })),

@@ -19,7 +19,8 @@ import { checkItems, jobTitle, modelInput } from '../featurevis/checks';
 import { encodeFeaturevisPng, type FeaturevisRecord } from '../featurevis/export';
 import type { ModelInput } from '../featurevis/input';
 import { macoMagnitude, photoImage01 } from '../featurevis/photos';
-import { drawSeed, renderFeatures, type FeaturevisOutcome } from '../featurevis/render';
+import { drawSeed, renderFeatures, resumable, stripStart, type FeaturevisOutcome } from '../featurevis/render';
+import { decodeRgb } from '../pixels/rgb';
 import type { ResolvedItem } from '../featurevis/targets';
 import { jobModelRef } from './inputs';
 import type { Recipe } from './types';
@@ -35,6 +36,8 @@ export interface FeaturevisInput {
   input: ModelInput;
   photo?: Float32Array;
   magnitude?: Float32Array;
+  /** resumed: where the first batch starts, image01 [items, 3, size, size] */
+  start?: Float32Array;
 }
 
 // ---- host half: the model's graph, decoded once per model (checks read it) -------------------------
@@ -138,6 +141,17 @@ export const featurevisRecipe: Recipe<'featurevis', FeaturevisInput, FeaturevisO
     return p;
   },
 
+  // Resume after a crash: a one-batch pixel or Fourier run starts from its last checkpoint image (the
+  // batch's items side by side, full size, PNG) through the parameterization's preimage; anything else
+  // (several batches, MACO, an old row's JPEG preview) returns `prepared` as it is: it runs again from the start.
+  async resume(prepared, frame) {
+    const i = prepared.input;
+    if (!resumable(i) || !isPng(frame)) return prepared;
+    const start = stripStart(await decodeRgb(frame, 'the last frame of the interrupted feature visualization'), i.items.length, i.settings.size);
+    if (!start) return prepared;
+    return { ...prepared, input: { ...i, start }, transfer: [...(prepared.transfer ?? []), start.buffer as ArrayBuffer] };
+  },
+
   async run(i, ctl, env) {
     ctl.progress(0, 'preparing the gradient');
     const { provider, threads } = env.placement();
@@ -145,6 +159,7 @@ export const featurevisRecipe: Recipe<'featurevis', FeaturevisInput, FeaturevisO
       {
         model: env.model(i.model).model, sha: i.model.sha, input: i.input, space: i.space, settings: i.settings, items: i.items,
         ...(i.diversity ? { diversity: i.diversity } : {}), ...(i.photo ? { photo: i.photo } : {}), ...(i.magnitude ? { magnitude: i.magnitude } : {}),
+        ...(i.start ? { start: i.start } : {}),
       },
       ctl, { runtime: env.gradients, provider, threads },
     );
@@ -174,3 +189,8 @@ export const featurevisRecipe: Recipe<'featurevis', FeaturevisInput, FeaturevisO
     };
   },
 };
+
+/** PNG's signature: checkpoint images are PNG; a JPEG frame is an old row's preview (not the job's state) */
+export function isPng(b: Uint8Array): boolean {
+  return b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
+}

@@ -1,11 +1,18 @@
 // The recipes' resume hooks ([Note: unfinished runs]): an interrupted dream restarts from its last
 // checkpoint image (full size, PNG: as is; an old row's small preview: enlarged to the start image's size);
-// an interrupted style run's first stage starts from the frame.
+// an interrupted style run's first stage starts from the frame; an adversarial attack from its image
+// clipped into its ε-box; a one-batch pixel or Fourier feature visualization from its items (others rerun).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { dreamRecipe } from './dream';
 import { styleRecipe } from './style';
+import { adversarialRecipe } from './adversarial';
+import { featurevisRecipe, prepareFeaturevis } from './featurevis';
+import { JobControl, type RgbFrame } from '../jobs/control';
+import { fileModelRecord, localEnv, runFeaturevisLocally } from '../featurevis/local';
+import { edgeModel, loaded, verticalEdge } from '../featurevis/testing';
+import { preset } from '../../../shared/pixels';
 
 const png = (w: number, h: number, rgb: [number, number, number]) =>
   sharp({ create: { width: w, height: h, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer().then((b) => new Uint8Array(b));
@@ -34,3 +41,53 @@ test('dream resumes from a full-size PNG checkpoint exactly as it is', async () 
   const out = await sharp((r.input as unknown as { photo: Uint8Array }).photo).raw().toBuffer();
   assert.deepEqual(new Uint8Array(out), raw, 'every pixel of the checkpoint, no resampling');
 });
+
+test('adversarial resumes from its checkpoint PNG clipped into the ε-box around the original; a JPEG preview reruns', async () => {
+  const [w, h] = [4, 2];
+  const original = new Float32Array(3 * w * h).fill(100);
+  const prepared = { title: 'Adversarial', input: { width: w, height: h, original, settings: { method: 'pgd', eps: 2 } }, transfer: [] } as never;
+  const rgb = new Uint8Array(3 * w * h).map((_, k) => (k % 3 === 0 ? 101 : k % 3 === 1 ? 90 : 130));
+  const frame = new Uint8Array(await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer());
+  const r = await adversarialRecipe.resume!(prepared, frame, {} as never, {} as never);
+  const start = (r.input as unknown as { start: Float32Array }).start;
+  const planes = [0, 1, 2].map((c) => [...new Set(start.subarray(c * w * h, (c + 1) * w * h))]);
+  assert.deepEqual(planes, [[101], [98], [102]], 'R as in the frame (inside the box); G and B clipped to 100 ∓ 2');
+  const fool = await adversarialRecipe.resume!({ title: 'A', input: { width: w, height: h, original, settings: { method: 'fool', eps: 2 } } } as never, frame, {} as never, {} as never);
+  assert.equal((fool.input as unknown as { start: Float32Array }).start[w * h], 90, 'fooling has no ε-box: the frame as it is');
+  const jpeg = await sharp(frame).jpeg().toBuffer();
+  assert.equal(await adversarialRecipe.resume!(prepared, jpeg, {} as never, {} as never), prepared, 'an old row\'s JPEG preview is not the attack\'s state: it reruns');
+});
+
+// featurevis on the tiny edge detector (real onnxruntime): a run's last checkpoint image (taken by the worker
+// half through its JobControl), resumed with 2 steps, starts where the first run ended — its objective at the
+// start is the first run's final one, not a fresh start's — for the pixel and the Fourier parameterization.
+for (const param of ['pixel', 'fourier'] as const) {
+  test(`featurevis (${param}) resumes from its last checkpoint image`, async () => {
+    const lm = loaded(edgeModel(verticalEdge(5)), 'edges.onnx');
+    const rec = await fileModelRecord(lm, preset('raw01', 32));
+    const env = localEnv(lm);
+    const settings = (steps: number) => ({ items: [{ terms: [{ target: { kind: 'channel', layer: 'edges', channel: 0 }, weight: 1 }] }], size: 32, steps, batch: 1, seed: 3, param, transforms: { pad: 2, jitter: 2, jitterAfter: 1, scales: [1], angles: [] } });
+    try {
+      let last: RgbFrame | undefined;
+      const ctl = new JobControl({ progress: () => undefined, preview: () => undefined, checkpoint: (f) => { last = { ...f, data: f.data.slice() }; } }, { checkpointEveryMs: 0 });
+      const first = await runFeaturevisLocally({ lm, rec, settings: settings(48), env, control: ctl });
+      assert.deepEqual([last?.width, last?.height], [32, 32], 'one item at full size');
+      const frame = new Uint8Array(await sharp(last!.data, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer());
+      const fresh = await prepareFeaturevis({ rec, model: lm.model, modelRef: { sha: lm.sha256, fileName: lm.fileName }, settings: settings(2) });
+      const resumed = await featurevisRecipe.resume!(fresh, frame, {} as never, {} as never);
+      assert.notEqual(resumed, fresh);
+      const again = (await featurevisRecipe.run(resumed.input, new JobControl(), env)).output.items[0]!;
+      const before = first.outcome.items[0]!;
+      const rerun = (await featurevisRecipe.run(fresh.input, new JobControl(), env)).output.items[0]!;
+      assert.ok(Math.abs(again.objectiveStart - before.objective) < 0.1 * Math.abs(before.objective), `starts at the frame: ${again.objectiveStart} vs the first run's ${before.objective}`);
+      assert.ok(rerun.objectiveStart < 0.5 * again.objectiveStart, `a fresh start is elsewhere: ${rerun.objectiveStart}`);
+      const diff = again.rgb.reduce((a, v, k) => a + Math.abs(v - last!.data[k]!), 0) / again.rgb.length;
+      assert.ok(diff < 12, `two more steps stay near the frame (mean |Δ| ${diff.toFixed(1)} levels)`);
+      // a run of several batches (or MACO) cannot start from one frame: it reruns
+      const multi = await prepareFeaturevis({ rec, model: lm.model, modelRef: { sha: lm.sha256, fileName: lm.fileName }, settings: { ...settings(2), items: [settings(2).items[0]!, settings(2).items[0]!] } });
+      assert.equal(await featurevisRecipe.resume!(multi, frame, {} as never, {} as never), multi);
+    } finally {
+      await env.dispose();
+    }
+  });
+}

@@ -64,8 +64,10 @@ export interface Recipe<K extends JobKind, I = unknown, O = unknown> {
   /** host: the worker's output → a typed run to store (undefined: nothing to keep) */
   save(output: O, spec: JobSpecOf<K>, prepared: Prepared<I>, host: RecipeHost): Promise<SavedRun<K> | undefined>;
   /**
-   * host, optional: an interrupted run starts again from its last preview frame (image bytes, PNG or JPEG)
-   * instead of its start image — for optimizations that can start from an image. Without it, Resume reruns.
+   * host, optional: an interrupted run starts again from its last frame (image bytes: the full-resolution PNG
+   * the job sent with `ctl.checkpointImage`, or in older rows a JPEG preview) instead of its start image —
+   * for optimizations that can start from an image. Without it, or when it returns `prepared` itself (this
+   * frame cannot start this run), Resume reruns.
    */
   resume?(prepared: Prepared<I>, frame: Uint8Array, spec: JobSpecOf<K>, host: RecipeHost): Promise<Prepared<I>>;
   /** worker: drop what the worker half keeps for a model (compiled sessions) when the model is removed */
