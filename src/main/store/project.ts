@@ -375,6 +375,21 @@ export class ProjectStore {
   }
 
   /**
+   * A sweep's finished item (a stylized photo), kept in its running row at once under `name` (replacing one
+   * of that name), so Resume skips it. Returns false when the row is gone or no longer running.
+   */
+  keepRunItem(id: string, name: string, item: { mime: string; bytes: Uint8Array }): boolean {
+    if (name === 'checkpoint') throw new Error("keepRunItem: 'checkpoint' is the run's frame, not an item");
+    return this.db.transaction(() => {
+      const row = this.st.run.get(id) as RunRow | undefined;
+      if (!row || row.status !== 'running') return false;
+      this.db.prepare('DELETE FROM artifacts WHERE run_id = ? AND name = ?').run(id, name);
+      this.st.artifactInsert.run(newId('a'), id, name, item.mime, Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength), now());
+      return true;
+    })();
+  }
+
+  /**
    * The job ended with a result: its row becomes the typed run (checked first, like addRun), the checkpoint
    * frame gives way to the run's own artifacts. A row removed meanwhile (its photo was deleted) is not
    * brought back: the run is then added as a new row only if its model and photo still exist.

@@ -80,6 +80,8 @@ export interface JobSink {
    * control sends no other, so a slow encode of a big image never piles up.
    */
   checkpoint?(frame: RgbFrame): Promise<void> | void;
+  /** a sweep's finished item, kept in the run's row at once (lossless; `meta` in the PNG's text chunk) */
+  item?(name: string, frame: RgbFrame, meta: Record<string, string>): Promise<void> | void;
 }
 
 export interface JobControlOptions {
@@ -132,6 +134,14 @@ export class JobControl extends PauseGate {
   /** Whether a checkpoint image would be taken now (a job can skip assembling a full frame otherwise). */
   wantsCheckpointImage(): boolean {
     return this.sink.checkpoint !== undefined && !this.checkpointBusy && performance.now() - this.lastCheckpointImage >= this.checkpointEveryMs;
+  }
+
+  /**
+   * A sweep's finished item (one stylized photo of several): kept in the run's row as soon as it is done,
+   * so Resume after a crash skips it. Not rate-limited: one per finished item is already bounded.
+   */
+  keepItem(name: string, frame: RgbFrame, meta: Record<string, string> = {}): void {
+    void Promise.resolve(this.sink.item?.(name, frame, meta)).catch(() => undefined);
   }
 
   /**

@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { SessionCache, type SessionSource } from '../runtime/sessions';
 import { GradientRuntime } from '../gradients/index';
 import { encodeModel } from '../onnx/model';
+import { addPngText } from '../image/image';
 import { inspectModel, loadModelBytes, loadModelFile, withExtraOutputs, type LoadedModel } from '../onnx/inspect';
 import { RECIPES } from '../recipes/index';
 import type { Recipe, WorkerEnv } from '../recipes/types';
@@ -138,10 +139,19 @@ function checkpointSink(id: number): (f: RgbFrame) => Promise<void> {
   };
 }
 
+/** A sweep's finished item leaves as PNG with its meta in the text chunk (what Resume reads to skip it). */
+function itemSink(id: number): (name: string, f: RgbFrame, meta: Record<string, string>) => Promise<void> {
+  return async (name, f, meta) => {
+    const png = await sharp(Buffer.from(f.data), { raw: { width: f.width, height: f.height, channels: 3 } }).png({ compressionLevel: 3 }).toBuffer();
+    const bytes = Object.keys(meta).length ? addPngText(new Uint8Array(png), meta) : new Uint8Array(png);
+    post({ type: 'item', id, name, mime: 'image/png', bytes }, [bytes.buffer as ArrayBuffer]);
+  };
+}
+
 async function job(msg: Extract<ToWorker, { type: 'job' }>): Promise<void> {
   const recipe = recipes[msg.kind];
   const ctl = new JobControl(
-    { progress: (progress) => post({ type: 'progress', id: msg.id, progress }), preview: previewSink(msg.id), checkpoint: checkpointSink(msg.id) },
+    { progress: (progress) => post({ type: 'progress', id: msg.id, progress }), preview: previewSink(msg.id), checkpoint: checkpointSink(msg.id), item: itemSink(msg.id) },
     { ...(msg.previewEveryMs !== undefined ? { previewEveryMs: msg.previewEveryMs } : {}), ...(msg.checkpointEveryMs !== undefined ? { checkpointEveryMs: msg.checkpointEveryMs } : {}) },
   );
   controls.set(msg.id, ctl);

@@ -63,6 +63,8 @@ export type FromWorker =
   | { type: 'preview'; id: number; mime: string; bytes: Uint8Array }
   /** a job's full-resolution checkpoint image (PNG): what Resume starts from */
   | { type: 'checkpoint'; id: number; mime: string; bytes: Uint8Array }
+  /** a sweep's finished item (PNG, its meta in the text chunk): kept in the run's row at once */
+  | { type: 'item'; id: number; name: string; mime: string; bytes: Uint8Array }
   | { type: 'done'; id: number; output: unknown }
   | { type: 'failed'; id: number; error: WireError };
 

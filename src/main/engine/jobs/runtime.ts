@@ -48,6 +48,9 @@ interface Entry {
   fullFrames?: boolean;
 }
 
+/** A sweep's finished items are kept in its row as artifacts named `item/<the recipe's name>`. */
+const ITEM_PREFIX = 'item/';
+
 /** Finished jobs kept for job:list. */
 const KEEP_DONE = 50;
 
@@ -124,6 +127,13 @@ export class JobRuntime {
       // a recipe that cannot start from this frame (not its state, or a kind of run that cannot) returns `prepared` itself: it reruns
       const resumed = await recipe.resume(prepared, store.artifact(frame.id).bytes, spec as never, this.o.host);
       if (resumed !== prepared) title = `${resumed.title} (resumed from its last frame)`;
+      prepared = resumed;
+    }
+    const items = u.artifacts.filter((a) => a.name.startsWith(ITEM_PREFIX));
+    if (items.length && recipe.resumeItems) {
+      const kept = items.map((a) => ({ name: a.name.slice(ITEM_PREFIX.length), mime: a.mime, bytes: store.artifact(a.id).bytes }));
+      const resumed = await recipe.resumeItems(prepared, kept, spec as never, this.o.host);
+      if (resumed !== prepared) title = `${resumed.title} (resumed: ${kept.length} finished item${kept.length === 1 ? '' : 's'} kept)`;
       prepared = resumed;
     }
     store.restartRun(runId, this.owner);
@@ -229,6 +239,10 @@ export class JobRuntime {
         if (!e.fullFrames) e.frame = { mime, bytes, written: false };
         this.checkpoint(e);
         this.o.events.preview(e.info.id, mime, Buffer.from(bytes).toString('base64'));
+      },
+      // a sweep's finished item goes into the row at once (Resume skips it)
+      item: (name, mime, bytes) => {
+        if (e.runId && e.store.isOpen) this.guard(() => e.store.keepRunItem(e.runId!, `${ITEM_PREFIX}${name}`, { mime, bytes }));
       },
       // what Resume starts from: the job's state at full resolution (lossless), not the ≤480-px preview
       checkpoint: (mime, bytes) => {

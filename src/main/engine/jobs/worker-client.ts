@@ -32,6 +32,8 @@ export interface JobHooks {
   preview?(mime: string, bytes: Uint8Array): void;
   /** the job's full-resolution checkpoint image (lossless) */
   checkpoint?(mime: string, bytes: Uint8Array): void;
+  /** a sweep's finished item */
+  item?(name: string, mime: string, bytes: Uint8Array): void;
 }
 
 export interface WorkerJob {
@@ -84,6 +86,7 @@ export class EngineWorker {
       case 'progress': return p.hooks?.progress?.(m.progress);
       case 'preview': return p.hooks?.preview?.(m.mime, m.bytes);
       case 'checkpoint': return p.hooks?.checkpoint?.(m.mime, m.bytes);
+      case 'item': return p.hooks?.item?.(m.name, m.mime, m.bytes);
       case 'answer':
         this.pending.delete(m.id);
         return m.ok ? p.resolve(m.result) : p.reject(fromWire(m.error));

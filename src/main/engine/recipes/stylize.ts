@@ -2,7 +2,8 @@
 // host half refuses a model whose output is not an image and any unreadable photo, by name, before the job
 // is queued; the worker half runs each photo by tiles (a checkpoint between tiles: pause and cancel land
 // within one tile; a cancelled batch keeps the photos it finished); the host half stores one PNG per photo
-// (settings in its text chunk) and the typed run.
+// (settings in its text chunk) and the typed run. Each finished photo is kept in the run's row at once
+// (ctl.keepItem): a run a crash interrupted resumes without redoing them (resumeItems).
 import type { ExecutionProviderName, ModelDescription } from '../../../shared/contract';
 import { EngineError } from '../../../shared/errors';
 import { pixelSpace, type PixelSpace } from '../../../shared/pixels';
@@ -12,7 +13,8 @@ import { Cancelled } from '../jobs/control';
 import type { ModelRef } from '../jobs/protocol';
 import { runtimeModel, type ForwardSession, type GradientRuntime } from '../gradients/runtime';
 import type { SessionPlacement } from '../runtime/sessions';
-import { addPngText } from '../image/image';
+import { addPngText, readPngText } from '../image/image';
+import { decodeRgb } from '../pixels/rgb';
 import type { Model } from '../onnx/model';
 import type { Rgb } from '../pixels/index';
 import { fastNet, fastSpaces, stylizeRgb, type FastNet } from '../style/fast';
@@ -32,13 +34,21 @@ interface Input {
   modelName: string;
   net: FastNet;
   spaces: { input: PixelSpace; output: PixelSpace };
-  photos: { id: string; name: string; image: Rgb }[];
+  /** the photos still to do; `index` is the photo's place in the job's photoIds */
+  photos: { id: string; name: string; image: Rgb; index: number }[];
   settings: RunSettings<'stylize'>;
+  /** resumed: photos an interrupted run finished (host side only: the worker ignores them, save merges them) */
+  kept?: KeptItem[];
 }
+
+interface KeptItem { index: number; photoId: string; png: Uint8Array; tiles: number; ms: number }
+
+/** the text key of a kept item's PNG: which photo it is, and how it ran */
+const ITEM_KEY = 'featurescope:stylize-item';
 
 interface Output {
   status: 'done' | 'cancelled';
-  items: { photoId: string; image: Rgb; tiles: number; ms: number }[];
+  items: { index: number; photoId: string; image: Rgb; tiles: number; ms: number }[];
   totalMs: number;
   sessionMs: number;
   provider: ExecutionProviderName;
@@ -112,7 +122,7 @@ export const stylizeRecipe: Recipe<'stylize', Input, Output> = {
       try {
         name = store.photo(id).name;
         const img = await decodePhoto(store.photoBytes(id), name);
-        return { id, name, image: { width: img.width, height: img.height, data: new Uint8Array(img.data) } };
+        return { id, name, image: { width: img.width, height: img.height, data: new Uint8Array(img.data) }, index: i };
       } catch (e) {
         throw new EngineError('bad-image', `photoIds[${i}] (${name}): ${(e as Error).message}`);
       }
@@ -129,8 +139,30 @@ export const stylizeRecipe: Recipe<'stylize', Input, Output> = {
     };
   },
 
+  // Resume after a crash: the photos the interrupted run finished (kept in its row as it went) are not
+  // done again; an item that does not match this job's photo at its place is ignored (done again).
+  async resumeItems(prepared, items) {
+    const i = prepared.input;
+    const kept: KeptItem[] = [];
+    for (const it of items) {
+      let meta: { index?: unknown; photoId?: unknown; tiles?: unknown; ms?: unknown };
+      try {
+        meta = JSON.parse(readPngText(it.bytes)[ITEM_KEY] ?? 'null') ?? {};
+      } catch {
+        continue;
+      }
+      const p = i.photos.find((x) => x.index === meta.index);
+      if (!p || p.id !== meta.photoId || kept.some((k) => k.index === p.index)) continue;
+      kept.push({ index: p.index, photoId: p.id, png: it.bytes, tiles: Number(meta.tiles) || 0, ms: Number(meta.ms) || 0 });
+    }
+    if (!kept.length) return prepared;
+    const photos = i.photos.filter((p) => !kept.some((k) => k.index === p.index));
+    return { ...prepared, input: { ...i, photos, kept }, transfer: photos.map((p) => p.image.data.buffer as ArrayBuffer) };
+  },
+
   async run(i, ctl, env) {
     const t0 = performance.now();
+    const total = i.photos.length + (i.kept?.length ?? 0);
     const { provider, threads } = env.placement();
     const model = env.model(i.model).model;
     const items: Output['items'] = [];
@@ -141,14 +173,17 @@ export const stylizeRecipe: Recipe<'stylize', Input, Output> = {
       const r = await stylizePhoto(p.image, {
         model, sha: i.model.sha, net: i.net, spaces: i.spaces, settings: i.settings, runtime: env.gradients, placement: { provider, threads },
         checkpoint: () => ctl.checkpoint(),
-        onTile: (done, total) => ctl.progress((k + done / total) / i.photos.length, `${p.name}: tile ${done}/${total}`),
+        onTile: (done, tiles) => ctl.progress((total - i.photos.length + k + done / tiles) / total, `${p.name}: tile ${done}/${tiles}`),
       });
       if (!r) break;
       sessionMs += r.sessionMs; used = r.provider; fallbackReason ??= r.fallbackReason;
-      items.push({ photoId: p.id, image: r.image, tiles: r.tiles, ms: performance.now() - t1 });
+      const item = { index: p.index, photoId: p.id, image: r.image, tiles: r.tiles, ms: performance.now() - t1 };
+      items.push(item);
+      ctl.keepItem(`${p.index}`, r.image, { [ITEM_KEY]: JSON.stringify({ index: item.index, photoId: item.photoId, tiles: item.tiles, ms: Math.round(item.ms) }) });
       ctl.preview(() => previewFrame(r.image));
     }
-    if (items.length === 0) throw new Cancelled();
+    // nothing of this job's to keep (a resumed one still has the photos it kept)
+    if (items.length === 0 && !i.kept?.length) throw new Cancelled();
     const status = items.length < i.photos.length ? 'cancelled' : 'done';
     return {
       output: { status, items, totalMs: performance.now() - t0, sessionMs, provider: used, ...(fallbackReason ? { fallbackReason } : {}) },
@@ -161,18 +196,21 @@ export const stylizeRecipe: Recipe<'stylize', Input, Output> = {
     const rec = store.model(spec.modelId);
     if (r.fallbackReason) host.fellBack(r.fallbackReason);
     const settings = prepared.input.settings;
-    const artifacts = await Promise.all(r.items.map(async (it, k) => {
+    // a resumed run: the photos it kept from before the crash, in their places
+    const kept = await Promise.all((prepared.input.kept ?? []).map(async (k) => ({ index: k.index, photoId: k.photoId, image: await decodeRgb(k.png, `kept photo ${k.index + 1}`), tiles: k.tiles, ms: k.ms })));
+    const all = [...kept, ...r.items].sort((a, b) => a.index - b.index);
+    const artifacts = await Promise.all(all.map(async (it) => {
       const photo = store.photo(it.photoId);
       const record = { kind: 'stylize', version: 1, settings, model: { name: rec.name, sha256: rec.sha256 }, photo: { name: photo.name, sha256: photo.sha256 }, provider: r.provider, createdAt: new Date().toISOString() };
       const png = addPngText(await encodeStyle(it.image, 'png'), { Software: 'Featurescope', [STYLIZE_TEXT_KEY]: JSON.stringify(record) });
-      return { name: stylizeArtifactName(k), mime: 'image/png', bytes: png };
+      return { name: stylizeArtifactName(it.index), mime: 'image/png', bytes: png };
     }));
     return {
       run: {
         kind: 'stylize', modelId: spec.modelId, photoId: spec.photoIds[0]!, settings,
         result: {
           status: r.status,
-          items: r.items.map((it, k) => ({ photoId: it.photoId, image: stylizeArtifactName(k), width: it.image.width, height: it.image.height, tiles: it.tiles, ms: it.ms })),
+          items: all.map((it) => ({ photoId: it.photoId, image: stylizeArtifactName(it.index), width: it.image.width, height: it.image.height, tiles: it.tiles, ms: it.ms })),
           timings: { totalMs: r.totalMs, sessionMs: r.sessionMs }, ...(r.fallbackReason ? { fallbackReason: r.fallbackReason } : {}),
         },
         status: r.status, provider: r.provider, durationMs: r.totalMs,

@@ -70,6 +70,11 @@ export interface Recipe<K extends JobKind, I = unknown, O = unknown> {
    * frame cannot start this run), Resume reruns.
    */
   resume?(prepared: Prepared<I>, frame: Uint8Array, spec: JobSpecOf<K>, host: RecipeHost): Promise<Prepared<I>>;
+  /**
+   * host, optional, for sweeps: an interrupted run starts again without the items it finished (kept in its
+   * row as it went: `ctl.keepItem` in the worker half). Returns `prepared` itself when none of them is usable.
+   */
+  resumeItems?(prepared: Prepared<I>, items: { name: string; mime: string; bytes: Uint8Array }[], spec: JobSpecOf<K>, host: RecipeHost): Promise<Prepared<I>>;
   /** worker: drop what the worker half keeps for a model (compiled sessions) when the model is removed */
   release?(sha: string): Promise<void>;
 }
