@@ -130,7 +130,9 @@ describe('crash recovery in browser mode (bridge + engine host + Chromium)', { s
         await new Promise((r) => setTimeout(r, 100));
       }
     };
-    await until('two running rows', () => (started = rows()).length === 2 && started.every((r) => r.status === 'running'));
+    // the IG waits behind the dream (heavy jobs run one at a time): its row says 'queued' until it starts
+    await until('the dream\'s row running and the IG\'s queued', () => (started = rows()).length === 2
+      && started.find((r) => r.kind === 'dream')?.status === 'running' && started.find((r) => r.kind === 'attribution')?.status === 'queued');
     const dreamId = started.find((r) => r.kind === 'dream')!.id;
     const igId = started.find((r) => r.kind === 'attribution')!.id;
     await until('a checkpointed dream frame', () => frames(dreamId) === 1);

@@ -282,7 +282,7 @@ export class ProjectStore {
     const rows = this.db.prepare(`SELECT id, kind, status FROM runs WHERE ${column} = ?`).all(itemId) as { id: string; kind: string; status: string }[];
     const unseen = rows.filter((r) => !known.has(r.id));
     if (!unseen.length) return;
-    const running = unseen.filter((r) => r.status === 'running').length;
+    const running = unseen.filter((r) => r.status === 'running' || r.status === 'queued').length;
     throw new EngineError('unseen-runs',
       `${itemName} was not deleted: it has ${unseen.length} run${unseen.length === 1 ? '' : 's'} this window has not shown yet (${unseen.map((r) => r.kind).join(', ')}${running ? `; ${running} still running` : ''}), made in another window or server. They would be deleted with it. Look at them first, then delete again.`);
   }
@@ -335,15 +335,23 @@ export class ProjectStore {
 
   // ---- unfinished runs: crash recovery ([Note: unfinished runs] in src/shared/jobs/runs.ts) -------------
 
-  /** A job starts: its row, status 'running', holding the spec; the same row later becomes its typed run. */
-  beginRun(spec: { kind: string; modelId: string; photoId?: string | undefined } & Record<string, unknown>, owner: RunOwner, provider: ExecutionProviderName, title?: string): string {
+  /**
+   * A job starts: its row, status 'running' (or 'queued' while it waits behind another job: runStarted
+   * makes it 'running'), holding the spec; the same row later becomes its typed run.
+   */
+  beginRun(spec: { kind: string; modelId: string; photoId?: string | undefined } & Record<string, unknown>, owner: RunOwner, provider: ExecutionProviderName, title?: string, status: 'running' | 'queued' = 'running'): string {
     const id = newId('r');
     const checkpoint: RunCheckpoint = { owner, fraction: 0, at: now(), resumes: 0, ...(title ? { title } : {}) };
     this.st.runInsert.run({
       id, kind: spec.kind, schema_version: isRunKind(spec.kind) ? RUN_KINDS[spec.kind].version : 0, model_id: spec.modelId, photo_id: spec.photoId ?? null,
-      settings: json(spec), result: json(checkpoint), status: 'running', error: null, provider, duration_ms: 0, created_at: now(),
+      settings: json(spec), result: json(checkpoint), status, error: null, provider, duration_ms: 0, created_at: now(),
     });
     return id;
+  }
+
+  /** A queued job's row: it starts now. Returns false when the row is gone or was not queued. */
+  runStarted(id: string): boolean {
+    return this.db.prepare("UPDATE runs SET status = 'running' WHERE id = ? AND status = 'queued'").run(id).changes > 0;
   }
 
   /** An unfinished row by id (throws no-such-item, or RunDecodeError when the row is finished or unreadable). */
@@ -411,21 +419,21 @@ export class ProjectStore {
 
   /** The job failed: the row says so and keeps its last frame (Resume starts it again). */
   failRun(id: string, error: string, durationMs: number): void {
-    this.db.prepare("UPDATE runs SET status = 'failed', error = ?, duration_ms = ? WHERE id = ? AND status IN ('running', 'interrupted', 'failed')").run(error, durationMs, id);
+    this.db.prepare("UPDATE runs SET status = 'failed', error = ?, duration_ms = ? WHERE id = ? AND status IN ('running', 'interrupted', 'failed', 'queued')").run(error, durationMs, id);
   }
 
   /** The job ended with nothing to keep (cancelled before its first frame): its row goes. */
   dropRun(id: string): void {
-    this.db.prepare("DELETE FROM runs WHERE id = ? AND status IN ('running', 'interrupted', 'failed')").run(id);
+    this.db.prepare("DELETE FROM runs WHERE id = ? AND status IN ('running', 'interrupted', 'failed', 'queued')").run(id);
   }
 
-  /** An interrupted or failed row runs again under `owner` (Resume): status 'running', the resume counted. */
-  restartRun(id: string, owner: RunOwner): UnfinishedRun {
+  /** An interrupted or failed row runs again under `owner` (Resume): status 'running' (or 'queued'), the resume counted. */
+  restartRun(id: string, owner: RunOwner, status: 'running' | 'queued' = 'running'): UnfinishedRun {
     return this.db.transaction(() => {
       const u = this.unfinishedRun(id);
-      if (u.status === 'running') throw new EngineError('not-interrupted', `Run ${id} is still running.`);
+      if (u.status === 'running' || u.status === 'queued') throw new EngineError('not-interrupted', `Run ${id} is still ${u.status}.`);
       const c: RunCheckpoint = { ...u.checkpoint, owner, at: now(), resumes: u.checkpoint.resumes + 1 };
-      this.db.prepare("UPDATE runs SET status = 'running', error = NULL, result = ? WHERE id = ?").run(json(c), id);
+      this.db.prepare('UPDATE runs SET status = ?, error = NULL, result = ? WHERE id = ?').run(status, json(c), id);
       return this.unfinishedRun(id);
     })();
   }
@@ -436,7 +444,7 @@ export class ProjectStore {
    * Returns the ids it interrupted.
    */
   interruptDeadRuns(alive: (owner: RunOwner, runId: string) => boolean): string[] {
-    const rows = this.db.prepare("SELECT * FROM runs WHERE status = 'running'").all() as RunRow[];
+    const rows = this.db.prepare("SELECT * FROM runs WHERE status IN ('running', 'queued')").all() as RunRow[];
     const dead: string[] = [];
     for (const row of rows) {
       let owner: RunOwner | undefined;
@@ -448,7 +456,7 @@ export class ProjectStore {
       if (!owner || !alive(owner, row.id)) dead.push(row.id);
     }
     if (dead.length) {
-      const st = this.db.prepare("UPDATE runs SET status = 'interrupted', error = 'The engine stopped while this job ran.' WHERE id = ? AND status = 'running'");
+      const st = this.db.prepare("UPDATE runs SET status = 'interrupted', error = CASE status WHEN 'queued' THEN 'The engine stopped while this job waited its turn.' ELSE 'The engine stopped while this job ran.' END WHERE id = ? AND status IN ('running', 'queued')");
       this.db.transaction(() => { for (const id of dead) st.run(id); })();
     }
     return dead;

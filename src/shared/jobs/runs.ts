@@ -213,8 +213,10 @@ export function checkNewRun(run: NewRun): void {
 // typed documents — so it is decoded here, not by decodeRun, and listed apart from the finished runs
 // (`ProjectState.unfinishedRuns`): renderer code that narrows finished runs by kind never meets a partial one.
 // 'interrupted': the engine that ran it died (found when a project is opened); 'failed': the job failed.
+// 'queued': written when the job was queued behind another heavy job; it becomes 'running' when it starts.
+// A dead engine's queued rows are interrupted like its running ones (Resume then runs them from the start).
 
-export const UNFINISHED_STATUSES = ['running', 'interrupted', 'failed'] as const;
+export const UNFINISHED_STATUSES = ['running', 'interrupted', 'failed', 'queued'] as const;
 export type UnfinishedStatus = (typeof UNFINISHED_STATUSES)[number];
 
 export function isUnfinishedStatus(s: string): s is UnfinishedStatus {

@@ -117,6 +117,7 @@ test('on open, a dead engine\'s running rows are interrupted; this engine\'s liv
 test('a job cancelled while queued leaves no row; this engine stopping interrupts its own running rows', async () => {
   const first = await start({ steps: 40, stepMs: 25 });
   const queued = await start({ steps: 5, stepMs: 1 });
+  assert.equal(row(queued.runId!)?.status, 'queued', 'waiting behind the first: its row says queued, not running');
   runtime.cancel(queued.id);
   await doneOf(queued.id);
   assert.equal(row(queued.runId!), undefined, 'nothing ran, nothing kept');
@@ -144,4 +145,22 @@ test('a job that sends full-resolution checkpoint images keeps the newest as a l
   const again = await runtime.resumeRun(job.runId!);
   assert.equal((await doneOf(again.id)).state, 'done');
   assert.match((store.run(job.runId!) as { result: { top: { label: string }[] } }).result.top[0]!.label, new RegExp(`^from frame ${png.byteLength}$`), 'resumed from that PNG');
+});
+
+test('a queued row becomes running when its job starts; a dead engine\'s queued rows are interrupted like its running ones', async () => {
+  const first = await start({ steps: 30, stepMs: 20 });
+  const second = await start({ steps: 3, stepMs: 1 });
+  await until(() => row(first.runId!)?.status === 'running');
+  assert.equal(row(second.runId!)?.status, 'queued');
+  assert.equal((await doneOf(first.id)).state, 'done');
+  assert.equal((await doneOf(second.id)).state, 'done', 'it started (its row running) and finished into its run');
+  assert.equal(store.run(second.runId!).kind, 'classify');
+
+  const gone = { engine: 'e_gone2', pid: 999_999_999, hostname: os.hostname() };
+  const deadQueued = store.beginRun({ kind: 'dream', modelId, photoId, settings: { steps: 2, stepMs: 1 } }, gone, 'cpu', 'slow', 'queued');
+  assert.deepEqual(runtime.interruptDead(store), [deadQueued]);
+  const r = row(deadQueued)!;
+  assert.deepEqual([r.status, r.error], ['interrupted', 'The engine stopped while this job waited its turn.']);
+  const again = await runtime.resumeRun(deadQueued);
+  assert.equal((await doneOf(again.id)).state, 'done');
 });

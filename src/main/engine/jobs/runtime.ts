@@ -95,7 +95,8 @@ export class JobRuntime {
     const store = this.o.host.project();
     const prepared = await recipe.prepare(spec as never, this.o.host);
     // every kind of job names its model (a row needs one); only the runtime tests' fake kinds have none
-    const runId = (spec as { modelId?: string }).modelId ? store.beginRun(spec as never, this.owner, this.o.host.engine().active, prepared.title) : undefined;
+    // a heavy job's row says 'queued' until it starts (run() marks it running); a light one starts at once
+    const runId = (spec as { modelId?: string }).modelId ? store.beginRun(spec as never, this.owner, this.o.host.engine().active, prepared.title, recipe.heavy ? 'queued' : 'running') : undefined;
     return this.enqueue(spec, recipe, prepared, store, runId, prepared.title);
   }
 
@@ -111,9 +112,9 @@ export class JobRuntime {
   async resumeRun(runId: string): Promise<JobInfo> {
     const store = this.o.host.project();
     const u = store.unfinishedRun(runId);
-    if (u.status === 'running') {
+    if (u.status === 'running' || u.status === 'queued') {
       const here = [...this.jobs.values()].some((e) => e.runId === runId && !isFinished(e.info.state));
-      throw new EngineError('not-interrupted', here ? `Run ${runId} is running now.` : `Run ${runId} is running in another Featurescope window or server (process ${u.checkpoint.owner.pid}).`);
+      throw new EngineError('not-interrupted', here ? `Run ${runId} is ${u.status} now.` : `Run ${runId} is ${u.status} in another Featurescope window or server (process ${u.checkpoint.owner.pid}).`);
     }
     const parsed = jobSpecSchema.safeParse(u.spec);
     if (!parsed.success) throw new EngineError('bad-args', `the stored job of run ${runId} cannot run again: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
@@ -136,7 +137,7 @@ export class JobRuntime {
       if (resumed !== prepared) title = `${resumed.title} (resumed: ${kept.length} finished item${kept.length === 1 ? '' : 's'} kept)`;
       prepared = resumed;
     }
-    store.restartRun(runId, this.owner);
+    store.restartRun(runId, this.owner, recipe.heavy ? 'queued' : 'running');
     return this.enqueue(spec, recipe, prepared, store, runId, title);
   }
 
@@ -231,6 +232,8 @@ export class JobRuntime {
     e.info.state = 'running';
     e.info.message = 'starting';
     e.runningSince = performance.now();
+    // its row said 'queued' while it waited
+    if (e.runId && e.store.isOpen) this.guard(() => { if (e.store.runStarted(e.runId!)) this.o.events.rowsChanged?.(); });
     this.update(e);
     // the recipe names its worker half (the same as the spec's kind, except for the tests' stand-ins)
     const handle = this.o.worker().job(e.recipe.kind, e.prepared.input, {

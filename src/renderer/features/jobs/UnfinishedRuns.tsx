@@ -11,7 +11,7 @@ import { jobsAtom } from './atoms';
 import { discardRun, resumeRun } from './recovery';
 import { unfinishedToShow } from './unfinished';
 
-const LABEL: Record<UnfinishedRun['status'], string> = { interrupted: 'interrupted', failed: 'failed', running: 'running in another window' };
+const LABEL: Record<UnfinishedRun['status'], string> = { interrupted: 'interrupted', failed: 'failed', running: 'running in another window', queued: 'queued in another window' };
 
 function UnfinishedItem({ run, photoName }: { run: UnfinishedRun; photoName: string | undefined }) {
   const frame = run.artifacts.find((a) => a.name === 'checkpoint');
@@ -21,7 +21,7 @@ function UnfinishedItem({ run, photoName }: { run: UnfinishedRun; photoName: str
   }, [frame?.id]);
   const pct = Math.round(run.checkpoint.fraction * 100);
   return (
-    <li className={`job job-unfinished job-${run.status === 'running' ? 'queued' : 'cancelled'}`} data-testid="unfinished-run" data-run-id={run.id} data-run-kind={run.kind} data-run-status={run.status}>
+    <li className={`job job-unfinished job-${run.status === 'running' || run.status === 'queued' ? 'queued' : 'cancelled'}`} data-testid="unfinished-run" data-run-id={run.id} data-run-kind={run.kind} data-run-status={run.status}>
       <div className="job-line">
         <span className="job-title" title={run.checkpoint.title ?? run.id}>
           {run.checkpoint.title ?? `${run.kind}${photoName ? ` on ${photoName}` : ''}`}
@@ -36,7 +36,7 @@ function UnfinishedItem({ run, photoName }: { run: UnfinishedRun; photoName: str
           {pct}%{run.checkpoint.message ? ` · ${run.checkpoint.message}` : ''}
           {frame ? ' · last frame kept' : ''}
         </span>
-        {run.status !== 'running' && (
+        {run.status !== 'running' && run.status !== 'queued' && (
           <span className="job-controls">
             <button className="button tiny" data-testid={`unfinished-resume-${run.id}`} onClick={() => void resumeRun(run.id)} title={frame ? 'Start again from the last frame' : 'Run it again from the start'}>
               Resume

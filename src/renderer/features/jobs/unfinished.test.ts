@@ -17,3 +17,9 @@ test('own running jobs keep their card; interrupted, failed and other windows\' 
   assert.deepEqual(unfinishedToShow(project, jobs).map((r) => r.id), ['c', 'd', 'e']);
   assert.deepEqual(unfinishedToShow(null, jobs), []);
 });
+
+test('a queued row is like a running one: ours keeps its card, another window\'s is listed', () => {
+  const project = { unfinishedRuns: [row('q', 'queued'), row('r', 'queued'), row('s', 'queued')] } as ProjectState;
+  // q: ours and queued; r: ours, its engine just died (the card says so); s: another window's
+  assert.deepEqual(unfinishedToShow(project, [job('q', 'queued'), job('r', 'failed')]).map((r) => r.id), ['s']);
+});

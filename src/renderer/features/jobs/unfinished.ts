@@ -11,5 +11,5 @@ import { isActive } from './state';
 export function unfinishedToShow(project: ProjectState | null, jobs: JobInfo[]): UnfinishedRun[] {
   const active = new Set(jobs.filter((j) => isActive(j.state) && j.runId).map((j) => j.runId));
   const carded = new Set(jobs.map((j) => j.runId).filter(Boolean));
-  return (project?.unfinishedRuns ?? []).filter((r) => !active.has(r.id) && !(r.status === 'running' && carded.has(r.id)));
+  return (project?.unfinishedRuns ?? []).filter((r) => !active.has(r.id) && !((r.status === 'running' || r.status === 'queued') && carded.has(r.id)));
 }
