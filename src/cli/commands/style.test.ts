@@ -20,10 +20,10 @@ const STATA = path.join(shared, 'images/content/stata.jpg');
 const WAVE = path.join(shared, 'images/style/wave.jpg');
 const missing = [VGG, CANDY, SQUEEZE, STATA, WAVE].find((f) => !fs.existsSync(f));
 const skip = missing ? `needs ../shared (missing ${missing})` : undefined;
-const cli = (cmd: string, args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), cmd, ...args], { cwd: root });
-const fails = async (cmd: string, args: string[]): Promise<{ code: number; stderr: string }> => {
+const cli = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), cmd, ...args], { cwd: root, env: { ...process.env, ...env } });
+const fails = async (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stderr: string }> => {
   try {
-    await cli(cmd, args);
+    await cli(cmd, args, env);
   } catch (e) {
     const x = e as { code: number; stderr: string };
     return { code: x.code, stderr: x.stderr };
@@ -63,17 +63,18 @@ test('bad input: each message names the file or the setting', { skip, timeout: 1
   const out = path.join(dir, 'x.png');
   const broken = path.join(dir, 'broken.jpg');
   fs.writeFileSync(broken, 'not a picture');
-  const cases: [string, string[], number, RegExp][] = [
+  const cases: [string, string[], number, RegExp, NodeJS.ProcessEnv?][] = [
     ['style', [STATA, '--style', path.join(dir, 'nope.jpg'), '--model', VGG, '--out', out], 1, /style image 1 not found: .*nope\.jpg/],
     ['style', [STATA, '--style', broken, '--model', VGG, '--out', out], 1, /styles\[0\] \(broken\.jpg\): cannot read image broken\.jpg/],
     ['style', [STATA, '--model', VGG, '--out', out], 2, /give at least one --style image/],
     ['style', [STATA, '--mode', 'texture', '--style', WAVE, '--model', VGG, '--out', out], 2, /texture synthesis \(--mode texture\) takes no content photo/],
-    ['style', [STATA, '--style', WAVE, '--model', VGG, '--size', '5000', '--out', out], 2, /size: a 5000×3315 stage on vgg19_to_block3\.onnx needs about [\d.]+ GB .* A long side of \d+ px fits/],
+    // under the default budget 5000 px runs as tiles; under 1 GB not even its whole-image buffers fit
+    ['style', [STATA, '--style', WAVE, '--model', VGG, '--size', '5000', '--out', out], 2, /size: a 5000×3315 stage on vgg19_to_block3\.onnx needs about [\d.]+ GB .*the engine's budget is 1\.0 GB \(FEATURESCOPE_MEMORY_BUDGET=1G\)\. A long side of \d+ px fits/, { FEATURESCOPE_MEMORY_BUDGET: '1G' }],
     ['style', [STATA, '--style', WAVE, '--model', VGG, '--style-layers', 'relu9_9', '--out', out], 2, /styleLayers: vgg19_to_block3\.onnx has no layer "relu9_9"/],
     ['stylize', [STATA, '--model', SQUEEZE, '--out', dir], 1, /squeezenet1\.1\.onnx: its output "\w+" .*stylize needs a network whose output is an image/],
   ];
-  for (const [cmd, args, code, message] of cases) {
-    const r = await fails(cmd, args);
+  for (const [cmd, args, code, message, env] of cases) {
+    const r = await fails(cmd, args, env);
     assert.equal(r.code, code, `${cmd} ${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }

@@ -6,8 +6,6 @@
 // optimizer's state (L-BFGS: 2 vectors per curvature pair; Adam: 3 images) and the image buffers.
 import type { LayerInfo } from '../../../shared/contract';
 
-/** the engine's ceiling for one style stage (issue 12: the engine under 4 GB) */
-export const STYLE_MEMORY_BUDGET = 4 * 1024 ** 3;
 /** resident bytes per feature-map float byte of the layers a gradient run keeps: peak RSS measured on VGG19-block3 at 512 and 1024 px (1.1 and 3.7 GB, L-BFGS history aside) gives 2.3 */
 export const ACTIVATION_FACTOR = 2.4;
 /** onnxruntime, the model's weights, Node itself */

@@ -11,8 +11,9 @@ import type { Model } from '../onnx/model';
 import type { Rgb } from '../pixels/index';
 import { chooseLayers } from './layers';
 import { decodePhoto } from './images';
-import { gib, stageMemory, STYLE_MEMORY_BUDGET, TILE_MAX, TILE_MIN, TILE_MIN_OVERLAP, TILE_OVERLAP, WHOLE_IMAGE_BUFFERS } from './budget';
+import { gib, stageMemory, TILE_MAX, TILE_MIN, TILE_MIN_OVERLAP, TILE_OVERLAP, WHOLE_IMAGE_BUFFERS } from './budget';
 import { tileGrid } from './tiles';
+import { memoryBudget } from '../runtime/budget';
 import { stageSizes } from './transfer';
 
 /** The loss network as the host knows it (a project's ModelRecord has all of this). */
@@ -110,7 +111,10 @@ export async function prepareStyle(o: {
   const deepest = Math.max(...used.map((n) => layerOf(n).order));
 
   // every stage must fit the memory budget: as one image, or else as tiles (tiled refinement, tiles.ts)
-  const budget = o.budget ?? STYLE_MEMORY_BUDGET;
+  // the engine's one memory budget (4 GiB unless FEATURESCOPE_MEMORY_BUDGET says otherwise)
+  const engineBudget = memoryBudget();
+  const budget = o.budget ?? engineBudget.bytes;
+  const budgetFrom = o.budget === undefined ? ` (${engineBudget.from})` : '';
   const shape = { content, styles: styleImgs.map((image) => ({ image, weight: 1 })), start };
   const memFor = (width: number, height: number) => stageMemory({ layers: desc.layers, inspected: desc.inspectedSize, deepest, width, height, optimizer: s.optimizer, history: s.lbfgsHistory, weightBytes: desc.fileSize, batch: s.normalizeGradients ? used.length : 1 });
   const stageTiles: (StageTiling | null)[] = [];
@@ -127,7 +131,7 @@ export async function prepareStyle(o: {
       const setting = s.multires ? 'multires' : 'size';
       let fit = long;
       while (fit > 16 && memFor(stageSizes(shape, fit, s.styleScale).out.width, stageSizes(shape, fit, s.styleScale).out.height).bytes > budget) fit = Math.floor(fit * 0.9);
-      throw new EngineError('too-big', `${setting}: a ${out.width}×${out.height} stage on ${net.name} needs about ${gib(mem.bytes)} as one image (feature maps ${gib(mem.activations)}${s.normalizeGradients ? ` for ${used.length} terms as a batch (normalized gradients)` : ''}, ${s.optimizer === 'lbfgs' ? `L-BFGS history ${s.lbfgsHistory}` : 'Adam'} ${gib(mem.optimizer)}), and not even ${TILE_MIN}-px tiles fit beside its ${gib(wholeBytes)} of whole-image buffers; the engine's budget is ${gib(budget)}. A long side of ${fit} px fits${s.optimizer === 'lbfgs' ? ', or lower lbfgsHistory, or use Adam' : ''}.`);
+      throw new EngineError('too-big', `${setting}: a ${out.width}×${out.height} stage on ${net.name} needs about ${gib(mem.bytes)} as one image (feature maps ${gib(mem.activations)}${s.normalizeGradients ? ` for ${used.length} terms as a batch (normalized gradients)` : ''}, ${s.optimizer === 'lbfgs' ? `L-BFGS history ${s.lbfgsHistory}` : 'Adam'} ${gib(mem.optimizer)}), and not even ${TILE_MIN}-px tiles fit beside its ${gib(wholeBytes)} of whole-image buffers; the engine's budget is ${gib(budget)}${budgetFrom}. A long side of ${fit} px fits${s.optimizer === 'lbfgs' ? ', or lower lbfgsHistory, or use Adam' : ''}.`);
     }
     const tiling = { size: t, overlap: Math.max(TILE_MIN_OVERLAP, Math.round(t * TILE_OVERLAP)) };
     stageTiles.push(tiling);
