@@ -12,7 +12,8 @@ import { featurevisRecipe, prepareFeaturevis } from './featurevis';
 import { JobControl, type RgbFrame } from '../jobs/control';
 import { fileModelRecord, localEnv, runFeaturevisLocally } from '../featurevis/local';
 import { edgeModel, loaded, verticalEdge } from '../featurevis/testing';
-import { preset } from '../../../shared/pixels';
+import { preset, presetSpace } from '../../../shared/pixels';
+import { runDreamLoop } from '../dream/loop';
 
 const png = (w: number, h: number, rgb: [number, number, number]) =>
   sharp({ create: { width: w, height: h, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer().then((b) => new Uint8Array(b));
@@ -91,3 +92,18 @@ for (const param of ['pixel', 'fourier'] as const) {
     }
   });
 }
+
+test('the dream loop\'s checkpoint image is its state at the photo\'s full size, at every octave', async () => {
+  // a gradient of ones moves every pixel one level per step (raw 0..255 space)
+  const grads = { forShape: async () => async (_input: Float32Array, grad: Float32Array) => { grad.fill(1); return 1; } };
+  const photo = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 3).fill(100) };
+  const frames: RgbFrame[] = [];
+  let asked = 0;
+  await runDreamLoop(photo, presetSpace('raw255'), grads, { octaves: 2, octaveScale: 2, iterations: 2, step: 1, jitter: 0, seed: 1, tileSize: 512, tileMargin: 0, maxWholePixels: 1e9, tileShift: false }, {
+    wantsFullFrame: () => ++asked % 2 === 1, // like a rate limit: every other step
+    onFullFrame: (f) => frames.push(f),
+  });
+  assert.deepEqual(frames.map((f) => [f.width, f.height]), [[40, 30], [40, 30]], 'the photo\'s size, also in the half-size octave');
+  // step 1 of octave 1 (20×15): the photo plus the detail so far; step 1 of octave 2: 100 + 2 + 1
+  assert.deepEqual(frames.map((f) => [...new Set(f.data)]), [[101], [103]]);
+});
