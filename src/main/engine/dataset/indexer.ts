@@ -135,6 +135,8 @@ export async function runIndex(i: IndexInput, ctl: JobControl, env: WorkerEnv): 
       session = await env.gradients.forward({
         model: runtimeModel(lm.model, i.model.sha), input: i.input, shape: [B, i.channels, pre.height, pre.width],
         fetch: i.layers.map((l) => l.name), label: i.model.fileName,
+        // between batches the JS reduce and sharp's decoding need the cores that spinning threads would hold
+        spinning: false,
       });
     }
     const x = new Float32Array(B * per);

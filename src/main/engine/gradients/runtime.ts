@@ -214,6 +214,8 @@ export interface ForwardSpec {
   rewrite?: boolean;
   placement?: SessionPlacement;
   arena?: boolean;
+  /** false: onnxruntime's intra-op threads sleep between runs (see GradientSpec.spinning) — for sweeps that do JS work between batches */
+  spinning?: boolean;
   label?: string;
 }
 
@@ -280,6 +282,7 @@ export class GradientRuntime {
     const rewrite = spec.rewrite !== false;
     const id = JSON.stringify({
       variant: spec.model.variant ?? null, input: spec.input, shape: spec.shape, fetch: spec.fetch, rewrite, ...placementKey(placement), arena: spec.arena !== false,
+      ...(spec.spinning === false ? { spinning: false } : {}),
     });
     const key: CacheKey = { sha: spec.model.sha, kind: 'forward', id, shape: spec.shape };
     const lease = await this.sessions.acquire(key, () => this.makeForward(spec, placement, rewrite), this.limits.forward);
@@ -355,7 +358,10 @@ export class GradientRuntime {
       model: cutModel(withInputShape(model, spec.input, spec.shape), spec.fetch),
       outputs: Object.fromEntries(spec.fetch.map((f) => [f, f])), compiled: false,
     };
-    const made = await createSession({ bytes: encodeModel(graph.model) }, placement, spec.arena === false ? { enableCpuMemArena: false } : {});
+    const made = await createSession({ bytes: encodeModel(graph.model) }, placement, {
+      ...(spec.arena === false ? { enableCpuMemArena: false } : {}),
+      ...(spec.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    });
     const value: ForwardGraph = { inputName: spec.input, outputs: graph.outputs, fetch: [...new Set(Object.values(graph.outputs))], compiled: graph.compiled, prepareMs: performance.now() - t0 };
     return { ...made, value };
   }
