@@ -12,12 +12,12 @@
 // input size, so sizes travel along too (the same arithmetic as onnxruntime's, ceil_mode included).
 import type { Model, Node } from '../onnx/model';
 import { attrInts } from '../onnx/model';
+import { WINDOW_OPS, windowAxes } from '../onnx/window';
 import type { ReceptiveFieldInfo } from '../../../shared/dataset';
 
 interface Axis { lo: number; hi: number; jump: number; size: number }
 type Field = [Axis, Axis];
 
-const WINDOW_OPS = new Set(['Conv', 'MaxPool', 'AveragePool', 'LpPool']);
 /** after these every position sees the whole input, or the layout changes: no spatial map any more */
 const NOT_SPATIAL = new Set([
   'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool', 'Flatten', 'Gemm', 'MatMul', 'Reshape', 'ReduceMean', 'ReduceMax', 'ReduceSum',
@@ -77,31 +77,12 @@ function union(axes: Axis[]): Axis {
 }
 
 function through(node: Node, f: Field): Field {
-  const k = attrInts(node, 'kernel_shape') ?? [1, 1];
-  const s = attrInts(node, 'strides') ?? [1, 1];
-  const d = attrInts(node, 'dilations') ?? [1, 1];
-  const pads = attrInts(node, 'pads') ?? [0, 0, 0, 0];
-  const autoPad = node.attrs.auto_pad?.type === 'string' ? node.attrs.auto_pad.value : 'NOTSET';
-  const ceil = node.attrs.ceil_mode?.type === 'int' && node.attrs.ceil_mode.value === 1;
   if (node.opType === 'Conv' && !attrInts(node, 'kernel_shape')) {
     throw new FieldError('unsupported-op', `Conv node "${node.name}" has no kernel_shape attribute: its receptive field is unknown`);
   }
+  const w = windowAxes(node, f.map((a) => a.size));
   return f.map((a, i) => {
-    const stride = s[i] ?? 1;
-    const eff = (d[i] ?? 1) * ((k[i] ?? 1) - 1) + 1;
-    let begin: number, size: number;
-    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-      size = Math.ceil(a.size / stride);
-      const total = Math.max((size - 1) * stride + eff - a.size, 0);
-      begin = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
-    } else {
-      begin = autoPad === 'VALID' ? 0 : (pads[i] ?? 0);
-      const end = autoPad === 'VALID' ? 0 : (pads[i + 2] ?? 0);
-      const span = a.size + begin + end - eff;
-      size = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-      // ceil mode: the last window must start inside the input or its left padding (ONNX / PyTorch rule)
-      if (ceil && (size - 1) * stride >= a.size + begin) size--;
-    }
+    const { size, begin, eff, stride } = w[i]!;
     return { lo: a.lo - begin * a.jump, hi: a.hi + (eff - 1 - begin) * a.jump, jump: a.jump * stride, size };
   }) as Field;
 }

@@ -4,6 +4,7 @@
 // gradient inside the core exactly what the whole photo would give.
 import type { Model, Node } from '../onnx/model';
 import { attrInts } from '../onnx/model';
+import { WINDOW_OPS, windowAxes } from '../onnx/window';
 
 export interface FieldInfo {
   /** receptive field side in input pixels (max over height and width and over all paths) */
@@ -12,7 +13,6 @@ export interface FieldInfo {
   stride: number;
 }
 
-const SPATIAL_OPS = new Set(['Conv', 'MaxPool', 'AveragePool', 'LpPool']);
 /** ops after which every position sees the whole input (no finite field) */
 const GLOBAL_OPS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool', 'Flatten', 'Gemm', 'MatMul', 'Reshape', 'ReduceMean', 'ReduceMax', 'ReduceSum']);
 
@@ -23,7 +23,7 @@ export function fieldMap(model: Model, input: string): Map<string, FieldInfo> {
     const ins = node.inputs.map((n) => info.get(n)).filter((x): x is FieldInfo => !!x);
     if (ins.length === 0) continue;
     const merged: FieldInfo = { field: Math.max(...ins.map((i) => i.field)), stride: Math.max(...ins.map((i) => i.stride)) };
-    const out = GLOBAL_OPS.has(node.opType) ? { field: Infinity, stride: Infinity } : SPATIAL_OPS.has(node.opType) ? through(node, merged) : merged;
+    const out = GLOBAL_OPS.has(node.opType) ? { field: Infinity, stride: Infinity } : WINDOW_OPS.has(node.opType) ? through(node, merged) : merged;
     for (const o of node.outputs) if (o) info.set(o, out);
   }
   return info;
@@ -61,7 +61,7 @@ export function spatialSize(model: Model, input: string, h: number, w: number, l
     const inSize = node.inputs.map((n) => size.get(n)).find((x) => x);
     if (!inSize) continue;
     if (GLOBAL_OPS.has(node.opType)) continue;
-    const out = SPATIAL_OPS.has(node.opType) ? windowed(node, inSize) : inSize;
+    const out = WINDOW_OPS.has(node.opType) ? windowed(node, inSize) : inSize;
     for (const o of node.outputs) if (o) size.set(o, out);
     if (node.outputs.includes(layer)) break;
   }
@@ -70,18 +70,7 @@ export function spatialSize(model: Model, input: string, h: number, w: number, l
   return s;
 }
 
-function windowed(node: Node, [h, w]: [number, number]): [number, number] {
-  const k = attrInts(node, 'kernel_shape') ?? [3, 3];
-  const s = attrInts(node, 'strides') ?? [1, 1];
-  const d = attrInts(node, 'dilations') ?? [1, 1];
-  const pads = attrInts(node, 'pads') ?? [0, 0, 0, 0];
-  const autoPad = node.attrs.auto_pad?.type === 'string' ? node.attrs.auto_pad.value : 'NOTSET';
-  const ceil = node.attrs.ceil_mode?.type === 'int' && node.attrs.ceil_mode.value === 1;
-  return [h, w].map((n, i) => {
-    const stride = s[i] ?? 1;
-    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(n / stride);
-    const eff = (d[i] ?? 1) * ((k[i] ?? 1) - 1) + 1;
-    const padded = n + (autoPad === 'VALID' ? 0 : (pads[i] ?? 0) + (pads[i + 2] ?? 0)) - eff;
-    return (ceil ? Math.ceil(padded / stride) : Math.floor(padded / stride)) + 1;
-  }) as [number, number];
+function windowed(node: Node, hw: [number, number]): [number, number] {
+  // without kernel_shape (Conv may omit it) assume 3×3, as for the field
+  return windowAxes(node, hw, 3).map((a) => a.size) as [number, number];
 }
