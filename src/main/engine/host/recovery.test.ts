@@ -76,7 +76,7 @@ test('interrupted on open, resumed into the same run; a write applied once per r
 // A stylize sweep keeps each finished photo in its row as it goes: an engine that stops mid-sweep leaves
 // the row interrupted with those photos, and Resume does only the rest — into the same run, in order.
 const candy = path.join(shared, 'models/style/candy.onnx');
-const sweepPhotos = ['dog.jpg', 'cat.jpg', 'sky.jpg'].map((f) => path.join(shared, 'images/content', f));
+const sweepPhotos = ['city.jpg', 'dog.jpg', 'cat.jpg'].map((f) => path.join(shared, 'images/content', f));
 const sweepMissing = [candy, ...sweepPhotos].find((f) => !fs.existsSync(f));
 if (sweepMissing) console.log(`# skipping the stylize sweep recovery test: ${sweepMissing} is absent`);
 
@@ -90,7 +90,9 @@ test('a stylize sweep interrupted after its first photo resumes without redoing 
     const photos: { id: string; name: string }[] = [];
     for (const p of sweepPhotos) photos.push(await a.call('photo:add', { source: { kind: 'path', path: p } }));
     const job = await a.call('job:start', { kind: 'stylize', modelId: model.id, photoIds: photos.map((p) => p.id), settings: { size: 192, overlap: 32 } });
-    // watch the row from a second connection; stop the engine once the first photo is kept in it
+    // watch the row from a second connection; stop the engine once the first photo is kept in it (candy takes
+    // a fixed 720² input: each photo is one padded tile, with a checkpoint before it; the pause is sent while
+    // the second photo's tile runs, so it lands before the third's, however fast the machine)
     const watcher = ProjectStore.open(file);
     let kept: { name: string; bytes: Uint8Array } | undefined;
     try {
