@@ -240,6 +240,15 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
         const evaluate = evaluator(await targetsOf(r));
         const xt = rects.length === 1 ? whole : cropPlanes(whole, 3, H, W, r);
         const optimizer = createOptimizer(optimizerSpec(s, k));
+        // a tile gets few iterations, and L-BFGS without a line search overshoots in its first ones: a tile keeps
+        // the best point it evaluated (its last one included), not wherever its last step landed
+        const keepBest = rects.length > 1;
+        const best = { value: Infinity, x: keepBest ? new Float32Array(xt.length) : undefined, losses: last };
+        const tracked = async (p: Float32Array, g: Float32Array): Promise<number> => {
+          const v = await evaluate(p, g);
+          if (best.x && v < best.value) { best.value = v; best.x.set(p); best.losses = last; }
+          return v;
+        };
         // a preview of a tiled stage is the whole image with the tile as it stands
         const preview = () => hooks.onPreview!(rects.length === 1
           ? picture(whole, H, W, job.space, s.originalColors ? contentAtSize : undefined)
@@ -247,7 +256,7 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
         for (it = 0; it < iterations; it++) {
           if (hooks.checkpoint && (await hooks.checkpoint())) { cancelled = true; break; }
           const t1 = performance.now();
-          const res = await optimizer.step(xt, (p, g) => evaluate(p as Float32Array, g as Float32Array));
+          const res = await optimizer.step(xt, (p, g) => tracked(p as Float32Array, g as Float32Array));
           lastStepMs.push(performance.now() - t1);
           if (!lossesStart) lossesStart = last;
           iterationsDone++;
@@ -267,7 +276,11 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
           if (res.done) break;
         }
         // the losses of the image this stage ends with (L-BFGS's last step moves to a point it never evaluates)
-        if (!cancelled && isLast) {
+        if (keepBest && best.x) {
+          if (!cancelled) await tracked(xt, grads);
+          if (best.value < Infinity) xt.set(best.x);
+          if (!cancelled && isLast) tileEnd.push({ losses: best.losses, area: r.w * r.h });
+        } else if (!cancelled && isLast) {
           await evaluate(xt, grads);
           tileEnd.push({ losses: last, area: r.w * r.h });
         }
