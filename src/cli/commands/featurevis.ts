@@ -6,15 +6,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FeatureItem, FeatureTarget, FeaturevisSettingsInput } from '../../shared/jobs/featurevis';
-import { presetSpace, PRESET_NAMES } from '../../shared/pixels';
+import { PRESET_NAMES } from '../../shared/pixels';
 import { errorCode } from '../../shared/errors';
 import { readF32 } from '../../main/engine/autodiff/gradcheck';
 import { JobControl } from '../../main/engine/jobs/control';
-import { fileModelRecord, localEnv, runFeaturevisLocally } from '../../main/engine/featurevis/local';
+import { localEnv, runFeaturevisLocally } from '../../main/engine/featurevis/local';
 import { encodeFeaturevisPng } from '../../main/engine/featurevis/export';
 import { tileGrid } from '../../main/engine/featurevis/render';
-import { DEFAULT_MODEL_PREPROCESS, resolveDefaultModel } from '../../main/engine/importers/default-model';
-import { choiceFlag, numberFlag, openCommandLine, openModel } from '../common';
+import { choiceFlag, numberFlag, openCommandLine } from '../common';
+import { localModel } from '../local-model';
 import { stringFlag, UsageError, type Command } from './types';
 import { reportFallback, resolveProviderFlag } from './provider';
 
@@ -134,11 +134,7 @@ export const featurevisCommand: Command = {
       ...(spectrumFiles.length ? { spectrumPhotoIds: spectrumFiles.map((p) => path.basename(p)) } : {}),
     };
 
-    const file = modelSpec === 'default' ? await resolveDefaultModel() : modelSpec!;
-    const lm = openModel(file);
-    const rec = await fileModelRecord(lm, modelSpec === 'default' ? DEFAULT_MODEL_PREPROCESS : undefined);
-    // a named preprocessing keeps the model's own input size
-    if (preprocessName) rec.preprocess = { ...rec.preprocess, ...presetSpace(preprocessName), preset: preprocessName };
+    const { file, lm, rec } = await localModel(modelSpec!, preprocessName);
     const status = await resolveProviderFlag(f);
     let fallbackReason = reportFallback(status.fallbackReason);
     const showBar = !json && process.stderr.isTTY;

@@ -6,15 +6,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorCode } from '../../shared/errors';
-import { presetSpace, PRESET_NAMES } from '../../shared/pixels';
+import { PRESET_NAMES } from '../../shared/pixels';
 import { STYLE_INITS, STYLE_MODES, STYLE_OPTIMIZERS, type StyleSettingsInput } from '../../shared/jobs/style';
 import { JobControl } from '../../main/engine/jobs/control';
-import { fileModelRecord, localEnv } from '../../main/engine/featurevis/local';
-import { DEFAULT_MODEL_PREPROCESS, resolveDefaultModel } from '../../main/engine/importers/default-model';
+import { localEnv } from '../../main/engine/featurevis/local';
 import { prepareStyle, type PhotoSource } from '../../main/engine/style/prepare';
 import { encodeStyle, readStyleRecord } from '../../main/engine/style/export';
 import { styleRecipe, styleResult } from '../../main/engine/recipes/style';
-import { choiceFlag, numberFlag, openCommandLine, openModel } from '../common';
+import { choiceFlag, numberFlag, openCommandLine } from '../common';
+import { localModel } from '../local-model';
 import { stringFlag, UsageError, type Command } from './types';
 import { reportFallback, resolveProviderFlag } from './provider';
 
@@ -118,11 +118,7 @@ export const styleCommand: Command = {
       ...(f.flags['original-colors'] ? { originalColors: true } : {}),
     };
 
-    const file = modelSpec === 'default' ? await resolveDefaultModel() : modelSpec;
-    const lm = openModel(file);
-    const rec = await fileModelRecord(lm, modelSpec === 'default' ? DEFAULT_MODEL_PREPROCESS : undefined);
-    const preprocessName = choiceFlag(f, 'preprocess', PRESET_NAMES);
-    if (preprocessName) rec.preprocess = { ...rec.preprocess, ...presetSpace(preprocessName), preset: preprocessName };
+    const { file, lm, rec } = await localModel(modelSpec, choiceFlag(f, 'preprocess', PRESET_NAMES));
     let prepared: Awaited<ReturnType<typeof prepareStyle>>;
     try {
       prepared = await prepareStyle({

@@ -5,14 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorCode } from '../../shared/errors';
-import { presetSpace, PRESET_NAMES } from '../../shared/pixels';
+import { PRESET_NAMES } from '../../shared/pixels';
 import { STIMULUS_TEXT, TUNING_STIMULI, type TuningSettingsInput, type TuningStimulus } from '../../shared/tuning';
 import { JobControl } from '../../main/engine/jobs/control';
-import { fileModelRecord, localEnv } from '../../main/engine/featurevis/local';
-import { DEFAULT_MODEL_PREPROCESS, resolveDefaultModel } from '../../main/engine/importers/default-model';
+import { localEnv } from '../../main/engine/featurevis/local';
 import { runTuningLocally } from '../../main/engine/tuning/local';
 import { tuningPng } from '../../main/engine/tuning/chart';
-import { choiceFlag, numberFlag, openCommandLine, openModel } from '../common';
+import { choiceFlag, numberFlag, openCommandLine } from '../common';
+import { localModel } from '../local-model';
 import { stringFlag, UsageError, type Command } from './types';
 import { reportFallback, resolveProviderFlag } from './provider';
 
@@ -75,10 +75,7 @@ export const tuningCommand: Command = {
     };
     const preprocessName = choiceFlag(f, 'preprocess', PRESET_NAMES);
 
-    const file = modelSpec === 'default' ? await resolveDefaultModel() : modelSpec;
-    const lm = openModel(file);
-    const rec = await fileModelRecord(lm, modelSpec === 'default' ? DEFAULT_MODEL_PREPROCESS : undefined);
-    if (preprocessName) rec.preprocess = { ...rec.preprocess, ...presetSpace(preprocessName), preset: preprocessName };
+    const { file, lm, rec } = await localModel(modelSpec, preprocessName);
     const status = await resolveProviderFlag(f);
     const fallbackReason = reportFallback(status.fallbackReason);
     const showBar = !json && process.stderr.isTTY;
