@@ -313,6 +313,8 @@ export class JobRuntime {
 
   private dropRow(e: Entry): void {
     if (e.runId && e.store.isOpen) this.guard(() => e.store.dropRun(e.runId!));
+    // the job no longer names a run: its row is gone (a cancel that kept nothing saves nothing)
+    delete e.info.runId;
     this.o.events.rowsChanged?.();
   }
 
