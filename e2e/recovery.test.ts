@@ -107,7 +107,7 @@ describe('crash recovery in browser mode (bridge + engine host + Chromium)', { s
 
     await byTest('tab-dream').click();
     await byTest('dream-octaves').fill('1');
-    await byTest('dream-iterations').fill('60');
+    await byTest('dream-iterations').fill('150');
     await byTest('dream-seed').fill('3');
     await byTest('dream-start').click();
     await page.locator('[data-testid="job-item"][data-job-kind="dream"][data-job-state="running"]').waitFor();

@@ -46,6 +46,9 @@ interface Entry {
   frame?: { mime: string; bytes: Uint8Array; written: boolean };
   /** the job sends full-resolution checkpoint images: previews no longer replace the row's frame */
   fullFrames?: boolean;
+  /** a frame / a full-resolution frame is in the row (the first of each is written without waiting for the rate) */
+  frameWritten?: boolean;
+  fullFrameWritten?: boolean;
 }
 
 /** A sweep's finished items are kept in its row as artifacts named `item/<the recipe's name>`. */
@@ -303,10 +306,14 @@ export class JobRuntime {
   /** Progress and the newest frame to the run's row, at most once per checkpointEveryMs. */
   private checkpoint(e: Entry): void {
     const t = performance.now();
-    if (!e.runId || !e.store.isOpen || t - e.lastCheckpoint < (this.o.checkpointEveryMs ?? 3000)) return;
+    // the first frame — and the first full-resolution one — go in at once (a short run must not end with no frame,
+    // or only a preview, to resume from); later ones at the rate
+    const pending = e.frame !== undefined && !e.frame.written;
+    const firstFrame = pending && (!e.frameWritten || (e.fullFrames === true && !e.fullFrameWritten));
+    if (!e.runId || !e.store.isOpen || (!firstFrame && t - e.lastCheckpoint < (this.o.checkpointEveryMs ?? 3000))) return;
     e.lastCheckpoint = t;
     const frame = e.frame && !e.frame.written ? e.frame : undefined;
-    if (frame) frame.written = true;
+    if (frame) { frame.written = true; e.frameWritten = true; if (e.fullFrames) e.fullFrameWritten = true; }
     const active = e.activeMs + (e.runningSince !== undefined ? t - e.runningSince : 0);
     this.guard(() => e.store.checkpointRun(e.runId!, { fraction: e.info.progress, message: e.info.message, durationMs: active }, frame));
   }
