@@ -130,7 +130,8 @@ export async function prepareStyle(o: {
     if (t < TILE_MIN) {
       const setting = s.multires ? 'multires' : 'size';
       let fit = long;
-      while (fit > 16 && memFor(stageSizes(shape, fit, s.styleScale).out.width, stageSizes(shape, fit, s.styleScale).out.height).bytes > budget) fit = Math.floor(fit * 0.9);
+      const wholeAt = (l: number) => { const o = stageSizes(shape, l, s.styleScale).out; return memFor(o.width, o.height).bytes; };
+      while (fit > 16 && wholeAt(fit) > budget) fit = Math.floor(fit * 0.9);
       throw new EngineError('too-big', `${setting}: a ${out.width}×${out.height} stage on ${net.name} needs about ${gib(mem.bytes)} as one image (feature maps ${gib(mem.activations)}${s.normalizeGradients ? ` for ${used.length} terms as a batch (normalized gradients)` : ''}, ${s.optimizer === 'lbfgs' ? `L-BFGS history ${s.lbfgsHistory}` : 'Adam'} ${gib(mem.optimizer)}), and not even ${TILE_MIN}-px tiles fit beside its ${gib(wholeBytes)} of whole-image buffers; the engine's budget is ${gib(budget)}${budgetFrom}. A long side of ${fit} px fits${s.optimizer === 'lbfgs' ? ', or lower lbfgsHistory, or use Adam' : ''}.`);
     }
     const tiling = { size: t, overlap: Math.max(TILE_MIN_OVERLAP, Math.round(t * TILE_OVERLAP)) };
