@@ -3,12 +3,11 @@
 // everything comes from what indexing stored, so the answers are quick and work offline of the model file.
 import * as fs from 'node:fs';
 import sharp from 'sharp';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { DatasetEmbeddingPoint, DatasetExamples, DatasetHistogram, DatasetNeighbour, PixelRect } from '../../../shared/dataset';
 import { EngineError } from '../../../shared/errors';
 import type { DatasetStore, StoredIndex, StoredLayer } from '../../store/dataset';
 import { imageInfo, MAX_PIXELS, thumbnail } from '../image/image';
+import { startThread } from '../runtime/threads';
 import { clipRect, fitMap, patchRect } from './receptive-field';
 import { LayerStats } from './stats';
 
@@ -96,11 +95,7 @@ export function neighbours(ds: DatasetStore, q: LayerQuery & { photoId: number; 
 
 /** UMAP of n L2-normalized rows on a thread of its own (umap-worker.ts); from a bundle the worker sits next to this code. */
 function umapOffThread(vecs: Float32Array, n: number, d: number, seed: number): Promise<Float64Array> {
-  const ts = path.join(__dirname, 'umap-worker.ts');
-  const workerData = { vecs, n, d, seed };
-  const w = fs.existsSync(ts)
-    ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(ts)});`, { eval: true, workerData })
-    : new Worker(path.join(__dirname, 'umap-worker.js'), { workerData });
+  const w = startThread(__dirname, 'umap-worker', { vecs, n, d, seed });
   return new Promise((resolve, reject) => {
     w.once('message', (m: Float64Array) => { resolve(m); void w.terminate(); });
     w.once('error', reject);

@@ -3,8 +3,7 @@
 // onnxruntime, out of memory) every pending call and job fails with the reason and the next request gets
 // a fresh worker with the same provider setting. The engine process itself keeps serving.
 import { Worker } from 'node:worker_threads';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { startThread } from '../runtime/threads';
 import type { EngineStatus } from '../../../shared/contract';
 import { EngineError } from '../../../shared/errors';
 import type { JobProgress } from './control';
@@ -17,11 +16,7 @@ import type { CallRequest, CallResults, FromWorker, ModelRef, WireError, WorkerO
 function startWorker(options: WorkerOptions): Worker {
   const override = process.env.FEATURESCOPE_ENGINE_WORKER;
   if (override) return new Worker(override, { workerData: options });
-  const ts = path.join(__dirname, 'engine-worker.ts');
-  if (fs.existsSync(ts)) {
-    return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(ts)});`, { eval: true, workerData: options });
-  }
-  return new Worker(path.join(__dirname, 'engine-worker.js'), { workerData: options });
+  return startThread(__dirname, 'engine-worker', options);
 }
 
 /** A model as the host names it: like ModelRef, but embedded bytes can be fetched lazily. */
