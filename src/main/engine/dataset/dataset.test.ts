@@ -199,9 +199,9 @@ test('a file vanishing mid-index is listed as vanished; the index stays consiste
   const g = await openLocalDataset({ folder: dir, lm, project: path.join(tmp, 'vanish.fscope'), create: true });
   try {
     let removed = false;
-    // after the first batch is written (the second is already decoding), the last photo goes
-    const ctl = new JobControl({ progress: (p) => { if (!removed && /^2 of/.test(p.message ?? '')) { fs.rmSync(path.join(dir, 'stata.jpg')); removed = true; } }, preview: () => undefined }, { progressEveryMs: 0 });
-    const r = await indexLocally(g, lm, { layers: [LAYERS[1]!], k: 2, bins: 8, batch: 2 }, ctl);
+    // after the first photo is written (the second is in the model, the third decoding), the last photo goes
+    const ctl = new JobControl({ progress: (p) => { if (!removed && /^1 of/.test(p.message ?? '')) { fs.rmSync(path.join(dir, 'stata.jpg')); removed = true; } }, preview: () => undefined }, { progressEveryMs: 0 });
+    const r = await indexLocally(g, lm, { layers: [LAYERS[1]!], k: 2, bins: 8, batch: 1 }, ctl);
     assert.ok(removed);
     assert.equal(r.output.indexedNow, 5);
     assert.equal(r.output.unreadableNow, 1);

@@ -1,11 +1,12 @@
 // The worker half of indexing: batches of pending photos through one forward session that fetches every
-// indexed layer, reduced at once into the layers' statistics and pooled features, each batch committed in
-// one transaction (store/dataset.ts). Memory is bounded by two batches of input tensors, one batch of
+// indexed layer, reduced into the layers' statistics and pooled features, each batch committed in one
+// transaction (store/dataset.ts). Memory is bounded by two batches of input tensors, two batches of
 // activations and the fixed-size statistics, whatever the folder holds: pending photos are read from the
 // project `batch` at a time, so a resumed or grown index continues exactly where the file says.
 //
-// Decoding overlaps inference: the next batch's files are read and decoded by sharp (libuv's thread pool)
-// while the current batch runs in onnxruntime, so the model rarely waits for JPEGs.
+// Three things overlap, because onnxruntime's run() holds this thread for a whole batch: while batch n runs
+// in the model, batch n + 1's files are read and decoded by sharp (libuv's thread pool) and batch n − 1's
+// activations are reduced on the statistics thread (reduce-worker.ts), then committed here.
 import * as fs from 'node:fs/promises';
 import type { Preprocess } from '../../../shared/contract';
 import type { DatasetLayerInfo, DatasetPhoto } from '../../../shared/dataset';
@@ -18,7 +19,7 @@ import type { JobControl } from '../jobs/control';
 import type { ModelRef } from '../jobs/protocol';
 import { affine } from '../pixels/index';
 import type { WorkerEnv } from '../recipes/types';
-import { LayerStats } from './stats';
+import { ReduceThread } from './reduce';
 
 export interface IndexInput {
   projectFile: string;
@@ -41,6 +42,7 @@ export interface IndexOutput {
   indexed: number;
   pending: number;
   imagesPerSecond: number;
+  /** waits and work on the indexing thread: reduceMs is the wait for the statistics thread (its work overlaps the next batch's forward pass) */
   timings: { decodeWaitMs: number; forwardMs: number; reduceMs: number; writeMs: number; totalMs: number };
   provider: string;
   fallbackReason?: string;
@@ -108,13 +110,20 @@ export async function runIndex(i: IndexInput, ctl: JobControl, env: WorkerEnv): 
   const timings = { decodeWaitMs: 0, forwardMs: 0, reduceMs: 0, writeMs: 0, totalMs: 0 };
   let indexedNow = 0, unreadableNow = 0, status: IndexOutput['status'] = 'done';
   let session: Awaited<ReturnType<WorkerEnv['gradients']['forward']>> | undefined;
+  let reducer: ReduceThread | undefined;
+  let inFlight: Promise<void> | undefined;
+  const settle = async () => {
+    if (!inFlight) return;
+    const t = performance.now();
+    try {
+      await inFlight;
+    } finally {
+      inFlight = undefined;
+      timings.reduceMs += performance.now() - t;
+    }
+  };
   try {
     const stored = store.layers(i.indexId);
-    const stats = i.layers.map((l) => {
-      const s = stored.find((x) => x.name === l.name);
-      const shape = { channels: l.channels, height: l.height, width: l.width };
-      return s?.stats ? LayerStats.fromBlob(shape, i.k, i.bins, s.stats) : new LayerStats(shape, i.k, i.bins);
-    });
     const before = store.indexedCount(i.indexId);
     const total = before + store.pendingCount(i.indexId);
     const pre = i.preprocess, B = i.batch;
@@ -135,13 +144,29 @@ export async function runIndex(i: IndexInput, ctl: JobControl, env: WorkerEnv): 
       session = await env.gradients.forward({
         model: runtimeModel(lm.model, i.model.sha), input: i.input, shape: [B, i.channels, pre.height, pre.width],
         fetch: i.layers.map((l) => l.name), label: i.model.fileName,
-        // between batches the JS reduce and sharp's decoding need the cores that spinning threads would hold
+        // between batches the statistics thread and sharp's decoding need the cores that spinning threads would hold
         spinning: false,
+      });
+      reducer = new ReduceThread({
+        shapes: i.layers.map((l) => ({ channels: l.channels, height: l.height, width: l.width })), k: i.k, bins: i.bins,
+        blobs: i.layers.map((l) => stored.find((x) => x.name === l.name)?.stats ?? null),
       });
     }
     const x = new Float32Array(B * per);
-    const pooled = i.layers.map((l) => new Float32Array(l.channels));
     const tLoop = performance.now();
+    // A batch's statistics are reduced on their own thread while the next batch runs in the model, and the
+    // batch is committed when they come back: batches land in order, each whole (one transaction).
+    const commit = (write: BatchWrite) => {
+      const t = performance.now();
+      store.commitBatch(write);
+      timings.writeMs += performance.now() - t;
+      indexedNow += write.indexed.length;
+      unreadableNow += write.unreadable.length;
+      const done = before + indexedNow;
+      const rate = indexedNow / ((performance.now() - tLoop) / 1000);
+      const left = Math.max(0, total - done - unreadableNow);
+      ctl.progress(total ? (done + unreadableNow) / total : 1, `${done} of ${total} photos indexed${unreadableNow ? `, ${unreadableNow} unreadable` : ''}`, rate > 0 ? (left / rate) * 1000 : undefined);
+    };
     while (cur.length && curDecoded) {
       if (await ctl.checkpoint()) { status = 'cancelled'; await curDecoded; break; }
       let t = performance.now();
@@ -151,48 +176,45 @@ export async function runIndex(i: IndexInput, ctl: JobControl, env: WorkerEnv): 
       const upcoming = next();
       const upcomingDecoded = upcoming.length ? decode(upcoming) : undefined;
       const ok = decoded.filter((d) => d.data);
-      x.fill(0);
-      ok.forEach((d, j) => x.set(d.data!, j * per));
-      t = performance.now();
-      const out = ok.length ? await session!.run(x) : {};
-      timings.forwardMs += performance.now() - t;
-      t = performance.now();
       const write: BatchWrite = {
         indexId: i.indexId,
         indexed: ok.map((d) => ({ photoId: d.photo.id, width: d.width, height: d.height })),
         unreadable: decoded.filter((d) => d.error).map((d) => ({ photoId: d.photo.id, reason: d.error! })),
         features: [], stats: [],
       };
+      let maps: Float32Array[] = [];
       if (ok.length) {
-        i.layers.forEach((l, li) => {
+        x.fill(0);
+        ok.forEach((d, j) => x.set(d.data!, j * per));
+        t = performance.now();
+        const out = await session!.run(x);
+        timings.forwardMs += performance.now() - t;
+        maps = i.layers.map((l) => {
           const o = out[l.name]!;
           const [n, c, h, w] = o.dims;
           if (c !== l.channels || h !== l.height || w !== l.width || n !== B) {
             throw new EngineError('layer-shape', `layer "${l.name}" came out [${o.dims.join(', ')}], not [${B}, ${l.channels}, ${l.height}, ${l.width}] as computed from the model at ${pre.width}×${pre.height}`);
           }
-          const size = c * h * w;
-          const vecs: Float32Array[] = [];
-          ok.forEach((d, j) => {
-            stats[li]!.add(d.photo.id, o.data, j * size, pooled[li]!);
-            vecs.push(pooled[li]!.slice());
-          });
-          write.features.push({ layer: l.name, vecs });
+          const data = o.data as Float32Array;
+          return ok.length === B ? data : data.subarray(0, ok.length * c * h * w);
         });
-        write.stats = i.layers.map((l, li) => ({ layer: l.name, blob: stats[li]!.toBlob() }));
       }
-      timings.reduceMs += performance.now() - t;
-      t = performance.now();
-      store.commitBatch(write);
-      timings.writeMs += performance.now() - t;
-      indexedNow += ok.length;
-      unreadableNow += write.unreadable.length;
-      const done = before + indexedNow;
-      const rate = indexedNow / ((performance.now() - tLoop) / 1000);
-      const left = Math.max(0, total - done - unreadableNow);
-      ctl.progress(total ? (done + unreadableNow) / total : 1, `${done} of ${total} photos indexed${unreadableNow ? `, ${unreadableNow} unreadable` : ''}`, rate > 0 ? (left / rate) * 1000 : undefined);
+      // the previous batch's statistics must be in before this batch's are reduced on top of them
+      await settle();
+      if (ok.length) {
+        const photoIds = ok.map((d) => d.photo.id);
+        inFlight = reducer!.reduce(photoIds, maps).then((r) => {
+          write.stats = i.layers.map((l, li) => ({ layer: l.name, blob: r.blobs[li]! }));
+          write.features = i.layers.map((l, li) => ({ layer: l.name, vecs: photoIds.map((_, j) => r.features[li]!.subarray(j * l.channels, (j + 1) * l.channels)) }));
+          commit(write);
+        });
+        // awaited by settle(); until then a failure must not count as unhandled (it would end the process)
+        inFlight.catch(() => undefined);
+      } else commit(write);
       cur = upcoming;
       curDecoded = upcomingDecoded;
     }
+    await settle();
     timings.totalMs = performance.now() - t0;
     const loopS = (performance.now() - tLoop) / 1000;
     return {
@@ -201,6 +223,9 @@ export async function runIndex(i: IndexInput, ctl: JobControl, env: WorkerEnv): 
       ...(session?.fallbackReason ? { fallbackReason: session.fallbackReason } : {}),
     };
   } finally {
+    // a failure elsewhere (the model, a shape) still lets the batch already reduced land
+    await settle().catch(() => undefined);
+    await reducer?.close();
     await session?.release();
     store.close();
   }

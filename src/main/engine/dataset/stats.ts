@@ -71,11 +71,18 @@ export class LayerStats {
         this.histogram(c, data, base, hw, min, max);
       } else {
         // one pass: extremes, sum, and every value inside the current range counted; values outside it
-        // (rare once the range has settled) are counted after the range grows, in a second pass
+        // (rare once the range has settled) are counted after the range grows, in a second pass.
+        // Zeros skip the rest: after a ReLU most values are exactly 0 (GoogLeNet's indexed layers: 85%),
+        // and counting them one by one into the same bin is a chain of dependent increments (≈ 40% of
+        // the loop's time); they are counted once at the end, and take part in the extremes there.
         const lo = range[c * 2]!, hi = lo + B * w, inv = 1 / w;
-        let outside = false;
+        let outside = false, zeros = 0, iZero = -1;
         for (let i = 0; i < hw; i++) {
           const v = data[base + i]!;
+          if (v === 0) {
+            if (zeros++ === 0) iZero = i;
+            continue;
+          }
           if (v > max) { max = v; iMax = i; }
           if (v < min) { min = v; iMin = i; }
           sum += v;
@@ -83,6 +90,17 @@ export class LayerStats {
             let bin = ((v - lo) * inv) | 0;
             if (bin >= B) bin = B - 1;
             counts[cb + bin]!++;
+          } else outside = true;
+        }
+        if (zeros > 0) {
+          // the first zero (±0) is the extreme where it beats what the non-zeros found (no non-zero ties it)
+          const z = data[base + iZero]!;
+          if (z > max) { max = z; iMax = iZero; }
+          if (z < min) { min = z; iMin = iZero; }
+          if (0 >= lo && 0 < hi) {
+            let bin = ((0 - lo) * inv) | 0;
+            if (bin >= B) bin = B - 1;
+            counts[cb + bin]! += zeros;
           } else outside = true;
         }
         if (outside) this.histogramOutside(c, data, base, hw, min, max, lo, hi);
