@@ -10,6 +10,9 @@
 //   - the same count of plain batched forward passes: the model cut after its deepest indexed layer, batch
 //     16, on input tensors already in memory (no decoding, no reduction, no writing) — the floor
 //   - the same again fetching every indexed layer (what indexing's forward pass costs by itself)
+//   - decoding the photos alone, as indexing decodes them
+//   - the CPU time of each (all threads): the work indexing adds to the forward pass, and the least wall time
+//     that work allows on this machine's cores however well it overlaps
 //   - peak RSS of indexing N and M photos (M > N): flat means memory does not grow with the folder
 // Photos: JPEGs of 640×480 made from ../shared/images by random crops, flips and colour shifts (seeded),
 // in a temporary folder that is removed afterwards.
@@ -24,7 +27,8 @@ const MODEL = path.join(SHARED, 'models', 'bvlc_googlenet.onnx');
 const BATCH = 16;
 
 interface Args { photos: number; memory: number; layers?: string[] }
-interface ChildResult { phase: string; photos: number; seconds: number; perSecond: number; peakRssMiB: number; layers: string[]; detail?: unknown }
+/** cpuS: CPU seconds of the whole process (every thread: onnxruntime's, the statistics thread, sharp's) over the measured part */
+interface ChildResult { phase: string; photos: number; seconds: number; perSecond: number; peakRssMiB: number; layers: string[]; cpuS: number; detail?: unknown }
 
 function args(): Args {
   const a: Args = { photos: 1000, memory: 5000 };
@@ -74,12 +78,38 @@ async function childIndex(folder: string, project: string, layers: string[] | un
   const lm = loadModelFile(MODEL);
   const d = await openLocalDataset({ folder, lm, project, create: true });
   try {
+    const c0 = process.cpuUsage();
     const r = await indexLocally(d, lm, { ...(layers ? { layers } : { preset: 'default' }), batch: BATCH }, new JobControl());
     const loopS = r.output.indexedNow / r.output.imagesPerSecond;
-    return { phase: 'index', photos: r.output.indexedNow, seconds: loopS, perSecond: r.output.imagesPerSecond, peakRssMiB: peakRssMiB(), layers: r.layers, detail: r.output.timings };
+    return { phase: 'index', photos: r.output.indexedNow, seconds: loopS, perSecond: r.output.imagesPerSecond, peakRssMiB: peakRssMiB(), layers: r.layers, cpuS: cpuSince(c0), detail: r.output.timings };
   } finally {
     d.close();
   }
+}
+
+/** The photos decoded to the model's input as indexing decodes them (a batch at a time, the batch in parallel), nothing else. */
+async function childDecode(folder: string): Promise<ChildResult> {
+  const { loadModelFile } = await import('../src/main/engine/onnx/inspect');
+  const { fileModelRecord } = await import('../src/main/engine/featurevis/local');
+  const { decodePhoto } = await import('../src/main/engine/dataset/indexer');
+  const { scanFolder } = await import('../src/main/engine/dataset/scan');
+  const rec = await fileModelRecord(loadModelFile(MODEL));
+  const files = (await scanFolder(folder)).files;
+  const photos = files.map((f, i) => ({ id: i + 1, path: f.path, file: path.join(folder, f.path), width: 0, height: 0 }));
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < photos.length; i += BATCH) {
+    const got = await Promise.all(photos.slice(i, i + BATCH).map((p) => decodePhoto(p, rec.preprocess, 3)));
+    const bad = got.find((g) => g.error);
+    if (bad) throw new Error(bad.error);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { phase: 'decode', photos: photos.length, seconds, perSecond: photos.length / seconds, peakRssMiB: peakRssMiB(), layers: [], cpuS: cpuSince(c0) };
+}
+
+function cpuSince(c0: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
 }
 
 async function childForward(n: number, layers: string[], fetchAll: boolean): Promise<ChildResult> {
@@ -104,10 +134,11 @@ async function childForward(n: number, layers: string[], fetchAll: boolean): Pro
   try {
     await s.run(x); // warm-up (indexing's first batch pays the same)
     const batches = Math.ceil(n / BATCH);
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let b = 0; b < batches; b++) await s.run(x);
     const seconds = (performance.now() - t0) / 1000;
-    return { phase: fetchAll ? 'forward-all-layers' : 'forward', photos: batches * BATCH, seconds, perSecond: (batches * BATCH) / seconds, peakRssMiB: peakRssMiB(), layers: fetch };
+    return { phase: fetchAll ? 'forward-all-layers' : 'forward', photos: batches * BATCH, seconds, perSecond: (batches * BATCH) / seconds, peakRssMiB: peakRssMiB(), layers: fetch, cpuS: cpuSince(c0) };
   } finally {
     await s.release();
     await env.dispose();
@@ -126,7 +157,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
     const [, phase, a, b, c] = argv;
-    const r = phase === 'index' ? await childIndex(a!, b!, c ? c.split(',') : undefined) : await childForward(Number(a), b!.split(','), phase === 'forward-all');
+    const r = phase === 'index' ? await childIndex(a!, b!, c ? c.split(',') : undefined) : phase === 'decode' ? await childDecode(a!) : await childForward(Number(a), b!.split(','), phase === 'forward-all');
     process.send!(r);
     return;
   }
@@ -148,7 +179,14 @@ async function main(): Promise<void> {
     console.log(`plain forward to ${fwd.layers.join(', ')}: ${fwd.perSecond.toFixed(2)} photos/s (${fwd.seconds.toFixed(1)} s for ${fwd.photos}), peak RSS ${fwd.peakRssMiB.toFixed(0)} MiB (load ${load()})`);
     const all = await runChild(['forward-all', String(a.photos), idx.layers.join(',')]);
     console.log(`forward fetching every indexed layer: ${all.perSecond.toFixed(2)} photos/s (${all.seconds.toFixed(1)} s) (load ${load()})`);
+    const dec = await runChild(['decode', small]);
+    console.log(`decoding alone (as indexing decodes, ${BATCH} at a time): ${dec.perSecond.toFixed(1)} photos/s, ${(dec.cpuS * 1000 / dec.photos).toFixed(2)} CPU ms a photo (load ${load()})`);
     console.log(`indexing time / plain forward time: ${(fwd.perSecond / idx.perSecond).toFixed(2)}× (goal ≤ 1.2×); / forward of the same layers: ${(all.perSecond / idx.perSecond).toFixed(2)}×`);
+    // Where the cores go: the CPU time each phase used (all threads). Indexing cannot take less wall time than
+    // its CPU time spread over every core, whatever overlaps what.
+    const cores = os.cpus().length, per = (r: ChildResult) => (r.cpuS * 1000) / r.photos;
+    console.log(`CPU ms a photo: indexing ${per(idx).toFixed(1)} (decoding alone ${per(dec).toFixed(1)}), plain forward ${per(fwd).toFixed(1)}, forward of the same layers ${per(all).toFixed(1)}; ` +
+      `on ${cores} cores indexing cannot be faster than ${((per(idx) / cores) / (1000 / fwd.perSecond)).toFixed(2)}× the plain forward time, nor than ${(((per(all) + per(dec)) / cores) / (1000 / fwd.perSecond)).toFixed(2)}× with only the decoding added to the forward's work`);
     if (a.memory > 0) {
       fs.rmSync(small, { recursive: true, force: true });
       t = performance.now();

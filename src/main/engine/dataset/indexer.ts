@@ -64,7 +64,7 @@ const FIT = { stretch: 'fill', 'center-crop': 'cover', pad: 'contain' } as const
  * compares them value for value), but straight from 8-bit pixels into the planar tensor: one pass over the
  * pixels instead of three, and the header read once.
  */
-async function decodeOne(p: DatasetPhoto, pre: Preprocess, channels: 1 | 3): Promise<Decoded> {
+export async function decodePhoto(p: DatasetPhoto, pre: Preprocess, channels: 1 | 3): Promise<Decoded> {
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(p.file);
@@ -136,7 +136,7 @@ export async function runIndex(i: IndexInput, ctl: JobControl, env: WorkerEnv): 
       if (ps.length) after = ps[ps.length - 1]!.id;
       return ps;
     };
-    const decode = (ps: DatasetPhoto[]) => Promise.all(ps.map((p) => decodeOne(p, pre, i.channels)));
+    const decode = (ps: DatasetPhoto[]) => Promise.all(ps.map((p) => decodePhoto(p, pre, i.channels)));
     let cur = next();
     let curDecoded = cur.length ? decode(cur) : undefined;
     if (cur.length) {
