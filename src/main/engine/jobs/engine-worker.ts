@@ -170,6 +170,8 @@ async function job(msg: Extract<ToWorker, { type: 'job' }>): Promise<void> {
 // Calls run one at a time, in order (onnxruntime already uses every core for one run).
 let calls: Promise<void> = Promise.resolve();
 port.on('message', (msg: ToWorker) => {
+  // in a worker thread process.exit ends the thread only (see ToWorker 'stop')
+  if (msg.type === 'stop') process.exit(0);
   if (msg.type === 'control') {
     const ctl = controls.get(msg.id);
     if (msg.action === 'pause') ctl?.pause();

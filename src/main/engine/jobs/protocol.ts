@@ -47,7 +47,13 @@ export interface CallResults {
 export type ToWorker =
   | { type: 'call'; id: number; req: CallRequest }
   | { type: 'job'; id: number; kind: string; input: unknown; previewEveryMs?: number; checkpointEveryMs?: number }
-  | { type: 'control'; id: number; action: 'pause' | 'resume' | 'cancel' };
+  | { type: 'control'; id: number; action: 'pause' | 'resume' | 'cancel' }
+  /**
+   * Exit at the next turn of the worker's event loop. Worker.terminate() during onnxruntime's run() aborts the
+   * whole process (the binding throws a C++ exception into a terminating environment: "terminate called after
+   * throwing an instance of 'Napi::Error'"); a message is only handled once run() has returned.
+   */
+  | { type: 'stop' };
 
 export interface WireError {
   message: string;

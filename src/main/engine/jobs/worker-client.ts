@@ -151,8 +151,21 @@ export class EngineWorker {
     await this.call({ op: 'release', sha });
   }
 
-  async terminate(): Promise<void> {
+  /**
+   * Stop the worker: asked to exit between two onnxruntime runs (see ToWorker 'stop'), so a job in the
+   * middle of a run ends when that run returns; forced after `graceMs` (a run that long may abort the process).
+   */
+  async terminate(graceMs = 20_000): Promise<void> {
     this.stopping = true;
-    await this.worker.terminate();
+    const w = this.worker;
+    let timer: NodeJS.Timeout | undefined;
+    const exited = new Promise<boolean>((resolve) => {
+      w.once('exit', () => resolve(true));
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    w.postMessage({ type: 'stop' });
+    const clean = await exited;
+    clearTimeout(timer);
+    if (!clean) await w.terminate();
   }
 }
