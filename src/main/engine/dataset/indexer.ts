@@ -42,8 +42,11 @@ export interface IndexOutput {
   indexed: number;
   pending: number;
   imagesPerSecond: number;
-  /** waits and work on the indexing thread: reduceMs is the wait for the statistics thread (its work overlaps the next batch's forward pass) */
-  timings: { decodeWaitMs: number; forwardMs: number; reduceMs: number; writeMs: number; totalMs: number };
+  /**
+   * waits and work on the indexing thread: reduceMs is the wait for the statistics thread (its work overlaps the
+   * next batch's forward pass); loopCpuMs is the whole process's CPU time over the batch loop (every thread)
+   */
+  timings: { decodeWaitMs: number; forwardMs: number; reduceMs: number; writeMs: number; totalMs: number; loopCpuMs: number };
   provider: string;
   fallbackReason?: string;
 }
@@ -107,7 +110,7 @@ export async function decodePhoto(p: DatasetPhoto, pre: Preprocess, channels: 1 
 export async function runIndex(i: IndexInput, ctl: JobControl, env: WorkerEnv): Promise<IndexOutput> {
   const t0 = performance.now();
   const store = DatasetStore.open(i.projectFile);
-  const timings = { decodeWaitMs: 0, forwardMs: 0, reduceMs: 0, writeMs: 0, totalMs: 0 };
+  const timings = { decodeWaitMs: 0, forwardMs: 0, reduceMs: 0, writeMs: 0, totalMs: 0, loopCpuMs: 0 };
   let indexedNow = 0, unreadableNow = 0, status: IndexOutput['status'] = 'done';
   let session: Awaited<ReturnType<WorkerEnv['gradients']['forward']>> | undefined;
   let reducer: ReduceThread | undefined;
@@ -153,7 +156,7 @@ export async function runIndex(i: IndexInput, ctl: JobControl, env: WorkerEnv): 
       });
     }
     const x = new Float32Array(B * per);
-    const tLoop = performance.now();
+    const tLoop = performance.now(), cpuLoop = process.cpuUsage();
     // A batch's statistics are reduced on their own thread while the next batch runs in the model, and the
     // batch is committed when they come back: batches land in order, each whole (one transaction).
     const commit = (write: BatchWrite) => {
@@ -216,6 +219,8 @@ export async function runIndex(i: IndexInput, ctl: JobControl, env: WorkerEnv): 
     }
     await settle();
     timings.totalMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpuLoop);
+    timings.loopCpuMs = (cpu.user + cpu.system) / 1000;
     const loopS = (performance.now() - tLoop) / 1000;
     return {
       status, indexedNow, unreadableNow, indexed: store.indexedCount(i.indexId), pending: store.pendingCount(i.indexId),
