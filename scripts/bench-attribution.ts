@@ -18,7 +18,7 @@ import { pixelSpace, preset } from '../src/shared/pixels';
 import { Attributor } from '../src/main/engine/attribution/attribute';
 import { photoToInput } from '../src/main/engine/attribution/overlay';
 import type { AttributionSettingsInput } from '../src/main/engine/attribution/types';
-import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch } from './bench/peer';
+import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch, inEngineEnv } from './bench/peer';
 
 const SHARED = path.resolve(__dirname, '../../shared');
 const args = process.argv.slice(2);
@@ -46,6 +46,7 @@ async function reference(): Promise<Map<string, { ms: number; otherCpu: number }
 }
 
 async function main(): Promise<void> {
+  inEngineEnv();
   const model = path.join(SHARED, 'models/bvlc_googlenet.onnx');
   const dog = path.join(SHARED, 'images/content/dog.jpg');
   if (!fs.existsSync(model) || !fs.existsSync(dog)) {

@@ -23,7 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
-import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch } from './bench/peer';
+import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch, inEngineEnv } from './bench/peer';
 
 const root = path.resolve(__dirname, '..');
 const shared = path.resolve(root, '../shared');
@@ -116,6 +116,7 @@ function report(r: CaseResult): void {
 }
 
 async function main(): Promise<void> {
+  inEngineEnv();
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return child(JSON.parse(argv[1]!) as CaseArgs);
   if (!fs.existsSync(MODEL) || !fs.existsSync(SKY)) {

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { inspectModel, loadModelFile } from '../src/main/engine/onnx/inspect';
 import type { WireMessage } from '../src/shared/contract';
+import { inEngineEnv } from './bench/peer';
 
 const shared = path.resolve(__dirname, '../../shared');
 const googlenet = path.join(shared, 'models/bvlc_googlenet.onnx');
@@ -19,6 +20,7 @@ if (!fs.existsSync(googlenet) || !fs.existsSync(dog)) {
 const ms = (t: number) => `${(performance.now() - t).toFixed(0)} ms`;
 
 async function main() {
+  inEngineEnv();
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
     const lm = loadModelFile(googlenet);

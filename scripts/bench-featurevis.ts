@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { idleCheck, load, readReference, referenceUnavailable, runReference } from './bench/peer';
+import { idleCheck, load, readReference, referenceUnavailable, runReference, inEngineEnv } from './bench/peer';
 
 const root = path.resolve(__dirname, '..');
 const shared = path.resolve(root, '../shared');
@@ -132,6 +132,7 @@ async function sideBySide(ours: string, ref: string | undefined, file: string): 
 }
 
 async function main(): Promise<void> {
+  inEngineEnv();
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return child(JSON.parse(argv[1]!) as Args, argv[2]!);
   if (!fs.existsSync(MODEL)) throw new Error(`${MODEL} is absent: the benchmark needs ../shared`);

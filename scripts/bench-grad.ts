@@ -37,7 +37,7 @@ import { normRules } from '../src/main/engine/autodiff/rules/norm';
 import type { CompileStrategies, ConvStrategy, LrnWindowStrategy, MaxPoolStrategy } from '../src/main/engine/autodiff/strategies';
 import { backwardModel, oneNodeModel, randomValues, type OneNodeCase } from '../src/main/engine/autodiff/rules/rule-harness';
 import { A } from '../src/main/engine/autodiff/types';
-import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch } from './bench/peer';
+import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch, inEngineEnv } from './bench/peer';
 
 const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'models');
 
@@ -307,6 +307,7 @@ async function reference(rows: Row[], f: Flags): Promise<Map<string, Reference>>
 }
 
 async function main(): Promise<void> {
+  inEngineEnv();
   const argv = process.argv.slice(2);
   const childAt = argv.indexOf('--child');
   const f = parseFlags(argv);

@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { load, machine, scratch, SHARED } from './bench/peer';
+import { load, machine, scratch, SHARED, inEngineEnv } from './bench/peer';
 
 const MODEL = path.join(SHARED, 'models', 'bvlc_googlenet.onnx');
 const BATCH = 16;
@@ -154,6 +154,7 @@ function runChild(argv: string[]): Promise<ChildResult> {
 }
 
 async function main(): Promise<void> {
+  inEngineEnv();
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
     const [, phase, a, b, c] = argv;

@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { load, readReference, referenceUnavailable, runReference as runPeer } from './bench/peer';
+import { load, readReference, referenceUnavailable, runReference as runPeer, inEngineEnv } from './bench/peer';
 
 const root = path.resolve(__dirname, '..');
 const shared = path.resolve(root, '../shared');
@@ -132,6 +132,7 @@ async function sideBySide(ours: string, ref: string, out: string): Promise<void>
 }
 
 async function main(): Promise<void> {
+  inEngineEnv();
   const iters = Number(flag('iters') ?? 300);
   const cases = (flag('cases') ?? '256/lbfgs,256/adam,512/lbfgs').split(',').map((c) => {
     const [s, o] = c.split('/');

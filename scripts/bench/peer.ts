@@ -4,10 +4,11 @@
 // ratio — the load average and the reference's own idle check (the share of the CPUs other processes
 // used while it ran, measured by peer_common.Contention). These machines differ by 2× from day to day,
 // so a ratio is only honest when both sides were measured back to back; nothing here holds a number.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { engineProcessEnv, hasEngineEnv } from '../../src/main/engine/runtime/process-env';
 
 export const SHARED = path.resolve(__dirname, '../../../shared');
 export const PEER_DIR = path.join(SHARED, 'peer');
@@ -19,6 +20,23 @@ export const load = (): string => os.loadavg().map((v) => v.toFixed(2)).join(' '
 
 /** One line on the machine, for a benchmark's header. */
 export const machine = (): string => `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${load()}`;
+
+/**
+ * Run this benchmark again in the engine process's environment ([Note: huge pages] in
+ * src/main/engine/runtime/process-env.ts) unless it is in it already: ours is measured as the app runs
+ * it, and the reference, a child of this process, gets the same environment. Call first thing in main().
+ */
+export function inEngineEnv(): void {
+  if (hasEngineEnv()) {
+    if (process.env.FEATURESCOPE_BENCH_ENV_SAID === '0') {
+      console.log(`# engine environment (the app's engine process has it too): GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}; the reference runs with it as well`);
+      process.env.FEATURESCOPE_BENCH_ENV_SAID = '1';
+    }
+    return;
+  }
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...engineProcessEnv(), FEATURESCOPE_BENCH_ENV_SAID: '0' } });
+  process.exit(r.status ?? 1);
+}
 
 /**
  * Why the reference cannot run here (so the comparison is skipped and said so), or undefined when

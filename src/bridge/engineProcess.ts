@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import type { WireMessage } from '../shared/contract';
 import { dataDir } from '../main/store/recent';
+import { engineProcessEnv } from '../main/engine/runtime/process-env';
 
 type Response = Extract<WireMessage, { type: 'response' }>;
 type Event = Extract<WireMessage, { type: 'event' }>;
@@ -123,7 +124,7 @@ export class EngineProcess {
     if (this.child) return this.child;
     const { entry, env, log } = this.options;
     const child = fork(entry, [], {
-      env: { ...process.env, ...env },
+      env: engineProcessEnv({ ...process.env, ...env }),
       execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
       stdio: log ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',

@@ -4,6 +4,7 @@
 import { MessageChannelMain, utilityProcess, type UtilityProcess, type WebContents } from 'electron';
 import { join } from 'node:path';
 import type { Args, Channel, Result, WireMessage } from '../shared/contract';
+import { engineProcessEnv } from './engine/runtime/process-env';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
@@ -24,7 +25,7 @@ export class Engine {
 
   private ensure(): UtilityProcess {
     if (this.proc) return this.proc;
-    const proc = utilityProcess.fork(this.entry, [], { serviceName: 'Featurescope engine', stdio: 'inherit' });
+    const proc = utilityProcess.fork(this.entry, [], { serviceName: 'Featurescope engine', stdio: 'inherit', env: engineProcessEnv() });
     proc.on('message', (msg: WireMessage) => {
       if (msg?.type === 'event') {
         if (msg.event === 'project:changed') this.project = (msg.payload as { path?: string } | null)?.path ?? this.project;
