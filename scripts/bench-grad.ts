@@ -13,7 +13,7 @@
 //
 //   tsx scripts/bench-grad.ts [--rows googlenet,vgg] [--runs 10] [--threads 2]
 //       [--conv auto|transpose] [--pool auto|match|blocks|offsets|separable|onehot|indices|scatter|phases|gather|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
-//       [--no-mem-pattern] [--profile] [--json] [--no-reference] [--wait-idle] [--quick]
+//       [--mem-pattern] [--profile] [--json] [--no-reference] [--wait-idle] [--quick]
 //   --wait-idle: let the reference wait for an idle machine and retry disturbed rows (its guard; off by
 //   default because on a shared machine it can wait for many minutes); --quick: 3 runs of ours and the
 //   reference's --quick (1 warm-up, 2 runs)
@@ -91,7 +91,7 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { runs: 10, threads: 2, conv: 'auto', pool: 'auto', lrn: 'slices', opt: 'all', memPattern: true, profile: false, json: false, ops: false, reference: true, waitIdle: false, quick: false };
+  const f: Flags = { runs: 10, threads: 2, conv: 'auto', pool: 'auto', lrn: 'slices', opt: 'all', memPattern: false, profile: false, json: false, ops: false, reference: true, waitIdle: false, quick: false };
   const value = (i: number) => {
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`bench-grad: ${argv[i]} needs a value`);
@@ -108,6 +108,8 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--opset') f.opset = Number(value(i++));
     else if (a === '--opt') f.opt = value(i++) as Flags['opt'];
     else if (a === '--no-mem-pattern') f.memPattern = false;
+    // the engine's gradient sessions run without onnxruntime's memory pattern ([Note: no memory pattern])
+    else if (a === '--mem-pattern') f.memPattern = true;
     else if (a === '--profile') f.profile = true;
     else if (a === '--json') f.json = true;
     else if (a === '--ops') f.ops = true;

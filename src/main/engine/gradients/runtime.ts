@@ -321,7 +321,13 @@ export class GradientRuntime {
     // The compiled graph computes all of its outputs whatever is fetched: cut it when less is wanted.
     const cut = !inputGrad || indexOutput !== undefined;
     const final = cut ? cutModel(model, fetch) : model;
+    // [Note: no memory pattern] onnxruntime's memory pattern plans one block for a run's intermediates after
+    // the first run: for a compiled forward + backward graph it held 30–40% more peak memory (GoogLeNet's
+    // gradient at 512: 954–977 MB against 669–672; VGG19-block3 at 512: 1820 against 1117) and its second
+    // run paid for faulting that block in (GoogLeNet at 550×413: 456 ms against 180), once per session — a
+    // dream makes one per octave. Without it a step took 0–4% longer in bench:grad.
     const made = await createSession({ bytes: cut ? encodeModel(final) : g.bytes }, placement, {
+      enableMemPattern: false,
       ...(spec.arena === false ? { enableCpuMemArena: false } : {}),
       ...(spec.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     });
