@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { positionOf } from '../src/main/engine/jobs/position';
 import { artifactsDir, assertBuilt, browserSkipReason, CHROMIUM_ARGS, chromiumPath, repoRoot, shared, sharedDir } from './helpers';
 
 const skip = browserSkipReason();
@@ -136,6 +137,14 @@ describe('crash recovery in browser mode (bridge + engine host + Chromium)', { s
     const dreamId = started.find((r) => r.kind === 'dream')!.id;
     const igId = started.find((r) => r.kind === 'attribution')!.id;
     await until('a checkpointed dream frame', () => frames(dreamId) === 1);
+    // the full-size checkpoint says where in its schedule the dream was: Resume runs only the steps left
+    const checkpoint = () => (db.prepare("SELECT bytes FROM artifacts WHERE run_id = ? AND name = 'checkpoint'").get(dreamId) as { bytes: Buffer } | undefined)?.bytes;
+    let at: ReturnType<typeof positionOf>;
+    await until('a checkpoint with its position', () => { const b = checkpoint(); return (at = b ? positionOf(b) : undefined) !== undefined; }, 20_000);
+    assert.ok(at);
+    assert.equal(at.octave, 0);
+    assert.equal(at.seed, 3);
+    assert.ok(at.iteration! >= 1 && at.iteration! < 150, `taken after step ${at.iteration} of 150`);
     assert.equal(rows().find((r) => r.id === dreamId)!.status, 'running');
     await shot('01-running');
 

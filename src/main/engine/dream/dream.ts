@@ -10,7 +10,7 @@ import type { Model } from '../onnx/model';
 import { GradientRuntime, runProvider, runtimeModel, type RuntimeModel } from '../gradients/index';
 import type { SessionPlacement } from '../runtime/sessions';
 import { DreamGradients, type SessionTiming } from './gradients';
-import { runDreamLoop, planFor, octaveSizes, type LoopHooks, type LoopSettings, type OctaveReport } from './loop';
+import { runDreamLoop, planFor, octaveSizes, type LoopHooks, type LoopPosition, type LoopSettings, type OctaveReport } from './loop';
 import { dreamObjective, defaultDreamLayer, withGuideScore } from './objective';
 import { affine, decodeRgb, resizeRgb, toPlanar, type PixelSpace, type Rgb } from '../pixels/index';
 import { receptiveField, spatialSize } from './receptive-field';
@@ -36,6 +36,8 @@ export interface DreamRequest {
   runtime?: GradientRuntime;
   /** the model file's sha256: the runtime caches under it (default: an id of this Model object) */
   modelSha?: string;
+  /** go on from an interrupted run's full-size frame at its position (settings.seed must be that run's seed) */
+  start?: { frame: ImageSource; at: LoopPosition };
 }
 
 /** Settings as actually run: default layer filled in, seed drawn, margin resolved. */
@@ -133,7 +135,8 @@ export async function dream(req: DreamRequest, hooks: LoopHooks = {}): Promise<D
   };
   const measure = hooks.measureObjective ?? planFor(photo.height, photo.width, loop).rows.length * planFor(photo.height, photo.width, loop).cols.length === 1;
   try {
-    const r = await runDreamLoop(photo, req.space, grads, loop, { ...hooks, measureObjective: measure });
+    const start = req.start ? { frame: await toRgb(req.start.frame, 'the interrupted run\'s last frame'), at: req.start.at } : undefined;
+    const r = await runDreamLoop(photo, req.space, grads, loop, { ...hooks, measureObjective: measure }, start);
     const ran = runProvider(grads.providers, placement.provider);
     return {
       ...(grads.fallbackReason ? { fallbackReason: grads.fallbackReason } : {}),

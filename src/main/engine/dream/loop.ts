@@ -50,8 +50,11 @@ export interface LoopHooks {
   previewMaxSide?: number;
   /** whether a full-resolution frame is wanted now (a JobControl's wantsCheckpointImage): assembling one costs a full-size pass */
   wantsFullFrame?(): boolean;
-  /** the current state at the photo's full size (earlier octaves: the photo plus the detail so far), for Resume after a crash */
-  onFullFrame?(frame: Rgb): void;
+  /**
+   * the current state at the photo's full size (earlier octaves: the photo plus the detail so far), for Resume
+   * after a crash, with where it was taken: `iteration` steps of octave `octave` done (a LoopStart resumes there)
+   */
+  onFullFrame?(frame: Rgb, at: LoopPosition): void;
   /** compute the objective on the photo before and on the result after (extra gradient runs) */
   measureObjective?: boolean;
 }
@@ -94,6 +97,24 @@ export interface LoopResult {
   stepsDone: number;
 }
 
+/** After `iteration` steps of octave `octave` (0: the smallest) of a run seeded `seed`. */
+export interface LoopPosition {
+  octave: number;
+  iteration: number;
+  seed: number;
+}
+
+/**
+ * Resume an interrupted run ([Note: unfinished runs]): its full-size frame at `at`. The octave's state is
+ * taken back from the frame — at full size the frame itself, below it the octave's photo plus the frame's
+ * detail (frame − photo) shrunk to the octave — and the random shifts go on where the run left them
+ * (`at.seed` must be the run's seed), so only the steps that were left run.
+ */
+export interface LoopStart {
+  frame: Rgb;
+  at: LoopPosition;
+}
+
 export function octaveSizes(h: number, w: number, octaves: number, scale: number): { h: number; w: number }[] {
   const sizes = [{ h, w }];
   for (let i = 1; i < octaves; i++) {
@@ -107,8 +128,9 @@ export function planFor(h: number, w: number, s: LoopSettings): TilePlan {
   return h * w <= s.maxWholePixels ? wholePlan(h, w) : gridPlan(h, w, s.tileSize, s.tileMargin);
 }
 
-export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: GradientSource, s: LoopSettings, hooks: LoopHooks = {}): Promise<LoopResult> {
+export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: GradientSource, s: LoopSettings, hooks: LoopHooks = {}, start?: LoopStart): Promise<LoopResult> {
   validate(s);
+  if (start) checkStart(start, photo, s);
   const t0 = performance.now();
   const control = hooks.control ?? new PauseGate();
   const rand = seededRandom(s.seed);
@@ -129,15 +151,38 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
   const reports: OctaveReport[] = [];
   let detail: Planar | undefined;
   let src: Planar | undefined;
-  let stepsDone = 0;
+  // a resumed run counts the steps it did before the interruption too
+  let stepsDone = start ? start.at.octave * s.iterations + start.at.iteration : 0;
   let cancelled = false;
 
-  for (let k = 0; k < sizes.length && !cancelled; k++) {
+  // the random draws of one step: the jitter, and the tile grid's shift where it has more than one tile
+  const drawsPerStep = (plan: TilePlan) => (s.tileShift && tileCount(plan) > 1 ? 4 : 2);
+  const first = start?.at.octave ?? 0;
+  if (start) {
+    // the work and the random draws of the steps done before the interruption
+    for (let k = 0; k <= first; k++) {
+      const steps = k < first ? s.iterations : start.at.iteration;
+      for (let d = 0; d < steps * drawsPerStep(plans[k]); d++) rand();
+      doneWork += (work[k] / s.iterations) * steps;
+    }
+  }
+
+  for (let k = first; k < sizes.length && !cancelled; k++) {
     const { h, w } = sizes[k];
     const plan = plans[k];
     const base = await resizeRgb(photo, w, h);
     src = toPlanar(base, space);
-    if (detail) {
+    if (start && k === first) {
+      // the interrupted octave's state, from the frame
+      const frame = toPlanar(start.frame, space);
+      if (k === sizes.length - 1) src = frame;
+      else {
+        subtractPhoto(frame, photo, space);
+        const d = resizeBilinear(frame, h, w);
+        for (let i = 0; i < src.data.length; i++) src.data[i] += d.data[i];
+        clipChannels(src, lo, hi);
+      }
+    } else if (detail) {
       const up = resizeBilinear(detail, h, w);
       detail = undefined; // free the small one before the loop allocates the gradient
       for (let i = 0; i < src.data.length; i++) src.data[i] += up.data[i];
@@ -156,7 +201,7 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
     const rep: OctaveReport = { width: w, height: h, tiles: tileCount(plan), tileShapes: tileShapes(plan), sessionMs, ms: 0, stepMs: [], objectiveFirst: NaN, objectiveLast: NaN };
     reports.push(rep);
 
-    for (let it = 0; it < s.iterations; it++) {
+    for (let it = start && k === first ? start.at.iteration : 0; it < s.iterations; it++) {
       if (await control.checkpoint()) { cancelled = true; break; }
       const tStep = performance.now();
       const shift = s.tileShift && tileCount(plan) > 1;
@@ -183,7 +228,7 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
         lastPreview = performance.now();
         hooks.onPreview(fromPlanar(thumbnail(src, hooks.previewMaxSide ?? 512), space));
       }
-      if (hooks.onFullFrame && (hooks.wantsFullFrame?.() ?? true)) hooks.onFullFrame(fullFrame(src, base, photo, space, lo, hi));
+      if (hooks.onFullFrame && (hooks.wantsFullFrame?.() ?? true)) hooks.onFullFrame(fullFrame(src, base, photo, space, lo, hi), { octave: k, iteration: it + 1, seed: s.seed });
     }
     rep.ms = performance.now() - ts;
     if (k < sizes.length - 1) {
@@ -213,6 +258,14 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
     measureMs += performance.now() - tm;
   }
   return { status: cancelled ? 'cancelled' : 'done', image: fromPlanar(result, space), octaves: reports, objectiveBefore, objectiveAfter, measureMs, totalMs: performance.now() - t0, stepsDone };
+}
+
+function checkStart(start: LoopStart, photo: Rgb, s: LoopSettings): void {
+  const { octave, iteration, seed } = start.at;
+  if (!Number.isInteger(octave) || octave < 0 || octave >= s.octaves) throw new Error(`resume: octave ${octave} is not one of this run's ${s.octaves}`);
+  if (!Number.isInteger(iteration) || iteration < 0 || iteration > s.iterations) throw new Error(`resume: step ${iteration} is not in 0..${s.iterations}`);
+  if (seed !== s.seed) throw new Error(`resume: the run was seeded ${seed}, these settings ${s.seed}`);
+  if (start.frame.width !== photo.width || start.frame.height !== photo.height) throw new Error(`resume: the frame is ${start.frame.width}×${start.frame.height}, the photo ${photo.width}×${photo.height}`);
 }
 
 /** The state at the photo's size: `src` itself at full size, else the photo plus (src − base) enlarged, as a cancelled run keeps it. */

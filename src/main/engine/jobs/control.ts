@@ -2,6 +2,7 @@
 // ETA, preview frames at a bounded rate, and pause / resume / cancel that take effect at the job's next
 // checkpoint — between two optimizer steps, tiles or batches. A recipe never writes any of this itself.
 /** RGB bytes, 3 per pixel, row-major (what sharp decodes to and what previews are made of). */
+import type { JobPosition } from './position';
 export interface RgbFrame {
   width: number;
   height: number;
@@ -79,7 +80,7 @@ export interface JobSink {
    * its run's lossless checkpoint. Settles once the frame is handed off (encoded and sent): until then the
    * control sends no other, so a slow encode of a big image never piles up.
    */
-  checkpoint?(frame: RgbFrame): Promise<void> | void;
+  checkpoint?(frame: RgbFrame, position?: JobPosition): Promise<void> | void;
   /** a sweep's finished item, kept in the run's row at once (lossless; `meta` in the PNG's text chunk) */
   item?(name: string, frame: RgbFrame, meta: Record<string, string>): Promise<void> | void;
 }
@@ -147,14 +148,15 @@ export class JobControl extends PauseGate {
   /**
    * The job's current state at full resolution (not the downscaled preview), for Resume after a crash:
    * at most one per checkpointEveryMs, none while the previous one is still being encoded or sent.
+   * `position`: where in its work the job is (jobs/position.ts), for its recipe's resume hook.
    */
-  checkpointImage(frame: RgbFrame | (() => RgbFrame)): void {
+  checkpointImage(frame: RgbFrame | (() => RgbFrame), position?: JobPosition): void {
     if (!this.wantsCheckpointImage()) return;
     this.lastCheckpointImage = performance.now();
     this.checkpointBusy = true;
     const done = () => { this.checkpointBusy = false; };
     try {
-      Promise.resolve(this.sink.checkpoint!(typeof frame === 'function' ? frame() : frame)).then(done, done);
+      Promise.resolve(this.sink.checkpoint!(typeof frame === 'function' ? frame() : frame, position)).then(done, done);
     } catch (e) {
       done();
       throw e;

@@ -15,6 +15,7 @@ import { inspectModel, loadModelBytes, loadModelFile, withExtraOutputs, type Loa
 import { RECIPES } from '../recipes/index';
 import type { Recipe, WorkerEnv } from '../recipes/types';
 import { JobControl, type RgbFrame } from './control';
+import { withPosition, type JobPosition } from './position';
 import type { CallRequest, FetchedTensor, ForwardResult, FromWorker, ModelRef, ToWorker, WorkerOptions } from './protocol';
 
 const port = parentPort;
@@ -130,11 +131,12 @@ function previewSink(id: number): (f: RgbFrame) => void {
  * Checkpoint images leave as PNG (lossless: Resume starts from exactly this state). The pixels are copied
  * first, since the job goes on changing its buffers while sharp encodes on its own threads.
  */
-function checkpointSink(id: number): (f: RgbFrame) => Promise<void> {
-  return async (f) => {
+function checkpointSink(id: number): (f: RgbFrame, position?: JobPosition) => Promise<void> {
+  return async (f, position) => {
     const raw = Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength);
     const b = await sharp(Buffer.from(raw), { raw: { width: f.width, height: f.height, channels: 3 } }).png({ compressionLevel: 3 }).toBuffer();
-    const bytes = new Uint8Array(b);
+    // a copy of its own either way: its buffer is transferred
+    const bytes = new Uint8Array(position ? withPosition(b, position) : b);
     post({ type: 'checkpoint', id, mime: 'image/png', bytes }, [bytes.buffer as ArrayBuffer]);
   };
 }

@@ -12,6 +12,8 @@ import type { ModelRef } from '../jobs/protocol';
 import type { RunRecord } from '../../../shared/contract';
 import { jobModelRef } from './inputs';
 import type { Recipe } from './types';
+import { positionOf } from '../jobs/position';
+import type { LoopPosition } from '../dream/loop';
 
 interface Input {
   model: ModelRef;
@@ -22,6 +24,8 @@ interface Input {
   guide?: Uint8Array;
   space: Preprocess;
   settings: DreamSettings;
+  /** Resume: the interrupted run's full-size checkpoint (PNG) and where it was taken; `photo` stays the start image */
+  start?: { frame: Uint8Array; at: LoopPosition };
 }
 
 interface Output {
@@ -64,14 +68,23 @@ export const dreamRecipe: Recipe<'dream', Input, Output> = {
   },
 
   // Resume after a crash: dream on from the last checkpoint image — the dream's state at the photo's full
-  // size, lossless (PNG), taken at most every 3 s. Only a row written before full-size checkpoints existed
-  // (or by a job that died before its first one) holds a ≤480-px preview: that one is enlarged to the photo's size.
+  // size, lossless (PNG), taken at most every 3 s, with where it was taken (octave, step, seed): only the
+  // steps that were left run, with the random shifts the run would have drawn (dream/loop.ts LoopStart).
+  // A checkpoint without its position (an older row) is dreamed on with the whole schedule again; a row
+  // written before full-size checkpoints existed (or by a job that died before its first one) holds a
+  // ≤480-px preview: that one is enlarged to the photo's size.
   async resume(prepared, frame) {
     const [photoMeta, frameMeta] = await Promise.all([
       sharp(prepared.input.photo).rotate().raw().toBuffer({ resolveWithObject: true }).then((r) => r.info),
       sharp(frame).metadata(),
     ]);
     if (frameMeta.format === 'png' && frameMeta.width === photoMeta.width && frameMeta.height === photoMeta.height) {
+      const p = positionOf(frame);
+      const s = prepared.input.settings;
+      if (p && Number.isInteger(p.octave) && p.octave! >= 0 && p.octave! < s.octaves && Number.isInteger(p.iteration) && p.iteration! >= 0 && p.iteration! <= s.iterations && p.seed !== undefined) {
+        const at = { octave: p.octave!, iteration: p.iteration!, seed: p.seed };
+        return { ...prepared, input: { ...prepared.input, settings: { ...s, seed: at.seed }, start: { frame, at } } };
+      }
       return { ...prepared, input: { ...prepared.input, photo: frame } };
     }
     const photo = await sharp(frame).resize(photoMeta.width, photoMeta.height, { fit: 'fill' }).png().toBuffer();
@@ -84,6 +97,7 @@ export const dreamRecipe: Recipe<'dream', Input, Output> = {
     const r = await dream(
       {
         photo: i.photo, model: env.model(i.model).model, modelSha: i.model.sha, space: i.space, settings: i.settings, ...(i.guide ? { guide: i.guide } : {}),
+        ...(i.start ? { start: i.start } : {}),
         ...(i.photoName ? { photoName: i.photoName } : {}), modelName: i.modelName,
         runtime: env.gradients, provider, threads,
       },
@@ -95,7 +109,7 @@ export const dreamRecipe: Recipe<'dream', Input, Output> = {
         onPreview: (f) => ctl.preview(f),
         // the full-size state, lossless, at most every 3 s: what Resume starts from after a crash
         wantsFullFrame: () => ctl.wantsCheckpointImage(),
-        onFullFrame: (f) => ctl.checkpointImage(f),
+        onFullFrame: (f, at) => ctl.checkpointImage(f, { ...at }),
       },
     );
     const { image, ...summary } = r;

@@ -14,6 +14,7 @@ import { fileModelRecord, localEnv, runFeaturevisLocally } from '../featurevis/l
 import { edgeModel, loaded, verticalEdge } from '../featurevis/testing';
 import { preset, presetSpace } from '../../../shared/pixels';
 import { runDreamLoop } from '../dream/loop';
+import { withPosition } from '../jobs/position';
 
 const png = (w: number, h: number, rgb: [number, number, number]) =>
   sharp({ create: { width: w, height: h, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer().then((b) => new Uint8Array(b));
@@ -41,6 +42,25 @@ test('dream resumes from a full-size PNG checkpoint exactly as it is', async () 
   const r = await dreamRecipe.resume!({ title: 'Dream', input: { photo } } as never, frame, {} as never, {} as never);
   const out = await sharp((r.input as unknown as { photo: Uint8Array }).photo).raw().toBuffer();
   assert.deepEqual(new Uint8Array(out), raw, 'every pixel of the checkpoint, no resampling');
+});
+
+test('a dream checkpoint that says where it was taken resumes there: the start image stays, the seed is the run\'s', async () => {
+  const photo = await png(64, 48, [0, 0, 255]);
+  const raw = new Uint8Array(64 * 48 * 3).map((_, i) => (i * 37) % 256);
+  const plain = new Uint8Array(await sharp(raw, { raw: { width: 64, height: 48, channels: 3 } }).png().toBuffer());
+  const frame = withPosition(plain, { octave: 1, iteration: 2, seed: 77 });
+  const settings = { octaves: 4, iterations: 10, seed: undefined };
+  const r = await dreamRecipe.resume!({ title: 'Dream', input: { photo, settings } } as never, frame, {} as never, {} as never);
+  const input = r.input as unknown as { photo: Uint8Array; settings: { seed?: number }; start?: { frame: Uint8Array; at: unknown } };
+  assert.equal(input.photo, photo, 'the octaves are built from the start image');
+  assert.equal(input.settings.seed, 77);
+  assert.deepEqual(input.start?.at, { octave: 1, iteration: 2, seed: 77 });
+  assert.equal(input.start?.frame, frame);
+  // a position this run cannot have (octave 4 of 4) is not trusted: dream on from the frame with the whole schedule
+  const odd = withPosition(plain, { octave: 4, iteration: 0, seed: 77 });
+  const r2 = await dreamRecipe.resume!({ title: 'Dream', input: { photo, settings } } as never, odd, {} as never, {} as never);
+  assert.equal((r2.input as unknown as { start?: unknown }).start, undefined);
+  assert.equal((r2.input as unknown as { photo: Uint8Array }).photo, odd);
 });
 
 test('adversarial resumes from its checkpoint PNG clipped into the ε-box around the original; a JPEG preview reruns', async () => {
