@@ -63,6 +63,18 @@ test('a dream checkpoint that says where it was taken resumes there: the start i
   assert.equal((r2.input as unknown as { photo: Uint8Array }).photo, odd);
 });
 
+test('a style checkpoint with its position goes on at that stage when the frame is that stage\'s size', async () => {
+  const raw = new Uint8Array(32 * 24 * 3).map((_, i) => (i * 13) % 256);
+  const plain = new Uint8Array(await sharp(raw, { raw: { width: 32, height: 24, channels: 3 } }).png().toBuffer());
+  const input = { layers: [], content: { width: 64, height: 48, data: new Uint8Array(64 * 48 * 3) }, styles: [], resolved: { stages: [16, 32, 64], stageIterations: [5, 5, 5], styleScale: 1 } };
+  const at = await styleRecipe.resume!({ title: 'Style', input, transfer: [] } as never, withPosition(plain, { stage: 1, tile: 0, iteration: 3 }), {} as never, {} as never);
+  assert.deepEqual((at.input as unknown as { resumeAt?: unknown }).resumeAt, { stage: 1, tile: 0, iteration: 3 });
+  // the same frame named as the last stage's (64 × 48): not that stage's picture, so the first stage starts from it
+  const odd = await styleRecipe.resume!({ title: 'Style', input, transfer: [] } as never, withPosition(plain, { stage: 2, tile: 0, iteration: 3 }), {} as never, {} as never);
+  assert.equal((odd.input as unknown as { resumeAt?: unknown }).resumeAt, undefined);
+  assert.equal((odd.input as unknown as { start: { width: number } }).start.width, 32);
+});
+
 test('adversarial resumes from its checkpoint PNG clipped into the ε-box around the original; a JPEG preview reruns', async () => {
   const [w, h] = [4, 2];
   const original = new Float32Array(3 * w * h).fill(100);

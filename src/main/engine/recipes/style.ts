@@ -17,6 +17,8 @@ import { decodeRgb } from '../pixels/rgb';
 import { hostModel } from './featurevis';
 import { jobModelRef } from './inputs';
 import type { Recipe } from './types';
+import { positionOf } from '../jobs/position';
+import { stageSizes, type StylePosition } from '../style/transfer';
 
 type Output = Omit<StyleOutcome, 'image'> & { image: Rgb };
 
@@ -82,12 +84,22 @@ export const styleRecipe: Recipe<'style', StyleInput, Output> = {
     });
   },
 
-  // Resume after a crash: the first stage starts from the last checkpoint image — the current stage's image
-  // at its own size, lossless (PNG), taken at most every 3 s — resized like a "continue from this result"
-  // image. (A row from before full-size checkpoints holds a ≤PREVIEW_MAX_SIDE preview: a softer start.)
+  // Resume after a crash from the last checkpoint image — the current stage's image at its own size, lossless
+  // (PNG), taken at most every 3 s, with where it was taken (stage, tile, iteration): the run goes on there,
+  // only the iterations that were left (L-BFGS starts its history afresh). A checkpoint without a position (an
+  // older row), or one that does not fit this run, starts the first stage from the frame, resized like a
+  // "continue from this result" image. (A row from before full-size checkpoints holds a ≤PREVIEW_MAX_SIDE
+  // preview: a softer start.)
   async resume(prepared, frame) {
     const start = await decodeRgb(frame, 'the last frame of the interrupted style run');
-    return { ...prepared, input: { ...prepared.input, start }, transfer: [...(prepared.transfer ?? []), start.data.buffer as ArrayBuffer] };
+    const p = positionOf(frame), s = prepared.input.resolved;
+    let resumeAt: StylePosition | undefined;
+    if (p && Number.isInteger(p.stage) && p.stage! >= 0 && p.stage! < s.stages.length && Number.isInteger(p.tile) && p.tile! >= 0
+      && Number.isInteger(p.iteration) && p.iteration! >= 0 && p.iteration! <= s.stageIterations[p.stage!]!) {
+      const out = stageSizes(prepared.input, s.stages[p.stage!]!, s.styleScale).out;
+      if (out.width === start.width && out.height === start.height) resumeAt = { stage: p.stage!, tile: p.tile!, iteration: p.iteration! };
+    }
+    return { ...prepared, input: { ...prepared.input, start, ...(resumeAt ? { resumeAt } : {}) }, transfer: [...(prepared.transfer ?? []), start.data.buffer as ArrayBuffer] };
   },
 
   async run(i, ctl, env) {
@@ -96,7 +108,7 @@ export const styleRecipe: Recipe<'style', StyleInput, Output> = {
     const r = await styleTransfer(
       {
         model: env.model(i.model).model, modelSha: i.model.sha, input: i.input, space: i.space,
-        ...(i.content ? { content: i.content } : {}), styles: i.styles, ...(i.start ? { start: i.start } : {}),
+        ...(i.content ? { content: i.content } : {}), styles: i.styles, ...(i.start ? { start: i.start } : {}), ...(i.resumeAt ? { resumeAt: i.resumeAt } : {}),
         layers: i.layers, settings: i.resolved, runtime: env.gradients, placement: { provider, threads }, label: i.modelName,
       },
       {
@@ -105,7 +117,7 @@ export const styleRecipe: Recipe<'style', StyleInput, Output> = {
         onProgress: (p) => ctl.progress(p.fraction, formatStyleProgress(p), p.etaMs),
         wantsPreview: () => ctl.wantsPreview() || ctl.wantsCheckpointImage(),
         // the live preview is downscaled; the checkpoint (what Resume starts from) keeps the stage's full image
-        onPreview: (img) => { ctl.preview(() => previewFrame(img)); ctl.checkpointImage(img); },
+        onPreview: (img, at) => { ctl.preview(() => previewFrame(img)); ctl.checkpointImage(img, { ...at }); },
       },
     );
     // cancelled before its first iteration: there is nothing of this job's to keep

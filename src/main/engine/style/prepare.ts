@@ -15,6 +15,7 @@ import { gib, stageMemory, TILE_MAX, TILE_MIN, TILE_MIN_OVERLAP, TILE_OVERLAP, W
 import { tileGrid } from './tiles';
 import { memoryBudget } from '../runtime/budget';
 import { stageSizes } from './transfer';
+import type { StylePosition } from './transfer';
 
 /** The loss network as the host knows it (a project's ModelRecord has all of this). */
 export interface LossNetwork {
@@ -37,6 +38,8 @@ export interface StyleInput {
   content?: Rgb;
   styles: { image: Rgb; weight: number }[];
   start?: Rgb;
+  /** Resume: `start` is the interrupted run's checkpoint, taken here */
+  resumeAt?: StylePosition;
   layers: { content: string[]; style: string[]; styleChannels: number[] };
   /** what runs (stage sizes as numbers), and what is saved */
   resolved: ResolvedStyleSettings & { seed: number };

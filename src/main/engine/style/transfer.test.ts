@@ -16,7 +16,7 @@ import type { Rgb } from '../pixels/index';
 import { chromaIQ, luma, originalColors } from './colors';
 import { resizeCubic } from './images';
 import { prepareStyle, type LossNetwork } from './prepare';
-import { normalizedGradient, styleTransfer, type StyleJob } from './transfer';
+import { normalizedGradient, styleTransfer, type StyleJob, type StylePosition } from './transfer';
 import { bytesOf, vggModel } from './testing';
 import { resizePlanes } from './resize';
 
@@ -109,6 +109,28 @@ test('multires: each stage starts from the last one upsampled; cancel keeps the 
   assert.equal(c.status, 'cancelled');
   assert.equal(c.iterationsDone, 3);
   assert.deepEqual([c.image.width, c.image.height], [32, 24]);
+});
+
+test('resume: the run goes on at the checkpoint\'s stage, tile and iteration, and does only what was left', async () => {
+  const j = await job({ styles: [{ photoId: 'style.png' }], multires: [16, 32], stageIterations: [4, 4], optimizer: 'adam', lr: 2 });
+  // the second stage in tiles of 20 px (24 × 32 → 2 × 2 tiles), as a stage beyond the memory budget runs
+  const tiled = { ...j, settings: { ...j.settings, stageTiles: [null, { size: 20, overlap: 4 }] } };
+  const frames: { img: Rgb; at: StylePosition }[] = [];
+  const whole = await styleTransfer(tiled, { onPreview: (img, at) => frames.push({ img: { ...img, data: img.data.slice() }, at }) });
+  assert.equal(whole.iterationsDone, 4 + 4 * 4);
+  const pos = (f: { at: StylePosition }) => `${f.at.stage}/${f.at.tile}/${f.at.iteration}`;
+  assert.deepEqual(frames.map(pos).slice(0, 6), ['0/0/1', '0/0/2', '0/0/3', '0/0/4', '1/0/1', '1/0/2']);
+  for (const at of [{ stage: 0, tile: 0, iteration: 3 }, { stage: 1, tile: 1, iteration: 1 }]) {
+    const f = frames.find((x) => pos(x) === `${at.stage}/${at.tile}/${at.iteration}`)!;
+    let steps = 0;
+    const r = await styleTransfer({ ...tiled, start: f.img, resumeAt: at }, { onProgress: () => steps++ });
+    const left = at.stage === 0 ? (4 - at.iteration) + 4 * 4 : (4 - at.iteration) + 4 * (4 - at.tile - 1);
+    assert.equal(steps, left, `after ${pos(f)}: only the iterations left`);
+    assert.equal(r.iterationsDone, whole.iterationsDone, 'counted with those done before');
+    assert.deepEqual(r.stages.map((st) => [st.width, st.height]), at.stage === 0 ? [[16, 12], [32, 24]] : [[32, 24]]);
+    assert.ok(r.losses.total < 1.1 * whole.losses.total, `resumed at ${pos(f)}: loss ${r.losses.total.toExponential(3)}, the whole run's ${whole.losses.total.toExponential(3)}`);
+  }
+  await assert.rejects(styleTransfer({ ...tiled, start: frames[0]!.img, resumeAt: { stage: 1, tile: 9, iteration: 0 } }), /tile 9 is not one of this stage's 4/);
 });
 
 test('texture synthesis (style only, from noise) and inversion (one content layer) run their own terms', async () => {

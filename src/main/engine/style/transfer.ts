@@ -38,11 +38,23 @@ export interface StyleJob {
   styles: { image: Rgb; weight: number }[];
   /** "continue from this result": the first stage starts from this picture (resized) */
   start?: Rgb;
+  /**
+   * Resume ([Note: unfinished runs]): `start` is an interrupted run's checkpoint, taken at this position;
+   * the run goes on there (that stage, tile and iteration) instead of from its first stage.
+   */
+  resumeAt?: StylePosition;
   layers: { content: string[]; style: string[]; styleChannels: number[] };
   settings: ResolvedStyleSettings & { seed: number };
   runtime: GradientRuntime;
   placement?: SessionPlacement;
   label?: string;
+}
+
+/** After `iteration` iterations of tile `tile` (0 when the stage is one image) of stage `stage`. */
+export interface StylePosition {
+  stage: number;
+  tile: number;
+  iteration: number;
 }
 
 export interface StyleProgress {
@@ -67,7 +79,8 @@ export interface StyleHooks {
   onProgress?(p: StyleProgress): void;
   /** asked before a preview is drawn (drawing one costs a conversion of the image) */
   wantsPreview?(): boolean;
-  onPreview?(img: Rgb): void;
+  /** the stage's picture as it stands, and where the run is (what Resume would go on from) */
+  onPreview?(img: Rgb, at: StylePosition): void;
 }
 
 export type CurvePoint = [stage: number, iteration: number, total: number, content: number, style: number, tv: number];
@@ -144,7 +157,22 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
   const totalIterations = s.stageIterations.reduce((a, b) => a + b, 0);
   const curveEvery = Math.max(1, Math.ceil(totalIterations / 400));
 
-  for (let si = 0; si < s.stages.length && !cancelled; si++) {
+  const from = job.resumeAt;
+  if (from) {
+    if (!job.start) throw new Error('resume: a position without the checkpoint image');
+    if (!Number.isInteger(from.stage) || from.stage < 0 || from.stage >= s.stages.length) throw new Error(`resume: stage ${from.stage} is not one of this run's ${s.stages.length}`);
+    if (!Number.isInteger(from.iteration) || from.iteration < 0 || from.iteration > s.stageIterations[from.stage]!) throw new Error(`resume: iteration ${from.iteration} is not in 0..${s.stageIterations[from.stage]}`);
+    // the work before the interruption: earlier stages whole, this stage's finished tiles and iterations
+    const o = stageSizes(job, s.stages[from.stage]!, s.styleScale).out;
+    const tiling = s.stageTiles?.[from.stage] ?? null;
+    const tiles = tiling ? tileGrid(o.width, o.height, tiling.size, tiling.overlap).length : 1;
+    if (!Number.isInteger(from.tile) || from.tile < 0 || from.tile >= tiles) throw new Error(`resume: tile ${from.tile} is not one of this stage's ${tiles}`);
+    const iters = s.stageIterations[from.stage]!;
+    doneCost = cost.slice(0, from.stage).reduce((a, b) => a + b, 0) + cost[from.stage]! * ((from.tile * iters + from.iteration) / (tiles * iters));
+    iterationsDone = s.stageIterations.slice(0, from.stage).reduce((a, b) => a + b, 0) + from.tile * iters + from.iteration;
+  }
+
+  for (let si = from?.stage ?? 0; si < s.stages.length && !cancelled; si++) {
     const ts = performance.now();
     const sizes = stageSizes(job, s.stages[si]!, s.styleScale);
     const { width: W, height: H } = sizes.out;
@@ -235,7 +263,8 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
     let it = 0;
     const tileEnd: { losses: StyleLosses; area: number }[] = [];
     try {
-      for (let ti = 0; ti < rects.length && !cancelled; ti++) {
+      const resuming = from !== undefined && si === from.stage;
+      for (let ti = resuming ? from.tile : 0; ti < rects.length && !cancelled; ti++) {
         const r = rects[ti]!;
         const evaluate = evaluator(await targetsOf(r));
         const xt = rects.length === 1 ? whole : cropPlanes(whole, 3, H, W, r);
@@ -250,10 +279,10 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
           return v;
         };
         // a preview of a tiled stage is the whole image with the tile as it stands
-        const preview = () => hooks.onPreview!(rects.length === 1
+        const preview = (done: number) => hooks.onPreview!(rects.length === 1
           ? picture(whole, H, W, job.space, s.originalColors ? contentAtSize : undefined)
-          : composite(whole, H, W, xt, r, job.space, s.originalColors ? contentAtSize : undefined));
-        for (it = 0; it < iterations; it++) {
+          : composite(whole, H, W, xt, r, job.space, s.originalColors ? contentAtSize : undefined), { stage: si, tile: ti, iteration: done });
+        for (it = resuming && ti === from.tile ? from.iteration : 0; it < iterations; it++) {
           if (hooks.checkpoint && (await hooks.checkpoint())) { cancelled = true; break; }
           const t1 = performance.now();
           const res = await optimizer.step(xt, (p, g) => tracked(p as Float32Array, g as Float32Array));
@@ -272,7 +301,7 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
             ...(rects.length > 1 ? { tile: ti + 1, tiles: rects.length } : {}),
             etaMs: remaining * mpi, losses: last,
           });
-          if (hooks.onPreview && (hooks.wantsPreview?.() ?? true)) preview();
+          if (hooks.onPreview && (hooks.wantsPreview?.() ?? true)) preview(it + 1);
           if (res.done) break;
         }
         // the losses of the image this stage ends with (L-BFGS's last step moves to a point it never evaluates)
@@ -366,7 +395,8 @@ async function forwardAt(job: StyleJob, rm: ReturnType<typeof runtimeModel>, pla
 
 async function initialImage(job: StyleJob, W: number, H: number, content: Rgb | undefined): Promise<Float32Array> {
   const s = job.settings;
-  if (job.start) return toPlanar(await resizeCubic(job.start, W, H), job.space).data;
+  // (a resumed run's checkpoint is at the stage's size already: taken as it is)
+  if (job.start) return toPlanar(job.start.width === W && job.start.height === H ? job.start : await resizeCubic(job.start, W, H), job.space).data;
   if (s.init === 'content') {
     if (!content) throw new Error('init "content" needs a content photo');
     return toPlanar(content, job.space).data;
