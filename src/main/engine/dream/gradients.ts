@@ -54,7 +54,10 @@ export class DreamGradients implements GradientSource {
   /** `arena` false for tiles: an arena keeps each session's peak working memory (~650 MB for a 640² GoogLeNet gradient) for good, and up to 9 tile shapes are alive at once. */
   private async open(h: number, w: number, arena: boolean): Promise<Held> {
     const { runtime, model, input, objective, placement } = this.opts;
-    const session = await runtime.gradient({ model, input, shape: [1, 3, h, w], objective: objective(h, w), placement, arena });
+    // threads that sleep between runs: a spinning pool's first runs in a new session took 2× a later one
+    // (GoogLeNet at 550×413: 355 against 156 ms; sleeping: 181 against 163), and a dream has one session per
+    // octave and JS work (shifts, step, clipping) between runs; the classic dream of sky.jpg ran ~5% faster
+    const session = await runtime.gradient({ model, input, shape: [1, 3, h, w], objective: objective(h, w), placement, arena, spinning: false });
     if (session.targetInputs.length > 0) {
       await session.release({ drop: true });
       throw new Error(`the dream objective needs target inputs (${session.targetInputs.map((t) => t.name).join(', ')}), which dreaming does not feed`);
