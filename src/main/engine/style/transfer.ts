@@ -226,6 +226,8 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
     hooks.onPhase?.(`stage ${si + 1}/${s.stages.length}: compiling the gradient at ${tw}×${th}`, doneCost / totalCost);
     const session: GradientSession = await job.runtime.gradient({
       model: rm, input: job.input, shape: [K, 3, th, tw], placement, label: job.label ?? 'loss network',
+      // sleeping intra-op threads: L-BFGS's JS work between runs needs a core (256 px: 166–171 against 169–179 ms an iteration)
+      spinning: false,
       ...(s.normalizeGradients
         ? { objective: perItem(plan.terms.map((t) => t.objective)), gradientsOf: termLayers }
         : { objective: plan.objective }),
