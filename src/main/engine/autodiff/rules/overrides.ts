@@ -1,12 +1,13 @@
 // Gradient overrides for ReLU used by attribution and feature visualization.
-import type { GradRule } from '../types';
-import { unary, where0 } from './activation';
+import { A, type GradRule } from '../types';
+import { unary } from './activation';
 
-/** Guided backprop (Springenberg et al.): pass dy only where x > 0 AND dy > 0. */
-const guidedRelu: GradRule = unary((ctx, dy) => {
-  const pos = ctx.op('Greater', [ctx.node.outputs[0]!, ctx.scalar(0)]);
-  return where0(ctx, ctx.op('And', [pos, ctx.op('Greater', [dy, ctx.scalar(0)])]), dy);
-});
+/**
+ * Guided backprop (Springenberg et al.): pass dy only where x > 0 AND dy > 0, as Relu(dy) · Cast(y > 0) — the
+ * default ReLU rule's vectorized form (activation.ts) rather than And + Where: the same values for finite dy.
+ */
+const guidedRelu: GradRule = unary((ctx, dy) =>
+  ctx.op('Mul', [ctx.op('Relu', [dy]), ctx.op('Cast', [ctx.op('Greater', [ctx.node.outputs[0]!, ctx.scalar(0)])], { to: A.int(1) })]));
 
 /** Deconvnet (Zeiler & Fergus): the backward pass applies ReLU to dy, ignoring x. */
 const deconvRelu: GradRule = unary((ctx, dy) => ctx.op('Relu', [dy]));
