@@ -34,6 +34,8 @@ export interface FeaturevisWork {
   magnitude?: Float32Array;
   /** a resumed run: image01 [n, 3, size, size], where the first batch's parameters start (see resumeStart) */
   start?: Float32Array;
+  /** with `start`: the steps the interrupted run had done (its checkpoint's position); it goes on from there */
+  startStep?: number;
 }
 
 export interface RenderedItem {
@@ -143,7 +145,9 @@ export async function renderFeatures(w: FeaturevisWork, ctl: JobControl, env: Re
         const div = diversityPerItem(a.data, a.dims);
         return per.map((v, i) => v - w.diversity!.weight * div[i]!);
       };
-      let evaluations = 0;
+      const resuming = b === 0 && w.start !== undefined;
+      // a resumed run is past its first startStep evaluations: the redirected-ReLU phase counts them
+      let evaluations = resuming ? w.startStep ?? 0 : 0;
       const evaluate: Evaluate = async (img, dims, grad) => {
         const session = redirected && evaluations < s.redirectedReluSteps ? redirected : plain;
         evaluations++;
@@ -157,7 +161,7 @@ export async function renderFeatures(w: FeaturevisWork, ctl: JobControl, env: Re
       let last = performance.now();
       const seed = (s.seed + b) >>> 0;
       const result = await render(renderSpec(s, n, seed, !!w.photo), {
-        evaluate, ...(w.photo ? { photo: w.photo } : {}), ...(w.magnitude ? { magnitude: w.magnitude } : {}), ...(b === 0 && w.start ? { start: w.start } : {}),
+        evaluate, ...(w.photo ? { photo: w.photo } : {}), ...(w.magnitude ? { magnitude: w.magnitude } : {}), ...(resuming ? { start: w.start, ...(w.startStep ? { startStep: w.startStep } : {}) } : {}),
       }, {
         checkpoint: async () => {
           // time spent paused is not step time
@@ -178,7 +182,7 @@ export async function renderFeatures(w: FeaturevisWork, ctl: JobControl, env: Re
           ctl.progress((b + step / s.steps) / batches, `batch ${b + 1}/${batches} · step ${step}/${s.steps}`, left * perStep);
           if (ctl.wantsPreview()) ctl.preview(() => previewGrid(image(), items.length, size, w.input.channels));
           // what Resume starts from: the batch at full size, lossless (only where it can: see resumable)
-          if (resumable(w) && ctl.wantsCheckpointImage()) ctl.checkpointImage(() => itemStrip(image(), items.length, size, w.input.channels));
+          if (resumable(w) && ctl.wantsCheckpointImage()) ctl.checkpointImage(() => itemStrip(image(), items.length, size, w.input.channels), { step, seed: s.seed });
         },
       });
       stepsDone = result.steps;

@@ -36,6 +36,12 @@ export interface RenderDeps {
   magnitude?: Float32Array;
   /** image01 [B, 3, H, W] the parameters start from (its preimage) instead of the param's init: a run resumed from its last frame */
   start?: Float32Array;
+  /**
+   * with `start`: the steps the interrupted run had done. The loop goes on at the next one, with the random
+   * transforms the run would have drawn there (one draw per evaluation: optimizers that evaluate once a step);
+   * the optimizer's own state (Adam's moments) starts afresh.
+   */
+  startStep?: number;
 }
 
 export interface StepInfo {
@@ -93,6 +99,10 @@ export async function render(spec: RenderSpec, deps: RenderDeps, control: Render
   // a bad transform spec (a crop larger than the image, say) fails here, before the model runs; the
   // throwaway generator leaves the run's own draws untouched
   drawTransforms(spec.transforms, dims, seededRandom(0));
+  const first = deps.start ? deps.startStep ?? 0 : 0;
+  if (!Number.isInteger(first) || first < 0 || first > spec.steps) throw new Error(`render: startStep ${first} is not in 0..${spec.steps}`);
+  if (first > 0 && spec.optimizer.kind !== 'adam') throw new Error(`render: going on at a step needs an optimizer that evaluates once a step (adam), not ${spec.optimizer.kind}`);
+  for (let k = 0; k < first; k++) drawTransforms(spec.transforms, dims, drawRand);
   let last: { objectives: number[]; penalties: number[]; draw: string } | undefined;
 
   const closure: Closure = async (x, grad) => {
@@ -121,10 +131,10 @@ export async function render(spec: RenderSpec, deps: RenderDeps, control: Render
   const params = param.params;
   control.onStart?.(param.image(params), dims);
   const history: number[][] = Array.from({ length: batch }, () => []);
-  let steps = 0;
+  let steps = first;
   let cancelled = false;
   let stopReason: string | undefined;
-  for (let k = 0; k < spec.steps; k++) {
+  for (let k = first; k < spec.steps; k++) {
     if (await control.checkpoint()) { cancelled = true; break; }
     const r = await optimizer.step(params, closure);
     param.project?.(params);

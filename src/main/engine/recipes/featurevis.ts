@@ -24,6 +24,7 @@ import { decodeRgb } from '../pixels/rgb';
 import type { ResolvedItem } from '../featurevis/targets';
 import { jobModelRef } from './inputs';
 import type { Recipe } from './types';
+import { positionOf } from '../jobs/position';
 
 type RunSettingsOf = RunSettings<'featurevis'>;
 
@@ -38,6 +39,8 @@ export interface FeaturevisInput {
   magnitude?: Float32Array;
   /** resumed: where the first batch starts, image01 [items, 3, size, size] */
   start?: Float32Array;
+  /** resumed: the steps the interrupted run had done (settings.seed is then that run's seed) */
+  startStep?: number;
 }
 
 // ---- host half: the model's graph, decoded once per model (checks read it) -------------------------
@@ -142,14 +145,22 @@ export const featurevisRecipe: Recipe<'featurevis', FeaturevisInput, FeaturevisO
   },
 
   // Resume after a crash: a one-batch pixel or Fourier run starts from its last checkpoint image (the
-  // batch's items side by side, full size, PNG) through the parameterization's preimage; anything else
-  // (several batches, MACO, an old row's JPEG preview) returns `prepared` as it is: it runs again from the start.
+  // batch's items side by side, full size, PNG) through the parameterization's preimage, and — when the PNG
+  // says at which step and with which seed it was taken — goes on with the steps that were left and the
+  // transforms the run would have drawn; anything else (several batches, MACO, an old row's JPEG preview)
+  // returns `prepared` as it is: it runs again from the start.
   async resume(prepared, frame) {
     const i = prepared.input;
     if (!resumable(i) || !isPng(frame)) return prepared;
     const start = stripStart(await decodeRgb(frame, 'the last frame of the interrupted feature visualization'), i.items.length, i.settings.size);
     if (!start) return prepared;
-    return { ...prepared, input: { ...i, start }, transfer: [...(prepared.transfer ?? []), start.buffer as ArrayBuffer] };
+    const p = positionOf(frame);
+    const at = p && Number.isInteger(p.step) && p.step! >= 0 && p.step! <= i.settings.steps && Number.isInteger(p.seed) ? { step: p.step!, seed: p.seed! } : undefined;
+    return {
+      ...prepared,
+      input: { ...i, start, ...(at ? { startStep: at.step, settings: { ...i.settings, seed: at.seed } } : {}) },
+      transfer: [...(prepared.transfer ?? []), start.buffer as ArrayBuffer],
+    };
   },
 
   async run(i, ctl, env) {
@@ -159,7 +170,7 @@ export const featurevisRecipe: Recipe<'featurevis', FeaturevisInput, FeaturevisO
       {
         model: env.model(i.model).model, sha: i.model.sha, input: i.input, space: i.space, settings: i.settings, items: i.items,
         ...(i.diversity ? { diversity: i.diversity } : {}), ...(i.photo ? { photo: i.photo } : {}), ...(i.magnitude ? { magnitude: i.magnitude } : {}),
-        ...(i.start ? { start: i.start } : {}),
+        ...(i.start ? { start: i.start, ...(i.startStep ? { startStep: i.startStep } : {}) } : {}),
       },
       ctl, { runtime: env.gradients, provider, threads },
     );

@@ -125,6 +125,36 @@ for (const param of ['pixel', 'fourier'] as const) {
   });
 }
 
+test('featurevis: a checkpoint that says its step and seed goes on there, with only the steps that were left', async () => {
+  const lm = loaded(edgeModel(verticalEdge(5)), 'edges.onnx');
+  const rec = await fileModelRecord(lm, preset('raw01', 32));
+  const env = localEnv(lm);
+  // no seed: prepare draws one, so the resumed run must take the interrupted run's from the checkpoint
+  const settings = { items: [{ terms: [{ target: { kind: 'channel', layer: 'edges', channel: 0 }, weight: 1 }] }], size: 32, steps: 30, batch: 1, param: 'fourier', transforms: { pad: 2, jitter: 2, jitterAfter: 1, scales: [1], angles: [] } };
+  try {
+    const taken: { frame: RgbFrame; at: Record<string, number> }[] = [];
+    const ctl = new JobControl({ progress: () => undefined, preview: () => undefined, checkpoint: (f, at) => { taken.push({ frame: { ...f, data: f.data.slice() }, at: { ...at! } }); } }, { checkpointEveryMs: 0 });
+    const first = await runFeaturevisLocally({ lm, rec, settings, env, control: ctl });
+    assert.deepEqual(taken.map((t) => t.at.step), Array.from({ length: 30 }, (_, k) => k + 1));
+    const { frame: f, at } = taken[11]!; // after step 12
+    assert.equal(at.seed, first.input.settings.seed);
+    const png = withPosition(new Uint8Array(await sharp(f.data, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer()), at);
+    const fresh = await prepareFeaturevis({ rec, model: lm.model, modelRef: { sha: lm.sha256, fileName: lm.fileName }, settings });
+    const resumed = await featurevisRecipe.resume!(fresh, png, {} as never, {} as never);
+    const input = resumed.input as unknown as { startStep?: number; settings: { seed: number } };
+    assert.equal(input.startStep, 12);
+    assert.equal(input.settings.seed, at.seed, 'the interrupted run\'s seed, not a new draw');
+    let steps = 0;
+    const r = await featurevisRecipe.run(resumed.input, new JobControl({ progress: (p) => { if (/step \d+\/30/.test(p.message ?? '')) steps++; }, preview: () => undefined }, { progressEveryMs: 0 }), env);
+    assert.equal(steps, 18, 'steps 13..30 only');
+    assert.equal(r.output.stepsDone, 30);
+    const end = first.outcome.items[0]!.objective, again = r.output.items[0]!.objective;
+    assert.ok(Math.abs(again - end) < 0.15 * Math.abs(end), `lands near the whole run: ${again} vs ${end}`);
+  } finally {
+    await env.dispose();
+  }
+});
+
 test('the dream loop\'s checkpoint image is its state at the photo\'s full size, at every octave', async () => {
   // a gradient of ones moves every pixel one level per step (raw 0..255 space)
   const grads = { forShape: async () => async (_input: Float32Array, grad: Float32Array) => { grad.fill(1); return 1; } };
