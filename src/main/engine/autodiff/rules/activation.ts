@@ -22,8 +22,10 @@ export const where0 = (ctx: GradContext, cond: string, dy: string): string => ct
 // CPU time; onnxruntime's Mul is vectorized and split across threads, its Where is not). Same values
 // for finite dy, except that a negative dy at a dead unit gives -0 instead of 0; an inf/NaN dy there
 // gives NaN instead of 0, which only a broken step produces anyway.
-export const relu: GradRule = unary((ctx, dy) =>
-  ctx.op('Mul', [dy, ctx.op('Cast', [ctx.op('Greater', [y0(ctx), ctx.scalar(0)])], { to: A.int(FLOAT) })]));
+/** dy · Cast(y > 0): the default ReLU rule (guided backprop applies it to Relu(dy)) */
+export const reluMasked = (ctx: GradContext, dy: string): string =>
+  ctx.op('Mul', [dy, ctx.op('Cast', [ctx.op('Greater', [y0(ctx), ctx.scalar(0)])], { to: A.int(FLOAT) })]);
+export const relu: GradRule = unary(reluMasked);
 
 const leakyRelu: GradRule = unary((ctx, dy) => {
   const alpha = attrFloat(ctx.node, 'alpha', 0.01);

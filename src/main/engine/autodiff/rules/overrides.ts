@@ -1,13 +1,12 @@
 // Gradient overrides for ReLU used by attribution and feature visualization.
-import { A, type GradRule } from '../types';
-import { unary } from './activation';
+import type { GradRule } from '../types';
+import { reluMasked, unary } from './activation';
 
 /**
- * Guided backprop (Springenberg et al.): pass dy only where x > 0 AND dy > 0, as Relu(dy) · Cast(y > 0) — the
- * default ReLU rule's vectorized form (activation.ts) rather than And + Where: the same values for finite dy.
+ * Guided backprop (Springenberg et al.): pass dy only where x > 0 AND dy > 0 — the default ReLU rule's mask
+ * (activation.ts) applied to Relu(dy): vectorized ops rather than And + Where, the same values for finite dy.
  */
-const guidedRelu: GradRule = unary((ctx, dy) =>
-  ctx.op('Mul', [ctx.op('Relu', [dy]), ctx.op('Cast', [ctx.op('Greater', [ctx.node.outputs[0]!, ctx.scalar(0)])], { to: A.int(1) })]));
+const guidedRelu: GradRule = unary((ctx, dy) => reluMasked(ctx, ctx.op('Relu', [dy])));
 
 /** Deconvnet (Zeiler & Fergus): the backward pass applies ReLU to dy, ignoring x. */
 const deconvRelu: GradRule = unary((ctx, dy) => ctx.op('Relu', [dy]));
