@@ -1,8 +1,9 @@
 // The one control object every job gets (in the engine worker, in the CLI, in tests): progress with an
 // ETA, preview frames at a bounded rate, and pause / resume / cancel that take effect at the job's next
 // checkpoint — between two optimizer steps, tiles or batches. A recipe never writes any of this itself.
-/** RGB bytes, 3 per pixel, row-major (what sharp decodes to and what previews are made of). */
 import type { JobPosition } from './position';
+
+/** RGB bytes, 3 per pixel, row-major (what sharp decodes to and what previews are made of). */
 export interface RgbFrame {
   width: number;
   height: number;

@@ -272,7 +272,7 @@ function readExternal(t: any, name: string, nbytes: number, opts: DecodeOptions,
 
 // [Note: encoding weights] A model is encoded for every session, and the gradient compiler makes one per input
 // size (a dream: one per octave): protobufjs wrote the weights' bytes through its writer, half of a compile's
-// time (≈ 100 ms for GoogLeNet's 27 MB). Protobuf messages are their fields back to back, in any order, so
+// time (≈ 100 ms for GoogLeNet's 16.5-MB gradient graph). Protobuf messages are their fields back to back, in any order, so
 // the weights are framed by hand here: everything else goes through protobufjs, then each initializer as
 // GraphProto field 5 — its small TensorProto fields (name, dims, type) from protobufjs and raw_data (field 9)
 // copied once into the output. decodeModel reads back the same model (onnx/model.test.ts).
@@ -287,13 +287,13 @@ export function encodeModel(m: Model): Uint8Array {
     doc_string: m.docString,
     metadata_props,
   };
-  const M = modelType(), G = root!.lookupType('onnx.GraphProto'), T = root!.lookupType('onnx.TensorProto');
+  const M = modelType(), G = M.root.lookupType('onnx.GraphProto'), T = M.root.lookupType('onnx.TensorProto');
   const head = M.encode(M.fromObject(msg)).finish();
   const graphHead = G.encode(G.fromObject(encodeGraph(m.graph, false))).finish();
   // each initializer: field 5 of GraphProto = [tag, length, TensorProto fields without raw_data, raw_data field]
   const inits = m.graph.initializers.map((t) => {
     const fields = T.encode(T.fromObject(tensorHead(t))).finish();
-    const raw = t.raw ?? new Uint8Array(0);
+    const raw = t.raw;
     const rawField = [...varintField(9, raw.length)];
     const bodyLength = fields.length + rawField.length + raw.length;
     return { prefix: Uint8Array.from([...varintField(5, bodyLength), ...fields, ...rawField]), raw };
