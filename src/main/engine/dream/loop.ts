@@ -260,11 +260,21 @@ export async function runDreamLoop(photo: Rgb, space: PixelSpace, grads: Gradien
   return { status: cancelled ? 'cancelled' : 'done', image: fromPlanar(result, space), octaves: reports, objectiveBefore, objectiveAfter, measureMs, totalMs: performance.now() - t0, stepsDone };
 }
 
+/**
+ * Why `at` cannot resume a run of these settings (undefined: it can). The recipe asks before choosing to resume
+ * at a checkpoint's position (else it dreams on from the frame); the loop refuses what does not fit.
+ */
+export function startProblem(at: LoopPosition, s: { octaves: number; iterations: number; seed?: number }): string | undefined {
+  const { octave, iteration, seed } = at;
+  if (!Number.isInteger(octave) || octave < 0 || octave >= s.octaves) return `octave ${octave} is not one of this run's ${s.octaves}`;
+  if (!Number.isInteger(iteration) || iteration < 0 || iteration > s.iterations) return `step ${iteration} is not in 0..${s.iterations}`;
+  if (s.seed !== undefined && seed !== s.seed) return `the run was seeded ${seed}, these settings ${s.seed}`;
+  return undefined;
+}
+
 function checkStart(start: LoopStart, photo: Rgb, s: LoopSettings): void {
-  const { octave, iteration, seed } = start.at;
-  if (!Number.isInteger(octave) || octave < 0 || octave >= s.octaves) throw new Error(`resume: octave ${octave} is not one of this run's ${s.octaves}`);
-  if (!Number.isInteger(iteration) || iteration < 0 || iteration > s.iterations) throw new Error(`resume: step ${iteration} is not in 0..${s.iterations}`);
-  if (seed !== s.seed) throw new Error(`resume: the run was seeded ${seed}, these settings ${s.seed}`);
+  const problem = startProblem(start.at, s);
+  if (problem) throw new Error(`resume: ${problem}`);
   if (start.frame.width !== photo.width || start.frame.height !== photo.height) throw new Error(`resume: the frame is ${start.frame.width}×${start.frame.height}, the photo ${photo.width}×${photo.height}`);
 }
 

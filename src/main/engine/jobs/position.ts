@@ -12,8 +12,12 @@ export function withPosition(png: Uint8Array, position: JobPosition): Uint8Array
   return addPngText(png, { [KEY]: JSON.stringify(position) });
 }
 
-/** The position a checkpoint PNG carries; undefined for older rows, JPEG previews and anything unreadable. */
-export function positionOf(frame: Uint8Array): JobPosition | undefined {
+/**
+ * The position a checkpoint PNG carries, with every one of `keys`; undefined for older rows, JPEG previews,
+ * anything unreadable and a position without one of them. Whether the numbers fit the run is the engine's
+ * check (each loop's own), not this one's.
+ */
+export function positionOf<K extends string>(frame: Uint8Array, keys: readonly K[]): Record<K, number> | undefined {
   let text: Record<string, string>;
   try {
     text = readPngText(frame);
@@ -27,7 +31,8 @@ export function positionOf(frame: Uint8Array): JobPosition | undefined {
     if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
     const entries = Object.entries(v as Record<string, unknown>);
     if (!entries.every(([, n]) => typeof n === 'number' && Number.isFinite(n))) return undefined;
-    return Object.fromEntries(entries) as JobPosition;
+    const p = Object.fromEntries(entries) as JobPosition;
+    return keys.every((k) => p[k] !== undefined) ? (p as Record<K, number>) : undefined;
   } catch {
     return undefined;
   }

@@ -100,8 +100,8 @@ export async function render(spec: RenderSpec, deps: RenderDeps, control: Render
   // throwaway generator leaves the run's own draws untouched
   drawTransforms(spec.transforms, dims, seededRandom(0));
   const first = deps.start ? deps.startStep ?? 0 : 0;
-  if (!Number.isInteger(first) || first < 0 || first > spec.steps) throw new Error(`render: startStep ${first} is not in 0..${spec.steps}`);
-  if (first > 0 && spec.optimizer.kind !== 'adam') throw new Error(`render: going on at a step needs an optimizer that evaluates once a step (adam), not ${spec.optimizer.kind}`);
+  const problem = startStepProblem(first, spec);
+  if (problem) throw new Error(`render: ${problem}`);
   for (let k = 0; k < first; k++) drawTransforms(spec.transforms, dims, drawRand);
   let last: { objectives: number[]; penalties: number[]; draw: string } | undefined;
 
@@ -150,6 +150,16 @@ export async function render(spec: RenderSpec, deps: RenderDeps, control: Render
     if (r.done) { stopReason = r.reason; break; }
   }
   return { image: param.image(params), dims, params, history, steps, evaluations: optimizer.evaluations, cancelled, stopReason };
+}
+
+/**
+ * Why a run of `spec` cannot go on at step `step` (undefined: it can). The feature-visualization recipe asks
+ * before resuming at a checkpoint's step (else it starts over from the frame); render refuses what does not fit.
+ */
+export function startStepProblem(step: number, spec: Pick<RenderSpec, 'steps' | 'optimizer'>): string | undefined {
+  if (!Number.isInteger(step) || step < 0 || step > spec.steps) return `startStep ${step} is not in 0..${spec.steps}`;
+  if (step > 0 && spec.optimizer.kind !== 'adam') return `going on at a step needs an optimizer that evaluates once a step (adam), not ${spec.optimizer.kind}`;
+  return undefined;
 }
 
 /** the objectives of an image as it is (no transforms): Lucent measures the final image this way */

@@ -13,7 +13,7 @@ import type { RunRecord } from '../../../shared/contract';
 import { jobModelRef } from './inputs';
 import type { Recipe } from './types';
 import { positionOf } from '../jobs/position';
-import type { LoopPosition } from '../dream/loop';
+import { startProblem, type LoopPosition } from '../dream/loop';
 
 interface Input {
   model: ModelRef;
@@ -79,10 +79,9 @@ export const dreamRecipe: Recipe<'dream', Input, Output> = {
       sharp(frame).metadata(),
     ]);
     if (frameMeta.format === 'png' && frameMeta.width === photoMeta.width && frameMeta.height === photoMeta.height) {
-      const p = positionOf(frame);
+      const at = positionOf(frame, ['octave', 'iteration', 'seed']);
       const s = prepared.input.settings;
-      if (p && Number.isInteger(p.octave) && p.octave! >= 0 && p.octave! < s.octaves && Number.isInteger(p.iteration) && p.iteration! >= 0 && p.iteration! <= s.iterations && p.seed !== undefined) {
-        const at = { octave: p.octave!, iteration: p.iteration!, seed: p.seed };
+      if (at && !startProblem(at, { octaves: s.octaves, iterations: s.iterations })) {
         return { ...prepared, input: { ...prepared.input, settings: { ...s, seed: at.seed }, start: { frame, at } } };
       }
       return { ...prepared, input: { ...prepared.input, photo: frame } };

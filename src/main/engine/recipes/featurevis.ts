@@ -19,7 +19,8 @@ import { checkItems, jobTitle, modelInput } from '../featurevis/checks';
 import { encodeFeaturevisPng, type FeaturevisRecord } from '../featurevis/export';
 import type { ModelInput } from '../featurevis/input';
 import { macoMagnitude, photoImage01 } from '../featurevis/photos';
-import { drawSeed, renderFeatures, resumable, stripStart, type FeaturevisOutcome } from '../featurevis/render';
+import { drawSeed, renderFeatures, renderSpec, resumable, stripStart, type FeaturevisOutcome } from '../featurevis/render';
+import { startStepProblem } from '../optim/render';
 import { decodeRgb } from '../pixels/rgb';
 import type { ResolvedItem } from '../featurevis/targets';
 import { jobModelRef } from './inputs';
@@ -154,8 +155,9 @@ export const featurevisRecipe: Recipe<'featurevis', FeaturevisInput, FeaturevisO
     if (!resumable(i) || !isPng(frame)) return prepared;
     const start = stripStart(await decodeRgb(frame, 'the last frame of the interrupted feature visualization'), i.items.length, i.settings.size);
     if (!start) return prepared;
-    const p = positionOf(frame);
-    const at = p && Number.isInteger(p.step) && p.step! >= 0 && p.step! <= i.settings.steps && Number.isInteger(p.seed) ? { step: p.step!, seed: p.seed! } : undefined;
+    const pos = positionOf(frame, ['step', 'seed']);
+    // the spec's steps and optimizer decide whether it can go on at that step
+    const at = pos && !startStepProblem(pos.step, renderSpec(i.settings, i.items.length, pos.seed, false)) ? pos : undefined;
     return {
       ...prepared,
       input: { ...i, start, ...(at ? { startStep: at.step, settings: { ...i.settings, seed: at.seed } } : {}) },

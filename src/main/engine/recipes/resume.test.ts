@@ -73,6 +73,11 @@ test('a style checkpoint with its position goes on at that stage when the frame 
   const odd = await styleRecipe.resume!({ title: 'Style', input, transfer: [] } as never, withPosition(plain, { stage: 2, tile: 0, iteration: 3 }), {} as never, {} as never);
   assert.equal((odd.input as unknown as { resumeAt?: unknown }).resumeAt, undefined);
   assert.equal((odd.input as unknown as { start: { width: number } }).start.width, 32);
+  // a tile the stage does not have (it runs as one image), or a position missing a field: not trusted either
+  for (const bad of [{ stage: 1, tile: 1, iteration: 3 }, { stage: 1, iteration: 3 }] as Record<string, number>[]) {
+    const r = await styleRecipe.resume!({ title: 'Style', input, transfer: [] } as never, withPosition(plain, bad), {} as never, {} as never);
+    assert.equal((r.input as unknown as { resumeAt?: unknown }).resumeAt, undefined, JSON.stringify(bad));
+  }
 });
 
 test('adversarial resumes from its checkpoint PNG clipped into the ε-box around the original; a JPEG preview reruns', async () => {
@@ -138,11 +143,15 @@ test('featurevis: a checkpoint that says its step and seed goes on there, with o
     assert.deepEqual(taken.map((t) => t.at.step), Array.from({ length: 30 }, (_, k) => k + 1));
     const { frame: f, at } = taken[11]!; // after step 12
     assert.equal(at.seed, first.input.settings.seed);
-    const png = withPosition(new Uint8Array(await sharp(f.data, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer()), at);
+    const plain = new Uint8Array(await sharp(f.data, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer());
+    const png = withPosition(plain, at);
     const fresh = await prepareFeaturevis({ rec, model: lm.model, modelRef: { sha: lm.sha256, fileName: lm.fileName }, settings });
     const resumed = await featurevisRecipe.resume!(fresh, png, {} as never, {} as never);
     const input = resumed.input as unknown as { startStep?: number; settings: { seed: number } };
     assert.equal(input.startStep, 12);
+    // a step past the run's end is not trusted: the run starts over from the frame
+    const late = await featurevisRecipe.resume!(fresh, withPosition(plain, { step: 31, seed: at.seed! }), {} as never, {} as never);
+    assert.equal((late.input as unknown as { startStep?: number }).startStep, undefined);
     assert.equal(input.settings.seed, at.seed, 'the interrupted run\'s seed, not a new draw');
     let steps = 0;
     const r = await featurevisRecipe.run(resumed.input, new JobControl({ progress: (p) => { if (/step \d+\/30/.test(p.message ?? '')) steps++; }, preview: () => undefined }, { progressEveryMs: 0 }), env);

@@ -18,7 +18,7 @@ import { hostModel } from './featurevis';
 import { jobModelRef } from './inputs';
 import type { Recipe } from './types';
 import { positionOf } from '../jobs/position';
-import { stageSizes, type StylePosition } from '../style/transfer';
+import { resumeProblem } from '../style/transfer';
 
 type Output = Omit<StyleOutcome, 'image'> & { image: Rgb };
 
@@ -92,13 +92,8 @@ export const styleRecipe: Recipe<'style', StyleInput, Output> = {
   // preview: a softer start.)
   async resume(prepared, frame) {
     const start = await decodeRgb(frame, 'the last frame of the interrupted style run');
-    const p = positionOf(frame), s = prepared.input.resolved;
-    let resumeAt: StylePosition | undefined;
-    if (p && Number.isInteger(p.stage) && p.stage! >= 0 && p.stage! < s.stages.length && Number.isInteger(p.tile) && p.tile! >= 0
-      && Number.isInteger(p.iteration) && p.iteration! >= 0 && p.iteration! <= s.stageIterations[p.stage!]!) {
-      const out = stageSizes(prepared.input, s.stages[p.stage!]!, s.styleScale).out;
-      if (out.width === start.width && out.height === start.height) resumeAt = { stage: p.stage!, tile: p.tile!, iteration: p.iteration! };
-    }
+    const at = positionOf(frame, ['stage', 'tile', 'iteration']);
+    const resumeAt = at && !resumeProblem({ ...prepared.input, start, settings: prepared.input.resolved }, at) ? at : undefined;
     return { ...prepared, input: { ...prepared.input, start, ...(resumeAt ? { resumeAt } : {}) }, transfer: [...(prepared.transfer ?? []), start.data.buffer as ArrayBuffer] };
   },
 

@@ -106,6 +106,30 @@ export function unitsPerLevel(space: PixelSpace): number {
   return (Math.abs(scale[0]) + Math.abs(scale[1]) + Math.abs(scale[2])) / 3;
 }
 
+/** How many tiles stage `si` runs as (1: one image). */
+function stageTileCount(job: Pick<StyleJob, 'content' | 'styles' | 'start' | 'settings'>, si: number): number {
+  const s = job.settings, o = stageSizes(job, s.stages[si]!, s.styleScale).out;
+  const tiling = s.stageTiles?.[si] ?? null;
+  return tiling ? tileGrid(o.width, o.height, tiling.size, tiling.overlap).length : 1;
+}
+
+/**
+ * Why `job.start` taken at `at` cannot resume this run (undefined: it can): a stage, tile or iteration the run
+ * does not have, or a picture that is not that stage's size. The recipe asks before choosing to resume at a
+ * checkpoint's position (else the first stage starts from the frame); styleTransfer refuses what does not fit.
+ */
+export function resumeProblem(job: Pick<StyleJob, 'content' | 'styles' | 'start' | 'settings'>, at: StylePosition): string | undefined {
+  const s = job.settings;
+  if (!job.start) return 'a position without the checkpoint image';
+  if (!Number.isInteger(at.stage) || at.stage < 0 || at.stage >= s.stages.length) return `stage ${at.stage} is not one of this run's ${s.stages.length}`;
+  if (!Number.isInteger(at.iteration) || at.iteration < 0 || at.iteration > s.stageIterations[at.stage]!) return `iteration ${at.iteration} is not in 0..${s.stageIterations[at.stage]}`;
+  const tiles = stageTileCount(job, at.stage);
+  if (!Number.isInteger(at.tile) || at.tile < 0 || at.tile >= tiles) return `tile ${at.tile} is not one of this stage's ${tiles}`;
+  const o = stageSizes(job, s.stages[at.stage]!, s.styleScale).out;
+  if (job.start.width !== o.width || job.start.height !== o.height) return `the checkpoint is ${job.start.width}×${job.start.height}, stage ${at.stage + 1} ${o.width}×${o.height}`;
+  return undefined;
+}
+
 /** The picture sizes of a stage: the output at `long`, the style images at long·styleScale. */
 export function stageSizes(job: Pick<StyleJob, 'content' | 'styles' | 'start'>, long: number, styleScale: number): { out: { width: number; height: number }; styles: { width: number; height: number }[] } {
   const ref = job.content ?? job.start ?? job.styles[0]?.image;
@@ -159,14 +183,10 @@ export async function styleTransfer(job: StyleJob, hooks: StyleHooks = {}): Prom
 
   const from = job.resumeAt;
   if (from) {
-    if (!job.start) throw new Error('resume: a position without the checkpoint image');
-    if (!Number.isInteger(from.stage) || from.stage < 0 || from.stage >= s.stages.length) throw new Error(`resume: stage ${from.stage} is not one of this run's ${s.stages.length}`);
-    if (!Number.isInteger(from.iteration) || from.iteration < 0 || from.iteration > s.stageIterations[from.stage]!) throw new Error(`resume: iteration ${from.iteration} is not in 0..${s.stageIterations[from.stage]}`);
+    const problem = resumeProblem(job, from);
+    if (problem) throw new Error(`resume: ${problem}`);
     // the work before the interruption: earlier stages whole, this stage's finished tiles and iterations
-    const o = stageSizes(job, s.stages[from.stage]!, s.styleScale).out;
-    const tiling = s.stageTiles?.[from.stage] ?? null;
-    const tiles = tiling ? tileGrid(o.width, o.height, tiling.size, tiling.overlap).length : 1;
-    if (!Number.isInteger(from.tile) || from.tile < 0 || from.tile >= tiles) throw new Error(`resume: tile ${from.tile} is not one of this stage's ${tiles}`);
+    const tiles = stageTileCount(job, from.stage);
     const iters = s.stageIterations[from.stage]!;
     doneCost = cost.slice(0, from.stage).reduce((a, b) => a + b, 0) + cost[from.stage]! * ((from.tile * iters + from.iteration) / (tiles * iters));
     iterationsDone = s.stageIterations.slice(0, from.stage).reduce((a, b) => a + b, 0) + from.tile * iters + from.iteration;
