@@ -47,7 +47,7 @@ export class ReduceThread {
         const movable = maps.every((m) => m.byteOffset === 0 && m.byteLength === m.buffer.byteLength);
         this.worker.postMessage(req, movable ? maps.map((m) => m.buffer as ArrayBuffer) : []);
       } catch {
-        // an external buffer onnxruntime keeps cannot be moved: copy it
+        // a buffer that cannot be transferred (an external one; onnxruntime-node 1.30's outputs can be) is copied
         this.worker.postMessage(req);
       }
     });
