@@ -12,7 +12,7 @@
 // shared machine compare the RATIOS within one run, not absolute times across runs.
 //
 //   tsx scripts/bench-grad.ts [--rows googlenet,vgg] [--runs 10] [--threads 2]
-//       [--conv auto|transpose] [--pool auto|match|blocks|offsets|separable|onehot|indices|scatter|phases|gather|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
+//       [--winograd off|f2|f4] [--conv auto|transpose] [--pool auto|match|blocks|offsets|separable|onehot|indices|scatter|phases|gather|dense] [--lrn slices|pool] [--opset 17] [--opt all|extended|basic|disabled]
 //       [--mem-pattern] [--profile] [--json] [--no-reference] [--wait-idle] [--quick]
 //   --wait-idle: let the reference wait for an idle machine and retry disturbed rows (its guard; off by
 //   default because on a shared machine it can wait for many minutes); --quick: 3 runs of ours and the
@@ -34,9 +34,10 @@ import { convRules } from '../src/main/engine/autodiff/rules/conv';
 import { poolRules } from '../src/main/engine/autodiff/rules/pool';
 import { deepdream } from '../src/shared/objectives';
 import { normRules } from '../src/main/engine/autodiff/rules/norm';
-import type { CompileStrategies, ConvStrategy, LrnWindowStrategy, MaxPoolStrategy } from '../src/main/engine/autodiff/strategies';
+import type { CompileStrategies, ConvStrategy, LrnWindowStrategy, MaxPoolStrategy, WinogradStrategy } from '../src/main/engine/autodiff/strategies';
 import { backwardModel, oneNodeModel, randomValues, type OneNodeCase } from '../src/main/engine/autodiff/rules/rule-harness';
 import { A } from '../src/main/engine/autodiff/types';
+import { convFlops, ofPeak, ortGemmGflops } from './bench/floor';
 import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch, inEngineEnv } from './bench/peer';
 
 const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'models');
@@ -78,6 +79,7 @@ interface Flags {
   conv: ConvStrategy;
   pool: MaxPoolStrategy;
   lrn: LrnWindowStrategy;
+  winograd: WinogradStrategy;
   /** declare this default-domain opset on the source model first (experiment: the models are opset 13) */
   opset?: number;
   opt: 'all' | 'extended' | 'basic' | 'disabled';
@@ -91,7 +93,7 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { runs: 10, threads: 2, conv: 'auto', pool: 'auto', lrn: 'slices', opt: 'all', memPattern: false, profile: false, json: false, ops: false, reference: true, waitIdle: false, quick: false };
+  const f: Flags = { runs: 10, threads: 2, conv: 'auto', pool: 'auto', lrn: 'slices', winograd: 'off', opt: 'all', memPattern: false, profile: false, json: false, ops: false, reference: true, waitIdle: false, quick: false };
   const value = (i: number) => {
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`bench-grad: ${argv[i]} needs a value`);
@@ -105,6 +107,7 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--conv') f.conv = value(i++) as Flags['conv'];
     else if (a === '--pool') f.pool = value(i++) as Flags['pool'];
     else if (a === '--lrn') f.lrn = value(i++) as Flags['lrn'];
+    else if (a === '--winograd') f.winograd = value(i++) as Flags['winograd'];
     else if (a === '--opset') f.opset = Number(value(i++));
     else if (a === '--opt') f.opt = value(i++) as Flags['opt'];
     else if (a === '--no-mem-pattern') f.memPattern = false;
@@ -141,6 +144,8 @@ interface Result {
   forwardNodes: number;
   backwardNodes: number;
   maxRssMb: number;
+  /** FLOPs of the step's convolutions (forward + data gradient), billions */
+  convGflop: number;
   profile?: { forward: [string, number][]; backward: [string, number][]; nodes: [string, number][]; perRunMs: number };
 }
 interface Stats { median: number; min: number; max: number }
@@ -174,7 +179,7 @@ async function runChild(row: Row, f: Flags): Promise<Result> {
   if (f.opset) model.opsetImports = model.opsetImports.map((o) => (o.domain === '' || o.domain === 'ai.onnx' ? { ...o, version: f.opset! } : o));
 
   const t0 = performance.now();
-  const strategies: CompileStrategies = { conv: f.conv, maxPool: f.pool, lrnWindow: f.lrn };
+  const strategies: CompileStrategies = { conv: f.conv, maxPool: f.pool, lrnWindow: f.lrn, winograd: f.winograd };
   const compiled = await compileGradient(model, { input: row.input, shape: row.shape, objective: deepdream(row.target), strategies });
   const compileMs = performance.now() - t0;
   const profileDir = f.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-grad-')) : undefined;
@@ -244,6 +249,7 @@ async function runChild(row: Row, f: Flags): Promise<Result> {
     forwardNodes: compiled.stats.forwardNodes,
     backwardNodes: compiled.stats.backwardNodes,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
+    convGflop: (2 * (await convFlops(model, row.input, row.shape, row.target))) / 1e9,
     profile,
   };
 }
@@ -288,11 +294,11 @@ interface Reference { fwd: number; fwdBwd: number; layout: string; otherCpu?: nu
  * Runs the reference on the models of `rows`, then returns its best configuration per row: the
  * layout (NCHW or channels_last) with the faster fwd+bwd median, as the issue's table compares.
  */
-async function reference(rows: Row[], f: Flags): Promise<Map<string, Reference>> {
+async function reference(rows: Row[], f: Flags, gemm: boolean): Promise<{ rows: Map<string, Reference>; gemmGflops?: number }> {
   const out = scratch('grad');
   const models = [...new Set(rows.map((r) => PEER_MODEL[r.model]))];
-  await runReference('bench_step.py', ['--no-ort', '--no-gemm', '--no-torch-conv', ...(f.waitIdle ? [] : ['--no-guard']), ...(f.quick ? ['--quick'] : []), '--only', ...models, '--out', path.join(out, 'bench_step.json')], out);
-  const j = readReference<{ rows: PeerRow[]; rows_channels_last?: PeerRow[] }>(out, 'bench_step.json');
+  await runReference('bench_step.py', ['--no-ort', ...(gemm ? [] : ['--no-gemm']), '--no-torch-conv', ...(f.waitIdle ? [] : ['--no-guard']), ...(f.quick ? ['--quick'] : []), '--only', ...models, '--out', path.join(out, 'bench_step.json')], out);
+  const j = readReference<{ rows: PeerRow[]; rows_channels_last?: PeerRow[]; gemm_peak?: { peak_measured_gflops?: number } }>(out, 'bench_step.json');
   const best = new Map<string, Reference>();
   for (const r of rows) {
     const match = (p: PeerRow) => p.model === PEER_MODEL[r.model] && p.batch === r.shape[0] && p.size === r.shape[2];
@@ -305,7 +311,7 @@ async function reference(rows: Row[], f: Flags): Promise<Map<string, Reference>>
       ...(c ? { otherCpu: c.other_cpu_frac, load: c.loadavg_start.map((v) => v.toFixed(2)).join(' ') } : {}),
     });
   }
-  return best;
+  return { rows: best, ...(j.gemm_peak?.peak_measured_gflops ? { gemmGflops: j.gemm_peak.peak_measured_gflops } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -325,7 +331,7 @@ async function main(): Promise<void> {
     return;
   }
   const rows = ROWS.filter((r) => !f.rows || f.rows.some((k) => rowName(r).startsWith(k)));
-  const settings = `threads=${f.threads} opt=${f.opt} memPattern=${f.memPattern} conv=${f.conv} pool=${f.pool} lrn=${f.lrn}${f.opset ? ` opset=${f.opset}` : ''} runs=${f.runs}`;
+  const settings = `threads=${f.threads} opt=${f.opt} memPattern=${f.memPattern} conv=${f.conv} pool=${f.pool} lrn=${f.lrn} winograd=${f.winograd}${f.opset ? ` opset=${f.opset}` : ''} runs=${f.runs}`;
   const log = (s: string) => { if (!f.json) console.log(s); };
   log(`bench-grad: objective mean(target²) → d/d input; onnxruntime-node ${ort.env.versions.common}, ${os.cpus().length} CPUs visible; ${settings}; load average ${load()}`);
 
@@ -340,12 +346,18 @@ async function main(): Promise<void> {
   const results: (Result & { target: string; reference?: Reference; load: string })[] = [];
   const self = path.resolve(__filename);
   const lines: string[] = [];
+  // the machine's ceiling, measured in this run (scripts/bench/floor.ts): ours before the rows, the
+  // reference's GEMM section with its first model
+  const ortGemm = await ortGemmGflops(f.threads);
+  let refGemm: number | undefined;
   for (const modelName of [...new Set(rows.map((r) => r.model))]) {
     const mine = rows.filter((r) => r.model === modelName);
     if (!skipped) {
       log(`\nreference: ../shared/peer/bench_step.py --only ${PEER_MODEL[modelName]} (PyTorch; load average ${load()})`);
       const t = performance.now();
-      for (const [k, v] of await reference(mine, f)) ref.set(k, v);
+      const got = await reference(mine, f, refGemm === undefined);
+      for (const [k, v] of got.rows) ref.set(k, v);
+      refGemm ??= got.gemmGflops ?? 0;
       log(`reference done in ${((performance.now() - t) / 1000).toFixed(0)} s (load average ${load()})`);
     }
     log(`\n${header}`);
@@ -381,12 +393,34 @@ async function main(): Promise<void> {
     }
   }
   if (!f.json && lines.length) console.log(`\nall rows:\n${header}\n${lines.join('\n')}`);
+  if (!f.json && results.length) printFloor(results, ortGemm, refGemm || undefined);
   if (f.json) console.log(JSON.stringify({ settings, referenceSkipped: skipped ?? null, results }, null, 2));
   else {
     const missing = rows.filter((r) => !ref.has(rowName(r)) && !skipped).map(rowName);
     if (missing.length) console.log(`\nthe reference has no row for ${missing.join(', ')} (bench_step.py measures SqueezeNet at 227 and batch 8 only)`);
     console.log(`\nload average at the end ${load()}`);
     if (skipped) console.log(`the comparison with PyTorch was skipped: ${skipped}`);
+  }
+}
+
+/**
+ * The arithmetic floor of the ≤ 0.6× goal per row: the step's convolution FLOPs, the rate each side
+ * ran them at, and the rate the goal would take — against the ceiling measured in this run.
+ */
+function printFloor(results: (Result & { reference?: Reference })[], ortGemm: number, refGemm: number | undefined): void {
+  const ceiling = Math.max(ortGemm, refGemm ?? 0);
+  console.log(`\narithmetic floor: a step = the forward's convolutions + their data gradients (2× the forward's conv FLOPs; elementwise work not counted)`);
+  console.log(`ceiling measured in this run: onnxruntime MatMul 2048³ ${ortGemm.toFixed(0)} GFLOP/s${refGemm ? `, PyTorch oneDNN 1×1 conv 2048³ ${refGemm.toFixed(0)} GFLOP/s` : ' (the reference\'s GEMM was not measured)'} → ${ceiling.toFixed(0)} GFLOP/s`);
+  console.log('row | conv GFLOP / step | ours GFLOP/s (of ceiling) | PyTorch GFLOP/s (of ceiling) | ≤ 0.6× PyTorch needs GFLOP/s (of ceiling)');
+  for (const r of results) {
+    const rate = (ms: number) => r.convGflop / (ms / 1000);
+    const ours = rate(r.grad.median);
+    const p = r.reference;
+    console.log([
+      r.row, r.convGflop.toFixed(2), `${ours.toFixed(0)} (${ofPeak(ours, ceiling)})`,
+      p ? `${rate(p.fwdBwd).toFixed(0)} (${ofPeak(rate(p.fwdBwd), ceiling)})` : '–',
+      p ? `${rate(0.6 * p.fwdBwd).toFixed(0)} (${ofPeak(rate(0.6 * p.fwdBwd), ceiling)})` : '–',
+    ].join(' | '));
   }
 }
 

@@ -7,6 +7,7 @@
 //   npm run bench:style -- --cases 256/lbfgs,512/lbfgs
 //   npm run bench:style -- --no-reference        ours only (the reference is also skipped, and said so, without torch)
 //   npm run bench:style -- --same-photos         also ours on the reference's own resized photos (PIL bicubic): isolates the optimization
+//   npm run bench:style -- --curve               print both loss curves at the reference's logged evaluations (1, 10, 20, …)
 //
 // For each case the reference runs first, then ours (in a child process of its own, so its peak RSS is the
 // engine's footprint), back to back. Fidelity: our final total loss must be within 5% of the reference's or
@@ -20,6 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { convFlops, ofPeak, ortGemmGflops, referenceGemmGflops } from './bench/floor';
 import { load, readReference, referenceUnavailable, runReference as runPeer, inEngineEnv } from './bench/peer';
 
 const root = path.resolve(__dirname, '..');
@@ -31,7 +33,7 @@ const STYLE_LAYERS = ['block1_conv1_relu', 'block2_conv1_relu', 'block3_conv1_re
 const CONTENT_LAYER = 'block3_conv4_relu';
 
 interface Losses { total: number; content: number; style: number; tv: number }
-interface Measured { losses: Losses; msPerIter: number; wallS: number; fixedS: number; iters: number; png: string; peakRssMb?: number; width: number; height: number; lateMean?: number }
+interface Measured { losses: Losses; msPerIter: number; wallS: number; fixedS: number; iters: number; png: string; peakRssMb?: number; width: number; height: number; lateMean?: number; curve?: { eval: number; total: number }[] }
 /** `photos`: the content and style pictures to start from (default the shared JPEGs, resized by our pipeline) */
 interface OursArgs { size: number; optim: 'lbfgs' | 'adam'; iters: number; png: string; photos?: { content: string; style: string } }
 
@@ -82,8 +84,11 @@ async function child(a: OursArgs): Promise<void> {
     msPerIter: ((wallS - (output.timings.targetsMs + output.timings.compileMs) / 1000) * 1000) / output.iterationsDone, wallS, fixedS: (output.timings.targetsMs + output.timings.compileMs) / 1000, iters: output.iterationsDone,
     png: a.png, peakRssMb: process.resourceUsage().maxRSS / 1024, width: output.image.width, height: output.image.height,
   };
-  const late = lateMean(output.curve.map(([, it, total]) => ({ eval: it, total })), a.iters);
+  const points = output.curve.map(([, it, total]) => ({ eval: it, total }));
+  const late = lateMean(points, a.iters);
   if (late !== undefined) res.lateMean = late;
+  // the points the reference logs (evaluation 1 and every 10th), for --curve
+  res.curve = points.filter((q) => q.eval === 1 || q.eval % 10 === 0);
   process.send!(res);
 }
 
@@ -111,6 +116,7 @@ async function runReference(size: number, optim: string, iters: number, outDir: 
     losses: r.final, msPerIter: r.ms_per_iter_mean_incl_optimizer, wallS: r.wall_s, fixedS: 0, iters: r.evals, png: path.join(outDir, 'style', path.basename(r.png)),
     width: r.content_hw[1]!, height: r.content_hw[0]!, ...(r.contention?.other_cpu_frac !== undefined ? { otherCpu: r.contention.other_cpu_frac } : {}),
     ...(lateMean(r.curve, iters) !== undefined ? { lateMean: lateMean(r.curve, iters)! } : {}),
+    curve: r.curve.map((q) => ({ eval: q.eval, total: q.total })),
   };
 }
 
@@ -175,6 +181,14 @@ async function main(): Promise<void> {
     console.log(`  ${r.size}/${r.optim}: ours ${f(r.ours)}, reference ${f(r.ref)}${r.ref?.lateMean && r.ours.lateMean ? ` (ours / ref ${(r.ours.lateMean / r.ref.lateMean).toFixed(3)})` : ''}` +
       (r.same ? `; ours on the reference's resized photos: final ${e(r.same.losses.total)} (${(r.same.losses.total / r.ref!.losses.total).toFixed(3)} of the reference's), mean ${f(r.same)}` : ''));
   }
+  if (process.argv.includes('--curve')) {
+    for (const r of rows) {
+      console.log(`\n${r.size}/${r.optim}: total loss by evaluation (ours${r.same ? ' | ours on the reference\'s photos' : ''} | reference)`);
+      const at = (m: Measured | undefined, ev: number) => { const q = m?.curve?.find((p) => p.eval === ev); return q ? e(q.total) : '—'; };
+      for (const q of r.ours.curve ?? []) console.log(`  ${String(q.eval).padStart(4)}  ${e(q.total)}${r.same ? `  ${at(r.same, q.eval)}` : ''}  ${at(r.ref, q.eval)}`);
+    }
+  }
+  await printFloor(rows, noTorch);
   const big = rows.find((r) => r.size === 512 && r.optim === 'lbfgs');
   if (big) {
     const oursPerIter = (big.ours.wallS - big.ours.fixedS) / big.ours.iters;
@@ -192,6 +206,28 @@ async function main(): Promise<void> {
   }
   console.log(`\nload average at the end: ${load()}; raw outputs in ${work}`);
   if (!ok) process.exitCode = 1;
+}
+
+/**
+ * The arithmetic floor of the ≤ 0.5× goal (scripts/bench/floor.ts): an iteration is a forward of the image to
+ * the deepest loss layer and the data gradients of its convolutions, 2× the forward's conv FLOPs (the Gram
+ * matrices, TV and the optimizer not counted). Measured after the cases, so the ceiling sees the same machine.
+ */
+async function printFloor(rows: { size: number; optim: string; ours: Measured; ref?: Measured }[], noTorch: string | undefined): Promise<void> {
+  const { readModelFile } = await import('../src/main/engine/onnx/model');
+  const model = readModelFile(MODEL);
+  const ortGemm = await ortGemmGflops(2);
+  const refGemm = noTorch ? undefined : referenceGemmGflops();
+  const ceiling = Math.max(ortGemm, refGemm ?? 0);
+  console.log(`\narithmetic floor: an iteration = forward convolutions to ${CONTENT_LAYER} + their data gradients (2× the forward's conv FLOPs)`);
+  console.log(`ceiling measured now: onnxruntime MatMul 2048³ ${ortGemm.toFixed(0)} GFLOP/s${refGemm ? `, PyTorch oneDNN 1×1 conv 2048³ ${refGemm.toFixed(0)} GFLOP/s` : ''} → ${ceiling.toFixed(0)} GFLOP/s`);
+  console.log('case | conv GFLOP / iteration | ours GFLOP/s (of ceiling) | reference GFLOP/s (of ceiling) | ≤ 0.5× reference needs GFLOP/s (of ceiling)');
+  for (const r of rows) {
+    const g = (2 * (await convFlops(model, 'input_bgr_meansub', [1, 3, r.ours.height, r.ours.width], CONTENT_LAYER))) / 1e9;
+    const rate = (ms: number) => g / (ms / 1000);
+    const cell = (ms: number) => `${rate(ms).toFixed(0)} (${ofPeak(rate(ms), ceiling)})`;
+    console.log([`${r.size}/${r.optim}`, g.toFixed(1), cell(r.ours.msPerIter), r.ref ? cell(r.ref.msPerIter) : '—', r.ref ? cell(0.5 * r.ref.msPerIter) : '—'].join(' | '));
+  }
 }
 
 if (process.argv[2] === '--child') void child(JSON.parse(process.argv[3]!) as OursArgs);

@@ -7,6 +7,7 @@ import { compileObjective } from './objective-graph';
 import { specialize } from './specialize';
 import { walk } from './walker';
 import { commuteMaxPool, emitOpset, raiseOpset } from './rewrite';
+import { winogradConvs } from './rules/winograd';
 import { decomposeLrn } from './rules/norm';
 import { ruleSet, type RuleSetName } from './rules/index';
 import { resolveStrategies, type CompileStrategies } from './strategies';
@@ -88,6 +89,7 @@ export async function compileGradient(model: Model, opts: CompileOptions): Promi
   });
   spec.nodes = commuteMaxPool(spec.nodes, shapes, (b) => emitter.fresh(b), new Set(keep));
   spec.nodes = decomposeLrn(spec.nodes, shapes, emitter); // onnxruntime's LRN kernel is slow; see rules/norm.ts
+  if (strategies.winograd !== 'off') spec.nodes = winogradConvs(spec.nodes, shapes, spec.constants, emitter, strategies.winograd === 'f2' ? 2 : 4);
   for (const n of spec.nodes) n.outputs.forEach((o) => dtypes.has(o) || dtypes.set(o, 'float32'));
 
   const obj = compileObjective(objective, { emitter, shapes, dtypes, resolve, batch: opts.shape[0]! });

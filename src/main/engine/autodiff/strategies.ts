@@ -27,6 +27,14 @@ export type MaxPoolStrategy = (typeof MAX_POOL_STRATEGIES)[number];
 export const CONV_STRATEGIES = ['auto', 'transpose'] as const;
 export type ConvStrategy = (typeof CONV_STRATEGIES)[number];
 
+/**
+ * 3×3 stride-1 convolutions as Winograd F(2×2, 3×3) or F(4×4, 3×3) (rules/winograd.ts): a forward
+ * rewrite whose gradient the ordinary rules build. 'off' (the default) keeps onnxruntime's direct Conv,
+ * bit for bit what the gradient fixtures check; the others trade float32-level differences for speed.
+ */
+export const WINOGRAD_STRATEGIES = ['off', 'f2', 'f4'] as const;
+export type WinogradStrategy = (typeof WINOGRAD_STRATEGIES)[number];
+
 /** LRN backward window sums (rules/norm.ts): shifted slices + Sum (default), or an AveragePool. */
 export const LRN_WINDOW_STRATEGIES = ['slices', 'pool'] as const;
 export type LrnWindowStrategy = (typeof LRN_WINDOW_STRATEGIES)[number];
@@ -35,11 +43,12 @@ export interface CompileStrategies {
   maxPool?: MaxPoolStrategy;
   conv?: ConvStrategy;
   lrnWindow?: LrnWindowStrategy;
+  winograd?: WinogradStrategy;
 }
 
 export type ResolvedStrategies = Readonly<Required<CompileStrategies>>;
 
-export const DEFAULT_STRATEGIES: ResolvedStrategies = Object.freeze({ maxPool: 'auto', conv: 'auto', lrnWindow: 'slices' });
+export const DEFAULT_STRATEGIES: ResolvedStrategies = Object.freeze({ maxPool: 'auto', conv: 'auto', lrnWindow: 'slices', winograd: 'off' });
 
 /** Every field filled (defaults for the missing ones), unknown values refused with their name. */
 export function resolveStrategies(s: CompileStrategies = {}): ResolvedStrategies {
@@ -52,6 +61,7 @@ export function resolveStrategies(s: CompileStrategies = {}): ResolvedStrategies
     maxPool: pick('maxPool', s.maxPool, MAX_POOL_STRATEGIES, DEFAULT_STRATEGIES.maxPool),
     conv: pick('conv', s.conv, CONV_STRATEGIES, DEFAULT_STRATEGIES.conv),
     lrnWindow: pick('lrnWindow', s.lrnWindow, LRN_WINDOW_STRATEGIES, DEFAULT_STRATEGIES.lrnWindow),
+    winograd: pick('winograd', s.winograd, WINOGRAD_STRATEGIES, DEFAULT_STRATEGIES.winograd),
   };
 }
 
