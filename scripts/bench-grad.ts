@@ -37,7 +37,7 @@ import { normRules } from '../src/main/engine/autodiff/rules/norm';
 import type { CompileStrategies, ConvStrategy, LrnWindowStrategy, MaxPoolStrategy, WinogradStrategy } from '../src/main/engine/autodiff/strategies';
 import { backwardModel, oneNodeModel, randomValues, type OneNodeCase } from '../src/main/engine/autodiff/rules/rule-harness';
 import { A } from '../src/main/engine/autodiff/types';
-import { convFlops, ofPeak, ortGemmGflops } from './bench/floor';
+import { convFlops, ortGemmGflops, printFloor } from './bench/floor';
 import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch, inEngineEnv } from './bench/peer';
 
 const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'models');
@@ -393,34 +393,16 @@ async function main(): Promise<void> {
     }
   }
   if (!f.json && lines.length) console.log(`\nall rows:\n${header}\n${lines.join('\n')}`);
-  if (!f.json && results.length) printFloor(results, ortGemm, refGemm || undefined);
+  if (!f.json && results.length) {
+    printFloor('step', results.map((r) => ({ name: r.row, gflop: r.convGflop, oursMs: r.grad.median, ...(r.reference ? { refMs: r.reference.fwdBwd } : {}) })), 0.6,
+      [{ label: 'onnxruntime MatMul 2048³', gflops: ortGemm }, { label: 'PyTorch oneDNN 1×1 conv 2048³', gflops: refGemm || undefined }]);
+  }
   if (f.json) console.log(JSON.stringify({ settings, referenceSkipped: skipped ?? null, results }, null, 2));
   else {
     const missing = rows.filter((r) => !ref.has(rowName(r)) && !skipped).map(rowName);
     if (missing.length) console.log(`\nthe reference has no row for ${missing.join(', ')} (bench_step.py measures SqueezeNet at 227 and batch 8 only)`);
     console.log(`\nload average at the end ${load()}`);
     if (skipped) console.log(`the comparison with PyTorch was skipped: ${skipped}`);
-  }
-}
-
-/**
- * The arithmetic floor of the ≤ 0.6× goal per row: the step's convolution FLOPs, the rate each side
- * ran them at, and the rate the goal would take — against the ceiling measured in this run.
- */
-function printFloor(results: (Result & { reference?: Reference })[], ortGemm: number, refGemm: number | undefined): void {
-  const ceiling = Math.max(ortGemm, refGemm ?? 0);
-  console.log(`\narithmetic floor: a step = the forward's convolutions + their data gradients (2× the forward's conv FLOPs; elementwise work not counted)`);
-  console.log(`ceiling measured in this run: onnxruntime MatMul 2048³ ${ortGemm.toFixed(0)} GFLOP/s${refGemm ? `, PyTorch oneDNN 1×1 conv 2048³ ${refGemm.toFixed(0)} GFLOP/s` : ' (the reference\'s GEMM was not measured)'} → ${ceiling.toFixed(0)} GFLOP/s`);
-  console.log('row | conv GFLOP / step | ours GFLOP/s (of ceiling) | PyTorch GFLOP/s (of ceiling) | ≤ 0.6× PyTorch needs GFLOP/s (of ceiling)');
-  for (const r of results) {
-    const rate = (ms: number) => r.convGflop / (ms / 1000);
-    const ours = rate(r.grad.median);
-    const p = r.reference;
-    console.log([
-      r.row, r.convGflop.toFixed(2), `${ours.toFixed(0)} (${ofPeak(ours, ceiling)})`,
-      p ? `${rate(p.fwdBwd).toFixed(0)} (${ofPeak(rate(p.fwdBwd), ceiling)})` : '–',
-      p ? `${rate(0.6 * p.fwdBwd).toFixed(0)} (${ofPeak(rate(0.6 * p.fwdBwd), ceiling)})` : '–',
-    ].join(' | '));
   }
 }
 

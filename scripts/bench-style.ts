@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { convFlops, ofPeak, ortGemmGflops, referenceGemmGflops } from './bench/floor';
+import { convFlops, ortGemmGflops, printFloor, referenceGemmGflops } from './bench/floor';
 import { load, readReference, referenceUnavailable, runReference as runPeer, inEngineEnv } from './bench/peer';
 
 const root = path.resolve(__dirname, '..');
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
       for (const q of r.ours.curve ?? []) console.log(`  ${String(q.eval).padStart(4)}  ${e(q.total)}${r.same ? `  ${at(r.same, q.eval)}` : ''}  ${at(r.ref, q.eval)}`);
     }
   }
-  await printFloor(rows, noTorch);
+  await styleFloor(rows, noTorch);
   const big = rows.find((r) => r.size === 512 && r.optim === 'lbfgs');
   if (big) {
     const oursPerIter = (big.ours.wallS - big.ours.fixedS) / big.ours.iters;
@@ -210,24 +210,17 @@ async function main(): Promise<void> {
 
 /**
  * The arithmetic floor of the ≤ 0.5× goal (scripts/bench/floor.ts): an iteration is a forward of the image to
- * the deepest loss layer and the data gradients of its convolutions, 2× the forward's conv FLOPs (the Gram
- * matrices, TV and the optimizer not counted). Measured after the cases, so the ceiling sees the same machine.
+ * the deepest loss layer and the data gradients of its convolutions. Measured after the cases.
  */
-async function printFloor(rows: { size: number; optim: string; ours: Measured; ref?: Measured }[], noTorch: string | undefined): Promise<void> {
+async function styleFloor(rows: { size: number; optim: string; ours: Measured; ref?: Measured }[], noTorch: string | undefined): Promise<void> {
   const { readModelFile } = await import('../src/main/engine/onnx/model');
   const model = readModelFile(MODEL);
-  const ortGemm = await ortGemmGflops(2);
-  const refGemm = noTorch ? undefined : referenceGemmGflops();
-  const ceiling = Math.max(ortGemm, refGemm ?? 0);
-  console.log(`\narithmetic floor: an iteration = forward convolutions to ${CONTENT_LAYER} + their data gradients (2× the forward's conv FLOPs)`);
-  console.log(`ceiling measured now: onnxruntime MatMul 2048³ ${ortGemm.toFixed(0)} GFLOP/s${refGemm ? `, PyTorch oneDNN 1×1 conv 2048³ ${refGemm.toFixed(0)} GFLOP/s` : ''} → ${ceiling.toFixed(0)} GFLOP/s`);
-  console.log('case | conv GFLOP / iteration | ours GFLOP/s (of ceiling) | reference GFLOP/s (of ceiling) | ≤ 0.5× reference needs GFLOP/s (of ceiling)');
+  const floorRows = [];
   for (const r of rows) {
-    const g = (2 * (await convFlops(model, 'input_bgr_meansub', [1, 3, r.ours.height, r.ours.width], CONTENT_LAYER))) / 1e9;
-    const rate = (ms: number) => g / (ms / 1000);
-    const cell = (ms: number) => `${rate(ms).toFixed(0)} (${ofPeak(rate(ms), ceiling)})`;
-    console.log([`${r.size}/${r.optim}`, g.toFixed(1), cell(r.ours.msPerIter), r.ref ? cell(r.ref.msPerIter) : '—', r.ref ? cell(0.5 * r.ref.msPerIter) : '—'].join(' | '));
+    const gflop = (2 * (await convFlops(model, 'input_bgr_meansub', [1, 3, r.ours.height, r.ours.width], CONTENT_LAYER))) / 1e9;
+    floorRows.push({ name: `${r.size}/${r.optim}`, gflop, oursMs: r.ours.msPerIter, ...(r.ref ? { refMs: r.ref.msPerIter } : {}) });
   }
+  printFloor('iteration', floorRows, 0.5, [{ label: 'onnxruntime MatMul 2048³', gflops: await ortGemmGflops(2) }, { label: 'PyTorch oneDNN 1×1 conv 2048³', gflops: noTorch ? undefined : referenceGemmGflops() }]);
 }
 
 if (process.argv[2] === '--child') void child(JSON.parse(process.argv[3]!) as OursArgs);

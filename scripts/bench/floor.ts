@@ -5,11 +5,15 @@
 // These helpers count the arithmetic and measure the ceiling, so a benchmark prints that next to its
 // ratio instead of leaving it to a reader's guess.
 //
-// The ceiling is measured, not taken from a data sheet: onnxruntime's own best kernel (a 2048³ MatMul,
-// MLAS) in this process, beside the reference's (a 1×1 oneDNN convolution of the same size, from
-// bench_step.py's GEMM section) when the caller has it. Both run large, cache-friendly GEMMs at close to
-// the FMA units' limit, so no convolution of the same arithmetic can run faster than the larger of them.
-import { spawnSync } from 'node:child_process';
+// The ceiling is measured, not taken from a data sheet: the FMA units' own limit (fma-peak.c, compiled here
+// with the system C compiler for the widest vectors the CPU has: independent fused multiply-adds on every
+// core, nothing else), which no convolution can exceed. Beside it, for scale, the best big GEMMs the two
+// engines run (onnxruntime's 2048³ MatMul; the reference's 2048³ oneDNN 1×1 convolution): well-tuned
+// convolutions run at or above those, so they are not a ceiling.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { encodeModel, makeTensor, type Model } from '../../src/main/engine/onnx/model';
 import { specialize } from '../../src/main/engine/autodiff/specialize';
@@ -78,5 +82,66 @@ export function referenceGemmGflops(): number | undefined {
   return line ? Number(line.slice(7)) : undefined;
 }
 
-/** "NN% of peak" for `gflops` against `peak`. */
-export const ofPeak = (gflops: number, peak: number): string => `${((100 * gflops) / peak).toFixed(0)}%`;
+/**
+ * The FMA ceiling of this machine's `threads` cores in GFLOP/s, and the vector width it used — or why it could
+ * not be measured (no C compiler, a CPU without FMA). Compiled into a scratch folder on each call.
+ */
+export function fmaPeak(threads = os.cpus().length): { gflops: number; bits: number } | { missing: string } {
+  let flags = '';
+  try { flags = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? ''; } catch { /* not Linux */ }
+  const has = (f: string) => new RegExp(`\\b${f}\\b`).test(flags);
+  const isa = has('avx512f') ? ['-mavx512f', '-mfma'] : has('avx2') && has('fma') ? ['-mavx2', '-mfma'] : undefined;
+  if (!isa) return { missing: 'this CPU reports neither AVX-512 nor AVX2 with FMA (or /proc/cpuinfo is absent)' };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fma-peak-'));
+  try {
+    const exe = path.join(dir, 'fma-peak');
+    try {
+      execFileSync('cc', ['-O2', '-pthread', ...isa, path.join(__dirname, 'fma-peak.c'), '-o', exe], { stdio: 'pipe' });
+    } catch (e) {
+      return { missing: `the C compiler (cc) could not build scripts/bench/fma-peak.c: ${String((e as Error).message).split('\n')[0]}` };
+    }
+    // the best of three: a ceiling, so a run slowed by another process must not lower it
+    let best: { gflops: number; bits: number } | undefined;
+    for (let i = 0; i < 3; i++) {
+      const out = execFileSync(exe, [String(threads)], { encoding: 'utf8' });
+      const m = /^GFLOPS ([\d.]+) (\d+)/.exec(out);
+      if (!m) return { missing: `fma-peak printed "${out.trim()}"` };
+      if (!best || Number(m[1]) > best.gflops) best = { gflops: Number(m[1]), bits: Number(m[2]) };
+    }
+    return best!;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** "NN%" for `gflops` against `peak`. */
+const ofPeak = (gflops: number, peak: number): string => `${((100 * gflops) / peak).toFixed(0)}%`;
+
+export interface FloorRow {
+  name: string;
+  /** billions of FLOPs of the row's convolutions per step / iteration */
+  gflop: number;
+  oursMs: number;
+  refMs?: number;
+}
+
+/**
+ * The floor table both benchmarks print: per row the convolution GFLOP, the rate ours and the reference ran
+ * them at, and the rate "≤ goal × the reference's time" would take — each also as a share of the FMA ceiling
+ * measured now. A goal needing more than 100% cannot be met by any engine doing these multiply-adds.
+ */
+export function printFloor(unit: string, rows: FloorRow[], goal: number, gemms: { label: string; gflops?: number }[]): void {
+  const peak = fmaPeak();
+  const scale = gemms.filter((g) => g.gflops).map((g) => `${g.label} ${g.gflops!.toFixed(0)} GFLOP/s`).join(', ');
+  console.log(`\narithmetic floor: one ${unit} = the forward's convolutions + their data gradients (2× the forward's conv FLOPs; elementwise work, Gram matrices and the optimizer not counted)`);
+  if ('missing' in peak) {
+    console.log(`the FMA ceiling was not measured: ${peak.missing}${scale ? `; for scale, big GEMMs: ${scale}` : ''}`);
+    return;
+  }
+  console.log(`ceiling: the FMA units' peak, measured now on ${os.cpus().length} cores (scripts/bench/fma-peak.c, ${peak.bits}-bit vectors): ${peak.gflops.toFixed(0)} GFLOP/s${scale ? `; for scale, big GEMMs: ${scale}` : ''}`);
+  console.log(`row | conv GFLOP / ${unit} | ours GFLOP/s (of peak) | reference GFLOP/s (of peak) | ≤ ${goal}× the reference needs GFLOP/s (of peak)`);
+  const cell = (g: number, ms: number) => { const r = g / (ms / 1000); return `${r.toFixed(0)} (${ofPeak(r, peak.gflops)})`; };
+  for (const r of rows) {
+    console.log([r.name, r.gflop.toFixed(2), cell(r.gflop, r.oursMs), r.refMs ? cell(r.gflop, r.refMs) : '–', r.refMs ? cell(r.gflop, goal * r.refMs) : '–'].join(' | '));
+  }
+}
