@@ -37,7 +37,7 @@ import { normRules } from '../src/main/engine/autodiff/rules/norm';
 import type { CompileStrategies, ConvStrategy, LrnWindowStrategy, MaxPoolStrategy, WinogradStrategy } from '../src/main/engine/autodiff/strategies';
 import { backwardModel, oneNodeModel, randomValues, type OneNodeCase } from '../src/main/engine/autodiff/rules/rule-harness';
 import { A } from '../src/main/engine/autodiff/types';
-import { convFlops, ortGemmGflops, printFloor } from './bench/floor';
+import { convFlops, ortGemmGflops, printFloor, referenceGemmGflops } from './bench/floor';
 import { idleCheck, load, readReference, referenceUnavailable, runReference, scratch, inEngineEnv } from './bench/peer';
 
 const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'models');
@@ -294,11 +294,11 @@ interface Reference { fwd: number; fwdBwd: number; layout: string; otherCpu?: nu
  * Runs the reference on the models of `rows`, then returns its best configuration per row: the
  * layout (NCHW or channels_last) with the faster fwd+bwd median, as the issue's table compares.
  */
-async function reference(rows: Row[], f: Flags, gemm: boolean): Promise<{ rows: Map<string, Reference>; gemmGflops?: number }> {
+async function reference(rows: Row[], f: Flags): Promise<Map<string, Reference>> {
   const out = scratch('grad');
   const models = [...new Set(rows.map((r) => PEER_MODEL[r.model]))];
-  await runReference('bench_step.py', ['--no-ort', ...(gemm ? [] : ['--no-gemm']), '--no-torch-conv', ...(f.waitIdle ? [] : ['--no-guard']), ...(f.quick ? ['--quick'] : []), '--only', ...models, '--out', path.join(out, 'bench_step.json')], out);
-  const j = readReference<{ rows: PeerRow[]; rows_channels_last?: PeerRow[]; gemm_peak?: { peak_measured_gflops?: number } }>(out, 'bench_step.json');
+  await runReference('bench_step.py', ['--no-ort', '--no-gemm', '--no-torch-conv', ...(f.waitIdle ? [] : ['--no-guard']), ...(f.quick ? ['--quick'] : []), '--only', ...models, '--out', path.join(out, 'bench_step.json')], out);
+  const j = readReference<{ rows: PeerRow[]; rows_channels_last?: PeerRow[] }>(out, 'bench_step.json');
   const best = new Map<string, Reference>();
   for (const r of rows) {
     const match = (p: PeerRow) => p.model === PEER_MODEL[r.model] && p.batch === r.shape[0] && p.size === r.shape[2];
@@ -311,7 +311,7 @@ async function reference(rows: Row[], f: Flags, gemm: boolean): Promise<{ rows: 
       ...(c ? { otherCpu: c.other_cpu_frac, load: c.loadavg_start.map((v) => v.toFixed(2)).join(' ') } : {}),
     });
   }
-  return { rows: best, ...(j.gemm_peak?.peak_measured_gflops ? { gemmGflops: j.gemm_peak.peak_measured_gflops } : {}) };
+  return best;
 }
 
 async function main(): Promise<void> {
@@ -346,18 +346,12 @@ async function main(): Promise<void> {
   const results: (Result & { target: string; reference?: Reference; load: string })[] = [];
   const self = path.resolve(__filename);
   const lines: string[] = [];
-  // the machine's ceiling, measured in this run (scripts/bench/floor.ts): ours before the rows, the
-  // reference's GEMM section with its first model
-  const ortGemm = await ortGemmGflops(f.threads);
-  let refGemm: number | undefined;
   for (const modelName of [...new Set(rows.map((r) => r.model))]) {
     const mine = rows.filter((r) => r.model === modelName);
     if (!skipped) {
       log(`\nreference: ../shared/peer/bench_step.py --only ${PEER_MODEL[modelName]} (PyTorch; load average ${load()})`);
       const t = performance.now();
-      const got = await reference(mine, f, refGemm === undefined);
-      for (const [k, v] of got.rows) ref.set(k, v);
-      refGemm ??= got.gemmGflops ?? 0;
+      for (const [k, v] of await reference(mine, f)) ref.set(k, v);
       log(`reference done in ${((performance.now() - t) / 1000).toFixed(0)} s (load average ${load()})`);
     }
     log(`\n${header}`);
@@ -394,8 +388,9 @@ async function main(): Promise<void> {
   }
   if (!f.json && lines.length) console.log(`\nall rows:\n${header}\n${lines.join('\n')}`);
   if (!f.json && results.length) {
+    // after the rows, so the FMA peak and the GEMMs (for scale) see the machine the rows saw
     printFloor('step', results.map((r) => ({ name: r.row, gflop: r.convGflop, oursMs: r.grad.median, ...(r.reference ? { refMs: r.reference.fwdBwd } : {}) })), 0.6,
-      [{ label: 'onnxruntime MatMul 2048³', gflops: ortGemm }, { label: 'PyTorch oneDNN 1×1 conv 2048³', gflops: refGemm || undefined }]);
+      [{ label: 'onnxruntime MatMul 2048³', gflops: await ortGemmGflops(f.threads) }, { label: 'PyTorch oneDNN 1×1 conv 2048³', gflops: skipped ? undefined : referenceGemmGflops() }]);
   }
   if (f.json) console.log(JSON.stringify({ settings, referenceSkipped: skipped ?? null, results }, null, 2));
   else {

@@ -72,8 +72,8 @@ export async function ortGemmGflops(threads: number, n = 2048, reps = 7): Promis
 }
 
 /**
- * The reference's GEMM ceiling: bench_step.py's 2048³ GEMM as a 1×1 oneDNN convolution (the path its
- * convolutions take) on 2 threads, GFLOP/s; undefined when the reference cannot run here.
+ * The reference's big-GEMM rate, for scale: bench_step.py's 2048³ GEMM as a 1×1 oneDNN convolution (the path
+ * its convolutions take) on 2 threads, GFLOP/s; undefined when the reference cannot run here.
  */
 export function referenceGemmGflops(): number | undefined {
   const code = `import sys; sys.path.insert(0, ${JSON.stringify(PEER_DIR)}); import torch; torch.set_num_threads(2); import bench_step as b; print('GFLOPS', b.gemm_conv1x1(2048, 3, 10)['gflops'])`;
