@@ -68,7 +68,7 @@ export interface GradientSpec {
   inputGrad?: boolean;
   /** in-graph top-1: the objective's one direction input becomes onehot(argmax(this tensor)) of the same run (batch 1) */
   top1Of?: string;
-  /** compile strategies: these fields over the runtime's strategiesFor(provider) (which knows what the provider can run) */
+  /** compile strategies; default: the runtime's strategiesFor(provider) */
   strategies?: CompileStrategies;
   /** default: the runtime's placement */
   placement?: SessionPlacement;
@@ -263,7 +263,7 @@ export class GradientRuntime {
   /** A compiled gradient session for `spec`, made on first use and cached; release it when done. */
   async gradient(spec: GradientSpec): Promise<GradientSession> {
     const placement = this.placement(spec.placement);
-    const strategies = spec.strategies ? resolveStrategies({ ...this.strategies(placement.provider), ...spec.strategies }) : this.strategies(placement.provider);
+    const strategies = spec.strategies ? resolveStrategies(spec.strategies) : this.strategies(placement.provider);
     const inputGrad = spec.inputGrad !== false;
     const id = JSON.stringify({
       variant: spec.model.variant ?? null, input: spec.input, shape: spec.shape, objective: spec.objective, rules: spec.rules ?? 'default',

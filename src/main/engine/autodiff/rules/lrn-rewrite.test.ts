@@ -9,19 +9,10 @@ import { compileGradient } from '../index';
 import { deepdream } from '../../../../shared/objectives';
 import { A } from '../types';
 import { decomposeLrn } from './norm';
-import { oneNodeModel, randomValues, type OneNodeCase } from './rule-harness';
+import { forwardY, oneNodeModel, randomValues, type OneNodeCase } from './rule-harness';
 
 const lrn = (size: number, alpha: number, beta: number, bias: number, x: number[]): OneNodeCase =>
   ({ op: 'LRN', x, attrs: { size: A.int(size), alpha: A.float(alpha), beta: A.float(beta), bias: A.float(bias) } });
-
-async function forward(model: Model, x: Float32Array, shape: number[]): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(encodeModel(model));
-  try {
-    return (await s.run({ x: new ort.Tensor('float32', x, shape) })).y!.data as Float32Array;
-  } finally {
-    await s.release();
-  }
-}
 
 for (const [size, alpha, beta, bias] of [[5, 1e-4, 0.75, 1], [5, 2, 0.75, 1.5], [3, 1, 0.5, 2], [7, 0.5, 0.6, 1]] as const) {
   test(`decomposeLrn keeps LRN's values (size ${size}, alpha ${alpha}, beta ${beta}, bias ${bias})`, async () => {
@@ -36,8 +27,8 @@ for (const [size, alpha, beta, bias] of [[5, 1e-4, 0.75, 1], [5, 2, 0.75, 1.5], 
     assert.ok(!nodes.some((n) => n.opType === 'LRN'), 'the LRN node is replaced');
     const rewritten: Model = { ...model, graph: { ...model.graph, nodes, initializers: inits } };
     const x = randomValues(2 * 9 * 12, 5, -3, 3);
-    const want = await forward(model, x, c.x);
-    const got = await forward(rewritten, x, c.x);
+    const want = await forwardY(model, x, c.x);
+    const got = await forwardY(rewritten, x, c.x);
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 2e-6 * Math.max(1, Math.abs(want[i]!)), `element ${i}: ${got[i]} vs ${want[i]}`);
   });
 }

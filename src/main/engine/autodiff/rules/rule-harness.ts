@@ -42,6 +42,16 @@ export function distinctValues(n: number, seed: number, gap = 0.05): Float32Arra
   return Float32Array.from(v);
 }
 
+/** Runs `model` (input `x`, output `y`, as oneNodeModel builds them) on `x` of `shape` and returns `y`. */
+export async function forwardY(model: Model, x: Float32Array, shape: number[]): Promise<Float32Array> {
+  const s = await ort.InferenceSession.create(encodeModel(model));
+  try {
+    return (await s.run({ x: new ort.Tensor('float32', x, shape) })).y!.data as Float32Array;
+  } finally {
+    await s.release();
+  }
+}
+
 /** The one-node forward model, batch dimension symbolic so FD can stack perturbed copies. */
 export function oneNodeModel(c: OneNodeCase): Model {
   const inits: Tensor[] = (c.consts ?? []).map((k, i) => makeTensor(`c${i}`, 'float32', k.dims, k.values));

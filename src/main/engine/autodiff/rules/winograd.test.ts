@@ -4,13 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { encodeModel, makeTensor, type Model, type Node } from '../../onnx/model';
+import { makeTensor, type Model, type Node } from '../../onnx/model';
 import { compileGradient } from '../index';
 import { Emitter } from '../emitter';
 import { deepdream } from '../../../../shared/objectives';
 import { A } from '../types';
 import { winogradConvs } from './winograd';
-import { randomValues } from './rule-harness';
+import { forwardY, randomValues } from './rule-harness';
 
 interface Case { x: number[]; k: number; pads: number[]; bias: boolean }
 
@@ -41,15 +41,6 @@ function rewritten(model: Model, m: 2 | 4): { model: Model; nodes: Node[] } {
   return { model: { ...model, graph: { ...model.graph, nodes, initializers: inits.filter((t) => read.has(t.name)) } }, nodes };
 }
 
-async function run(model: Model, x: Float32Array, shape: number[]): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(encodeModel(model));
-  try {
-    return (await s.run({ x: new ort.Tensor('float32', x, shape) })).y!.data as Float32Array;
-  } finally {
-    await s.release();
-  }
-}
-
 const relL2 = (a: Float32Array, b: Float32Array) => {
   let num = 0, den = 0;
   for (let i = 0; i < a.length; i++) { num += (a[i]! - b[i]!) ** 2; den += b[i]! ** 2; }
@@ -74,8 +65,8 @@ for (const m of [2, 4] as const) {
       assert.ok(!nodes.some((n) => n.opType === 'Conv' && n.attrs.group === undefined), 'no direct Conv left');
       assert.ok(nodes.some((n) => n.opType === 'MatMul'), 'the multiplies are one batched MatMul');
       const x = randomValues(c.x.reduce((a, v) => a * v, 1), 11, -2, 2);
-      const want = await run(direct, x, c.x);
-      const got = await run(model, x, c.x);
+      const want = await forwardY(direct, x, c.x);
+      const got = await forwardY(model, x, c.x);
       assert.equal(got.length, want.length);
       // float32 rounding of the transforms: F(4,3)'s matrices have larger entries, so a looser bound
       assert.ok(relL2(got, want) < (m === 2 ? 2e-6 : 2e-5), `relative L2 ${relL2(got, want)}`);
