@@ -390,7 +390,7 @@ async function main(): Promise<void> {
   if (!f.json && results.length) {
     // after the rows, so the FMA peak and the GEMMs (for scale) see the machine the rows saw
     printFloor('step', results.map((r) => ({ name: r.row, gflop: r.convGflop, oursMs: r.grad.median, ...(r.reference ? { refMs: r.reference.fwdBwd } : {}) })), 0.6,
-      [{ label: 'onnxruntime MatMul 2048³', gflops: await ortGemmGflops(f.threads) }, { label: 'PyTorch oneDNN 1×1 conv 2048³', gflops: skipped ? undefined : referenceGemmGflops() }]);
+      [{ label: 'onnxruntime MatMul 2048³', gflops: await ortGemmGflops(f.threads) }, { label: 'PyTorch oneDNN 1×1 conv 2048³', gflops: skipped ? undefined : referenceGemmGflops() }], f.threads);
   }
   if (f.json) console.log(JSON.stringify({ settings, referenceSkipped: skipped ?? null, results }, null, 2));
   else {

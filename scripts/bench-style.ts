@@ -220,7 +220,7 @@ async function styleFloor(rows: { size: number; optim: string; ours: Measured; r
     const gflop = (2 * (await convFlops(model, 'input_bgr_meansub', [1, 3, r.ours.height, r.ours.width], CONTENT_LAYER))) / 1e9;
     floorRows.push({ name: `${r.size}/${r.optim}`, gflop, oursMs: r.ours.msPerIter, ...(r.ref ? { refMs: r.ref.msPerIter } : {}) });
   }
-  printFloor('iteration', floorRows, 0.5, [{ label: 'onnxruntime MatMul 2048³', gflops: await ortGemmGflops(2) }, { label: 'PyTorch oneDNN 1×1 conv 2048³', gflops: noTorch ? undefined : referenceGemmGflops() }]);
+  printFloor('iteration', floorRows, 0.5, [{ label: 'onnxruntime MatMul 2048³', gflops: await ortGemmGflops(2) }, { label: 'PyTorch oneDNN 1×1 conv 2048³', gflops: noTorch ? undefined : referenceGemmGflops() }], os.availableParallelism()); // our engine's threads (sessionOptions' default)
 }
 
 if (process.argv[2] === '--child') void child(JSON.parse(process.argv[3]!) as OursArgs);

@@ -83,10 +83,10 @@ export function referenceGemmGflops(): number | undefined {
 }
 
 /**
- * The FMA ceiling of this machine's `threads` cores in GFLOP/s, and the vector width it used — or why it could
+ * The FMA ceiling of `threads` threads (one per core) in GFLOP/s, and the vector width it used — or why it could
  * not be measured (no C compiler, a CPU without FMA). Compiled into a scratch folder on each call.
  */
-export function fmaPeak(threads = os.cpus().length): { gflops: number; bits: number } | { missing: string } {
+export function fmaPeak(threads: number): { gflops: number; bits: number } | { missing: string } {
   let flags = '';
   try { flags = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? ''; } catch { /* not Linux */ }
   const has = (f: string) => new RegExp(`\\b${f}\\b`).test(flags);
@@ -130,15 +130,15 @@ export interface FloorRow {
  * them at, and the rate "≤ goal × the reference's time" would take — each also as a share of the FMA ceiling
  * measured now. A goal needing more than 100% cannot be met by any engine doing these multiply-adds.
  */
-export function printFloor(unit: string, rows: FloorRow[], goal: number, gemms: { label: string; gflops?: number }[]): void {
-  const peak = fmaPeak();
+export function printFloor(unit: string, rows: FloorRow[], goal: number, gemms: { label: string; gflops?: number }[], threads: number): void {
+  const peak = fmaPeak(threads);
   const scale = gemms.filter((g) => g.gflops).map((g) => `${g.label} ${g.gflops!.toFixed(0)} GFLOP/s`).join(', ');
   console.log(`\narithmetic floor: one ${unit} = the forward's convolutions + their data gradients (2× the forward's conv FLOPs; elementwise work, Gram matrices and the optimizer not counted)`);
   if ('missing' in peak) {
     console.log(`the FMA ceiling was not measured: ${peak.missing}${scale ? `; for scale, big GEMMs: ${scale}` : ''}`);
     return;
   }
-  console.log(`ceiling: the FMA units' peak, measured now on ${os.cpus().length} cores (scripts/bench/fma-peak.c, ${peak.bits}-bit vectors): ${peak.gflops.toFixed(0)} GFLOP/s${scale ? `; for scale, big GEMMs: ${scale}` : ''}`);
+  console.log(`ceiling: the FMA units' peak, measured now on ${threads} threads, as the rows ran (scripts/bench/fma-peak.c, ${peak.bits}-bit vectors): ${peak.gflops.toFixed(0)} GFLOP/s${scale ? `; for scale, big GEMMs: ${scale}` : ''}`);
   console.log(`row | conv GFLOP / ${unit} | ours GFLOP/s (of peak) | reference GFLOP/s (of peak) | ≤ ${goal}× the reference needs GFLOP/s (of peak)`);
   const cell = (g: number, ms: number) => { const r = g / (ms / 1000); return `${r.toFixed(0)} (${ofPeak(r, peak.gflops)})`; };
   for (const r of rows) {

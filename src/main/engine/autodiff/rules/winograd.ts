@@ -36,7 +36,7 @@ const TRANSFORMS: Record<2 | 4, { BT: number[][]; G: number[][]; AT: number[][] 
 /**
  * Below this many input or output channels the transforms cost more than the multiplies save. Measured on
  * onnxruntime 1.30's CPU kernels, one layer at a time (F(4,3) against the direct Conv, 2 threads): 512
- * channels at 32² 1.9× faster, 256 at 56² 1.3–2×, 128 at 112² even, 64 at 224² 1.35× slower — the
+ * channels at 32² 1.9× faster, 256 at 56² 2.0× (against a direct timing that looked slow), 128 at 112² even, 64 at 224² 1.35× slower — the
  * transforms are memory-bound grouped convolutions and transposes that onnxruntime runs far below the
  * GEMM's speed.
  */
